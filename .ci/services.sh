@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Make sure PostgreSQL and Redis answer on 127.0.0.1 (default ports):
+# start them if they are down, install them from Debian's packages if missing.
+set -euo pipefail
+
+have() { command -v "$1" >/dev/null 2>&1; }
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+wait_for() { # name, command
+  for _ in $(seq 1 60); do
+    if eval "$2" >/dev/null 2>&1; then echo "   $1 is up"; return 0; fi
+    sleep 0.5
+  done
+  echo "   $1 did not come up" >&2
+  return 1
+}
+
+echo "== services"
+# PostgreSQL
+if ! (have pg_isready && pg_isready -h 127.0.0.1 -p 5432 -q); then
+  if ! have pg_ctlcluster || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
+    echo "   installing postgresql"
+    apt_install postgresql
+  fi
+  ver=$(ls /etc/postgresql | sort -V | tail -n1)
+  pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
+  wait_for postgresql "pg_isready -h 127.0.0.1 -p 5432 -q"
+else
+  echo "   postgresql is up"
+fi
+# The driver tests log in as postgres/postgres over TCP.
+su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
+
+# Redis
+if ! (have redis-cli && redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG); then
+  if ! have redis-server; then
+    echo "   installing redis-server"
+    apt_install redis-server
+  fi
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  wait_for redis "redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG"
+else
+  echo "   redis is up"
+fi

@@ -1,0 +1,220 @@
+//! Merges what the shards recorded into per-window, per-phase and whole-run
+//! metrics, and closes windows once every iteration due in them finished.
+//!
+//! A closed window keeps only its summary ([`WindowStats`]); its histograms
+//! are added into the phase and run histograms and dropped, so memory does
+//! not grow with the length of the run.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::level::Model;
+use crate::recorder::{Acc, AccKey};
+use crate::report::WindowStats;
+use crate::schedule::RateProfile;
+use crate::shape::Shape;
+use crate::stats::Stats;
+
+/// What [`Aggregator::finish`] returns.
+pub(crate) struct Finished {
+    pub(crate) phases: Vec<Stats>,
+    pub(crate) total: Stats,
+    pub(crate) windows: Vec<WindowStats>,
+    pub(crate) drain_timeouts: u64,
+    pub(crate) late_records: u64,
+}
+
+pub(crate) struct Aggregator {
+    shape: Shape,
+    profile: Option<RateProfile>,
+    window: Duration,
+    windows_total: u64,
+    open: BTreeMap<AccKey, Acc>,
+    /// Windows below this index are closed.
+    next_window: u64,
+    phases: Vec<Acc>,
+    total: Acc,
+    windows: Vec<WindowStats>,
+    late_records: u64,
+    /// Observer of each closed window (live progress, artifacts).
+    on_window: Option<crate::engine::WindowFn>,
+}
+
+impl Aggregator {
+    pub(crate) fn new(
+        shape: &Shape,
+        window: Duration,
+        on_window: Option<crate::engine::WindowFn>,
+    ) -> Self {
+        let windows_total = (shape.duration().as_nanos().div_ceil(window.as_nanos())).max(1) as u64;
+        Aggregator {
+            profile: (shape.model() == Model::Open).then(|| RateProfile::new(shape)),
+            shape: shape.clone(),
+            window,
+            windows_total,
+            open: BTreeMap::new(),
+            next_window: 0,
+            phases: vec![Acc::default(); shape.phases().len()],
+            total: Acc::default(),
+            windows: Vec::new(),
+            late_records: 0,
+            on_window,
+        }
+    }
+
+    pub(crate) fn windows_total(&self) -> u64 {
+        self.windows_total
+    }
+
+    fn window_bounds(&self, w: u64) -> (Duration, Duration) {
+        let start = self.window * u32::try_from(w).unwrap_or(u32::MAX);
+        let end = (start + self.window).min(self.shape.duration());
+        (start, end)
+    }
+
+    /// Planned level over a span: average rate (open) or users (closed).
+    fn target(&self, start: Duration, end: Duration) -> f64 {
+        let len = (end - start).as_secs_f64();
+        if len <= 0.0 {
+            return 0.0;
+        }
+        match &self.profile {
+            Some(p) => p.integral(start.as_secs_f64(), end.as_secs_f64()) / len,
+            None => {
+                // Piecewise linear: average of samples at phase-aligned points.
+                let steps = 64;
+                (0..steps)
+                    .map(|i| {
+                        let t =
+                            start + (end - start).mul_f64((f64::from(i) + 0.5) / f64::from(steps));
+                        self.shape.level_at(t).value()
+                    })
+                    .sum::<f64>()
+                    / f64::from(steps)
+            }
+        }
+    }
+
+    /// Take in what the shards recorded since the last call.
+    pub(crate) fn absorb(&mut self, drained: Vec<(AccKey, Acc)>) {
+        for (key, acc) in drained {
+            if key.0 < self.next_window {
+                // The window already closed: keep the data in phase and run.
+                self.late_records += acc.completed + acc.scheduled;
+                self.phases[usize::from(key.1)].merge(&acc);
+                self.total.merge(&acc);
+                continue;
+            }
+            match self.open.get_mut(&key) {
+                Some(mine) => mine.merge(&acc),
+                None => {
+                    self.open.insert(key, acc);
+                }
+            }
+        }
+    }
+
+    /// Close every window that ends at or before `position` (all iterations
+    /// due by then are scheduled) and whose iterations all finished.
+    pub(crate) fn close_ready(&mut self, position: Duration) {
+        while self.next_window < self.windows_total {
+            let w = self.next_window;
+            let (_, end) = self.window_bounds(w);
+            if end > position {
+                break;
+            }
+            let (mut scheduled, mut finished) = (0, 0);
+            for (_, acc) in self.open.range((w, 0)..=(w, u16::MAX)) {
+                scheduled += acc.scheduled;
+                finished += acc.completed + acc.dropped;
+            }
+            if finished < scheduled {
+                break;
+            }
+            self.close(w);
+        }
+    }
+
+    fn close(&mut self, w: u64) {
+        let keys: Vec<AccKey> = self
+            .open
+            .range((w, 0)..=(w, u16::MAX))
+            .map(|(k, _)| *k)
+            .collect();
+        let mut merged = Acc::default();
+        for key in keys {
+            let acc = self.open.remove(&key).expect("key just listed");
+            self.phases[usize::from(key.1)].merge(&acc);
+            self.total.merge(&acc);
+            merged.merge(&acc);
+        }
+        let (start, end) = self.window_bounds(w);
+        let phase = self.shape.phases()[self.shape.phase_index_at(start)]
+            .name
+            .clone();
+        let stats = Stats::from_acc(&merged, end - start, self.target(start, end));
+        let ws = WindowStats {
+            index: w,
+            start,
+            end,
+            phase,
+            stats,
+        };
+        if let Some(observer) = &mut self.on_window {
+            observer(&ws);
+        }
+        self.windows.push(ws);
+        self.next_window = w + 1;
+    }
+
+    /// Close every remaining window and return (phases, total, windows).
+    /// `span` is how much of the shape actually ran.
+    pub(crate) fn finish(mut self, span: Duration) -> Finished {
+        while self.next_window < self.windows_total {
+            self.close(self.next_window);
+        }
+        // Anything keyed past the last window (cannot happen with clamped
+        // keys, but never lose data).
+        let rest: Vec<(AccKey, Acc)> = std::mem::take(&mut self.open).into_iter().collect();
+        for (key, acc) in rest {
+            self.late_records += acc.completed;
+            self.phases[usize::from(key.1)].merge(&acc);
+            self.total.merge(&acc);
+        }
+        let phases = self
+            .shape
+            .phases()
+            .iter()
+            .zip(&self.phases)
+            .map(|(p, acc)| {
+                let ran = span.saturating_sub(p.start).min(p.duration);
+                Stats::from_acc(acc, ran, self.target(p.start, p.end()))
+            })
+            .collect();
+        let total = Stats::from_acc(
+            &self.total,
+            span.min(self.shape.duration()),
+            self.target(Duration::ZERO, self.shape.duration()),
+        );
+        Finished {
+            phases,
+            total,
+            windows: self.windows,
+            drain_timeouts: self.total.drain_timeouts,
+            late_records: self.late_records,
+        }
+    }
+
+    /// Completed and errors so far (closed windows and open ones).
+    pub(crate) fn progress_counts(&self) -> (u64, u64) {
+        let open = self
+            .open
+            .values()
+            .fold((0, 0), |(c, e), a| (c + a.completed, e + a.errors));
+        (self.total.completed + open.0, self.total.errors + open.1)
+    }
+
+    pub(crate) fn last_window(&self) -> Option<&WindowStats> {
+        self.windows.last()
+    }
+}

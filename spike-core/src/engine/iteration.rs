@@ -1,0 +1,120 @@
+//! Running one iteration: time it, catch panics, enforce deadlines, record.
+
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use futures_util::FutureExt as _;
+use tokio::time::Instant;
+
+use super::RunShared;
+use crate::ctx::Ctx;
+use crate::histogram::micros;
+use crate::outcome::{ErrorClass, IntoOutcome, IterError, Outcome};
+use crate::recorder::Sample;
+use crate::workload::Workload;
+
+/// Identity of one iteration.
+pub(crate) struct IterId {
+    pub(crate) iteration: u64,
+    pub(crate) phase: u16,
+    pub(crate) window: u64,
+    /// Intended start as an offset from the run start.
+    pub(crate) offset: Duration,
+    pub(crate) user: Option<u32>,
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "workload panicked".to_owned()
+    }
+}
+
+enum Ended {
+    Done(Outcome),
+    Panicked(String),
+    TimedOut { drain: bool },
+    Interrupted,
+}
+
+/// Run one iteration of `workload` and record it. Never panics because the
+/// workload did.
+pub(crate) async fn run_iteration<W: Workload>(
+    run: &std::sync::Arc<RunShared>,
+    workload: &W,
+    id: IterId,
+) {
+    let intended = run.t0 + id.offset;
+    let actual = Instant::now();
+    let ctx = Ctx {
+        run: run.clone(),
+        iteration: id.iteration,
+        phase: id.phase,
+        window: id.window,
+        intended: id.offset,
+        user: id.user,
+    };
+    let own_deadline = intended + run.iteration_timeout;
+    let drain = run.drain_deadline < own_deadline;
+    let deadline = if drain {
+        run.drain_deadline
+    } else {
+        own_deadline
+    };
+    let work =
+        AssertUnwindSafe(async move { workload.call(ctx).await.into_outcome() }).catch_unwind();
+    let ended = tokio::select! {
+        biased;
+        r = tokio::time::timeout_at(deadline, work) => match r {
+            Ok(Ok(outcome)) => Ended::Done(outcome),
+            Ok(Err(payload)) => Ended::Panicked(panic_message(payload.as_ref())),
+            Err(_) => Ended::TimedOut { drain },
+        },
+        () = run.cancel.cancelled() => Ended::Interrupted,
+    };
+    let end = Instant::now();
+    let (error, tags, drain_timeout) = match ended {
+        Ended::Done(outcome) => {
+            let (e, t) = outcome.into_parts();
+            (e, t, false)
+        }
+        Ended::Panicked(msg) => (
+            Some(IterError::of(ErrorClass::Panic).with_message(msg)),
+            Vec::new(),
+            false,
+        ),
+        Ended::TimedOut { drain } => {
+            let msg = if drain {
+                "still running when the run's drain timeout ended"
+            } else {
+                "iteration timeout"
+            };
+            (
+                Some(IterError::of(ErrorClass::Timeout).with_message(msg)),
+                Vec::new(),
+                drain,
+            )
+        }
+        Ended::Interrupted => (
+            Some(
+                IterError::new("interrupted")
+                    .with_message("the run was interrupted while this iteration was in flight"),
+            ),
+            Vec::new(),
+            false,
+        ),
+    };
+    let sample = Sample {
+        latency_us: micros(end.saturating_duration_since(intended)),
+        service_us: micros(end.saturating_duration_since(actual)),
+        lag_us: micros(actual.saturating_duration_since(intended)),
+        error: error.as_ref(),
+        tags: &tags,
+        drain_timeout,
+    };
+    run.shards
+        .with(|s| s.acc((id.window, id.phase)).record(&sample));
+}

@@ -1,0 +1,293 @@
+//! The engine: runs a shape against a workload and builds the report.
+
+mod closed;
+mod iteration;
+mod open;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::aggregate::Aggregator;
+use crate::histogram::micros;
+use crate::level::Model;
+use crate::recorder::Shards;
+use crate::recovery::{self, RecoveryCriteria};
+use crate::report::{Environment, GeneratorHealth, PhaseReport, Report, WindowStats};
+use crate::shape::Shape;
+use crate::workload::Workload;
+
+/// State shared by every iteration of one run.
+pub(crate) struct RunShared {
+    pub(crate) t0: Instant,
+    pub(crate) scenario: String,
+    pub(crate) phase_names: Vec<String>,
+    pub(crate) window_us: u64,
+    pub(crate) windows_total: u64,
+    pub(crate) seed: u64,
+    pub(crate) shards: Shards,
+    pub(crate) in_flight: AtomicU64,
+    /// Open model: every iteration due at or before this offset (µs) is
+    /// scheduled and counted; `u64::MAX` once the pacer is done.
+    pub(crate) position_us: AtomicU64,
+    /// Cancels iterations still in flight (interruption, hard stop).
+    pub(crate) cancel: CancellationToken,
+    pub(crate) iteration_timeout: Duration,
+    pub(crate) drain_deadline: Instant,
+}
+
+pub(crate) struct Engine<W> {
+    pub(crate) run: Arc<RunShared>,
+    pub(crate) workload: W,
+}
+
+/// A snapshot of a run in progress, handed to progress observers once per
+/// aggregation tick.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// Scenario name.
+    pub scenario: String,
+    /// Time since the run start.
+    pub elapsed: Duration,
+    /// Planned duration of the shape.
+    pub planned: Duration,
+    /// Phase active now.
+    pub phase: String,
+    /// Planned level now (rps or users).
+    pub target: f64,
+    /// Iterations in flight now.
+    pub in_flight: u64,
+    /// Iterations finished so far.
+    pub completed: u64,
+    /// Of those, errors.
+    pub errors: u64,
+    /// The most recently closed window.
+    pub last_window: Option<WindowStats>,
+}
+
+/// A progress observer.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+/// A closed-window observer.
+pub type WindowFn = Box<dyn FnMut(&WindowStats) + Send>;
+/// A future that interrupts the run when it completes, with the reason.
+pub type StopFuture = Pin<Box<dyn Future<Output = String> + Send>>;
+
+/// Everything the engine needs besides the workload; built by `Scenario`.
+pub(crate) struct RunConfig {
+    pub(crate) scenario: String,
+    pub(crate) shape: Shape,
+    pub(crate) window: Duration,
+    pub(crate) max_in_flight: u64,
+    pub(crate) iteration_timeout: Duration,
+    pub(crate) drain_timeout: Duration,
+    pub(crate) think_time: Duration,
+    pub(crate) recovery: RecoveryCriteria,
+    pub(crate) lag_budget: Duration,
+    pub(crate) seed: u64,
+    pub(crate) rate_scale: f64,
+    pub(crate) time_scale: f64,
+    pub(crate) stop: Vec<StopFuture>,
+    pub(crate) on_progress: Option<ProgressFn>,
+    pub(crate) on_window: Option<WindowFn>,
+}
+
+/// How long iterations get after an interruption before they are cancelled.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(1);
+/// How long cancelled iterations get to record before they count as abandoned.
+const CANCEL_GRACE: Duration = Duration::from_secs(2);
+/// Closed model: a window closes this long after its end.
+const CLOSED_GRACE: Duration = Duration::from_millis(50);
+
+fn first_of(stops: Vec<StopFuture>) -> StopFuture {
+    if stops.is_empty() {
+        return Box::pin(std::future::pending());
+    }
+    Box::pin(async move { futures_util::future::select_all(stops).await.0 })
+}
+
+pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
+    let environment = Environment::capture(cfg.rate_scale, cfg.time_scale);
+    let shape = cfg.shape;
+    let duration = shape.duration();
+    let mut agg = Aggregator::new(&shape, cfg.window, cfg.on_window);
+    let t0 = Instant::now();
+    let run = Arc::new(RunShared {
+        t0,
+        scenario: cfg.scenario.clone(),
+        phase_names: shape.phases().iter().map(|p| p.name.clone()).collect(),
+        window_us: micros(cfg.window).max(1),
+        windows_total: agg.windows_total(),
+        seed: cfg.seed,
+        shards: Shards::new(),
+        in_flight: AtomicU64::new(0),
+        position_us: AtomicU64::new(0),
+        cancel: CancellationToken::new(),
+        iteration_timeout: cfg.iteration_timeout,
+        drain_deadline: t0 + duration + cfg.drain_timeout,
+    });
+    let engine = Arc::new(Engine {
+        run: run.clone(),
+        workload,
+    });
+    let stop_driver = CancellationToken::new();
+    let model = shape.model();
+    let mut driver = match model {
+        Model::Open => {
+            let fut = open::pace(
+                engine.clone(),
+                shape.clone(),
+                cfg.max_in_flight,
+                stop_driver.clone(),
+            );
+            tokio::spawn(async move { fut.await.max_in_flight })
+        }
+        Model::Closed => {
+            let fut = closed::drive(
+                engine.clone(),
+                shape.clone(),
+                cfg.think_time,
+                stop_driver.clone(),
+            );
+            tokio::spawn(async move { fut.await.max_in_flight })
+        }
+    };
+    drop(engine);
+
+    let tick = (cfg.window / 2).clamp(Duration::from_millis(10), Duration::from_millis(250));
+    let mut ticker = tokio::time::interval(tick);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut stop = first_of(cfg.stop);
+    let mut interrupted: Option<String> = None;
+    let mut cancel_at = run.drain_deadline;
+    let mut cancelled_at: Option<Instant> = None;
+    let mut max_in_flight: Option<u64> = None;
+    let mut abandoned = 0;
+    loop {
+        tokio::select! {
+            biased;
+            reason = &mut stop, if interrupted.is_none() => {
+                interrupted = Some(reason);
+                stop_driver.cancel();
+                cancel_at = cancel_at.min(Instant::now() + INTERRUPT_GRACE);
+            }
+            r = &mut driver, if max_in_flight.is_none() => {
+                max_in_flight = Some(r.unwrap_or(0));
+            }
+            _ = ticker.tick() => {}
+        }
+        agg.absorb(run.shards.drain());
+        let position = match model {
+            Model::Open => Duration::from_micros(run.position_us.load(Ordering::Acquire)),
+            Model::Closed if max_in_flight.is_some() => Duration::MAX,
+            Model::Closed => run.t0.elapsed().saturating_sub(CLOSED_GRACE),
+        };
+        agg.close_ready(position);
+        if let Some(observer) = &cfg.on_progress {
+            let elapsed = run.t0.elapsed();
+            let (completed, errors) = agg.progress_counts();
+            let at = elapsed.min(duration.saturating_sub(Duration::from_nanos(1)));
+            observer(&Progress {
+                scenario: cfg.scenario.clone(),
+                elapsed,
+                planned: duration,
+                phase: shape.phases()[shape.phase_index_at(at)].name.clone(),
+                target: shape.level_at(at).value(),
+                in_flight: run.in_flight.load(Ordering::Relaxed),
+                completed,
+                errors,
+                last_window: agg.last_window().cloned(),
+            });
+        }
+        let in_flight = run.in_flight.load(Ordering::Acquire);
+        if max_in_flight.is_some() && in_flight == 0 {
+            break;
+        }
+        let now = Instant::now();
+        match cancelled_at {
+            None if now >= cancel_at => {
+                run.cancel.cancel();
+                cancelled_at = Some(now);
+            }
+            Some(at) if now >= at + CANCEL_GRACE => {
+                abandoned = in_flight;
+                stop_driver.cancel();
+                break;
+            }
+            _ => {}
+        }
+    }
+    let elapsed = run.t0.elapsed();
+    agg.absorb(run.shards.drain());
+    let span = if interrupted.is_some() {
+        elapsed.min(duration)
+    } else {
+        duration
+    };
+    let crate::aggregate::Finished {
+        phases: phase_stats,
+        total,
+        windows,
+        drain_timeouts,
+        late_records,
+    } = agg.finish(span);
+    let phases: Vec<PhaseReport> = shape
+        .phases()
+        .iter()
+        .zip(phase_stats)
+        .map(|(p, stats)| PhaseReport {
+            name: p.name.clone(),
+            kind: p.kind,
+            from: p.from,
+            to: p.to,
+            start: p.start,
+            duration: p.duration,
+            baseline: p.baseline,
+            stats,
+        })
+        .collect();
+    let recovery = match (shape.baseline_index(), shape.recover_index()) {
+        (Some(b), Some(r)) => Some(recovery::evaluate(
+            cfg.recovery,
+            &phases[b].name,
+            &phases[b].stats,
+            &phases[r].name,
+            phases[r].start,
+            phases[r].start + phases[r].duration,
+            &windows,
+        )),
+        _ => None,
+    };
+    let lag_budget_us = micros(cfg.lag_budget);
+    let generator = GeneratorHealth {
+        schedule_lag: total.schedule_lag,
+        dropped: total.dropped,
+        max_in_flight: max_in_flight.unwrap_or(0),
+        in_flight_cap: cfg.max_in_flight,
+        drain_timeouts,
+        abandoned,
+        late_records,
+        lag_budget_us,
+        saturated: total.dropped > 0 || total.schedule_lag.p99_us > lag_budget_us,
+    };
+    Report {
+        scenario: cfg.scenario,
+        model,
+        shape,
+        window: cfg.window,
+        environment,
+        elapsed,
+        total,
+        phases,
+        windows,
+        recovery,
+        generator,
+        interrupted,
+        checks: Vec::new(),
+        artifacts: None,
+    }
+}

@@ -1,0 +1,130 @@
+//! The open-model pacer: starts every iteration at its intended instant.
+//!
+//! It wakes, starts every iteration whose intended start is not in the
+//! future, then sleeps until the next one. Tokio's timer has a 1 ms
+//! resolution, so at high rates one wake-up starts several iterations: the
+//! rate stays exact and latency still counts from the intended start.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::iteration::{run_iteration, IterId};
+use super::Engine;
+use crate::recorder::AccKey;
+use crate::schedule::RateProfile;
+use crate::shape::Shape;
+use crate::workload::Workload;
+
+/// Iterations started between two yields to the runtime.
+const BATCH: u32 = 256;
+
+pub(crate) struct PacerResult {
+    pub(crate) max_in_flight: u64,
+}
+
+#[derive(Default)]
+struct Pending {
+    counts: Vec<(AccKey, u64, u64)>,
+}
+
+impl Pending {
+    fn add(&mut self, key: AccKey, dropped: bool) {
+        match self.counts.last_mut() {
+            Some((k, s, d)) if *k == key => {
+                *s += 1;
+                *d += u64::from(dropped);
+            }
+            _ => self.counts.push((key, 1, u64::from(dropped))),
+        }
+    }
+
+    fn flush<W>(&mut self, engine: &Engine<W>) {
+        if self.counts.is_empty() {
+            return;
+        }
+        engine.run.shards.with(|s| {
+            for (key, sched, dropped) in self.counts.drain(..) {
+                let acc = s.acc(key);
+                acc.scheduled += sched;
+                acc.dropped += dropped;
+            }
+        });
+    }
+}
+
+pub(crate) async fn pace<W: Workload>(
+    engine: Arc<Engine<W>>,
+    shape: Shape,
+    cap: u64,
+    stop: CancellationToken,
+) -> PacerResult {
+    let run = engine.run.clone();
+    let profile = RateProfile::new(&shape);
+    let phase_ends: Vec<Duration> = shape.phases().iter().map(|p| p.end()).collect();
+    let window_us = run.window_us;
+    let last_window = run.windows_total - 1;
+    let mut arrivals = profile.arrivals();
+    let mut next = arrivals.next();
+    let mut iteration = 0u64;
+    let mut phase = 0usize;
+    let mut max_in_flight = 0u64;
+    let mut pending = Pending::default();
+    'outer: while let Some(first_due) = next {
+        tokio::select! {
+            biased;
+            () = stop.cancelled() => break 'outer,
+            () = tokio::time::sleep_until(run.t0 + first_due) => {}
+        }
+        let now = run.t0.elapsed();
+        let mut in_batch = 0u32;
+        while let Some(due) = next {
+            if due > now {
+                break;
+            }
+            while phase + 1 < phase_ends.len() && due >= phase_ends[phase] {
+                phase += 1;
+            }
+            let window = (crate::histogram::micros(due) / window_us).min(last_window);
+            let key = (window, phase as u16);
+            if run.in_flight.load(Ordering::Relaxed) >= cap {
+                pending.add(key, true);
+            } else {
+                pending.add(key, false);
+                let in_flight = run.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+                max_in_flight = max_in_flight.max(in_flight);
+                let engine = engine.clone();
+                let id = IterId {
+                    iteration,
+                    phase: key.1,
+                    window,
+                    offset: due,
+                    user: None,
+                };
+                tokio::spawn(async move {
+                    run_iteration(&engine.run, &engine.workload, id).await;
+                    engine.run.in_flight.fetch_sub(1, Ordering::Release);
+                });
+            }
+            iteration += 1;
+            next = arrivals.next();
+            in_batch += 1;
+            if in_batch % BATCH == 0 {
+                pending.flush(&engine);
+                tokio::task::yield_now().await;
+                if stop.is_cancelled() {
+                    break 'outer;
+                }
+            }
+        }
+        pending.flush(&engine);
+        // Every iteration due by `now` is scheduled and counted.
+        run.position_us
+            .store(crate::histogram::micros(now), Ordering::Release);
+    }
+    pending.flush(&engine);
+    run.position_us.store(u64::MAX, Ordering::Release);
+    PacerResult { max_in_flight }
+}

@@ -1,0 +1,66 @@
+//! The engine of [spike](https://docs.rs/spike): load shapes, exact
+//! open/closed-model scheduling, latency corrected for coordinated omission,
+//! HdrHistogram metrics per run, phase and window, recovery time, and the
+//! report. Most users depend on the `spike` facade crate instead.
+//!
+//! ```
+//! use spike_core::{rps, ms, Ctx, Scenario, Shape};
+//!
+//! # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+//! let shape = Shape::builder()
+//!     .hold(rps(100), ms(500))
+//!     .burst(rps(400), ms(500))
+//!     .recover(rps(100), ms(500))
+//!     .build()?;
+//! let report = Scenario::new("quick").shape(shape).window(ms(100))
+//!     .run(|_ctx: Ctx| async {}).await?;
+//! assert_eq!(report.phase("burst").unwrap().stats.completed, 200);
+//! # Ok::<(), spike_core::SpikeError>(())
+//! # }).unwrap();
+//! ```
+
+mod aggregate;
+mod ctx;
+mod engine;
+mod error;
+mod histogram;
+mod level;
+mod outcome;
+mod recorder;
+mod recovery;
+mod report;
+mod scenario;
+mod schedule;
+mod serde_micros;
+mod shape;
+mod shape_error;
+pub mod sim;
+mod stats;
+mod test_context;
+mod units;
+mod workload;
+
+pub use ctx::Ctx;
+pub use engine::{Progress, ProgressFn, StopFuture, WindowFn};
+pub use error::SpikeError;
+pub use histogram::{
+    fmt_micros, new_latency_histogram, Percentiles, Quantile, HIGHEST_TRACKABLE_US,
+    SIGNIFICANT_DIGITS,
+};
+pub use level::{rps, users, Level, Model};
+pub use outcome::{class_of_io, ErrorClass, IntoOutcome, IterError, IterResult, Outcome};
+pub use recovery::{recovery_time_by, Recovery, RecoveryCriteria};
+pub use report::{
+    write_atomic, Check, Environment, GeneratorHealth, PhaseReport, Report, WindowStats,
+};
+pub use scenario::{
+    Scenario, DEFAULT_DRAIN_TIMEOUT, DEFAULT_ITERATION_TIMEOUT, DEFAULT_LAG_BUDGET,
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_WINDOW,
+};
+pub use schedule::{Arrivals, RateProfile};
+pub use shape::{Phase, PhaseKind, Shape, ShapeBuilder, ShapeLimits};
+pub use shape_error::ShapeError;
+pub use stats::{GaugeStats, Stats, TagStats};
+pub use test_context::{folder_name, spike_home, TestContext};
+pub use units::{ms, pct, secs, Percent};
+pub use workload::Workload;

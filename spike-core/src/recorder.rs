@@ -1,0 +1,311 @@
+//! Recording without a global lock.
+//!
+//! Every worker thread records into its own shard (a `Mutex` only that
+//! thread takes on the hot path; the aggregator takes it briefly once per
+//! tick to swap the contents out). A shard holds one accumulator per
+//! (window, phase) pair that saw data since the last tick; the aggregator
+//! merges them into per-window, per-phase and whole-run totals.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use hdrhistogram::Histogram;
+
+use crate::histogram::{new_latency_histogram, new_tag_histogram, HIGHEST_TRACKABLE_US};
+use crate::outcome::IterError;
+
+/// Key of an accumulator: window index (by intended start) and phase index.
+pub(crate) type AccKey = (u64, u16);
+
+/// Most distinct values kept per tag key; further values count as `(other)`.
+pub(crate) const MAX_TAG_VALUES: usize = 100;
+
+/// The histograms of one accumulator, allocated on first completion.
+#[derive(Debug, Clone)]
+pub(crate) struct Hists {
+    pub(crate) latency: Histogram<u64>,
+    pub(crate) service: Histogram<u64>,
+    pub(crate) lag: Histogram<u64>,
+}
+
+impl Hists {
+    fn new() -> Self {
+        Hists {
+            latency: new_latency_histogram(),
+            service: new_latency_histogram(),
+            lag: new_latency_histogram(),
+        }
+    }
+}
+
+/// Per tag value: count, errors and latency.
+#[derive(Debug, Clone)]
+pub(crate) struct TagAcc {
+    pub(crate) count: u64,
+    pub(crate) errors: u64,
+    pub(crate) latency: Histogram<u64>,
+}
+
+/// A user gauge: last, smallest and largest value seen.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GaugeAcc {
+    pub(crate) last: f64,
+    pub(crate) min: f64,
+    pub(crate) max: f64,
+}
+
+impl GaugeAcc {
+    fn merge(&mut self, other: &GaugeAcc) {
+        self.last = other.last;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+}
+
+/// Everything recorded for one (window, phase), or merged over many.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Acc {
+    /// Iterations due (open) or started (closed), including dropped ones.
+    pub(crate) scheduled: u64,
+    /// Iterations not started because the in-flight cap was reached.
+    pub(crate) dropped: u64,
+    /// Iterations that finished (success or error).
+    pub(crate) completed: u64,
+    /// Of those, errors.
+    pub(crate) errors: u64,
+    /// Samples above the histogram range (clamped).
+    pub(crate) out_of_range: u64,
+    /// Iterations ended by the drain timeout at the end of the run.
+    pub(crate) drain_timeouts: u64,
+    pub(crate) hists: Option<Box<Hists>>,
+    pub(crate) errors_by_class: BTreeMap<String, u64>,
+    pub(crate) http_statuses: BTreeMap<u16, u64>,
+    pub(crate) error_samples: BTreeMap<String, String>,
+    pub(crate) counters: HashMap<Cow<'static, str>, u64>,
+    pub(crate) gauges: HashMap<Cow<'static, str>, GaugeAcc>,
+    pub(crate) tags: HashMap<Cow<'static, str>, HashMap<String, TagAcc>>,
+}
+
+/// One finished iteration, as the engine hands it to the recorder.
+pub(crate) struct Sample<'a> {
+    pub(crate) latency_us: u64,
+    pub(crate) service_us: u64,
+    pub(crate) lag_us: u64,
+    pub(crate) error: Option<&'a IterError>,
+    pub(crate) tags: &'a [(Cow<'static, str>, String)],
+    pub(crate) drain_timeout: bool,
+}
+
+fn record_clamped(h: &mut Histogram<u64>, v: u64) -> bool {
+    h.saturating_record(v.max(1));
+    v > HIGHEST_TRACKABLE_US
+}
+
+impl Acc {
+    pub(crate) fn hists(&self) -> Option<&Hists> {
+        self.hists.as_deref()
+    }
+
+    pub(crate) fn record(&mut self, s: &Sample<'_>) {
+        self.completed += 1;
+        let hists = self.hists.get_or_insert_with(|| Box::new(Hists::new()));
+        let mut oor = record_clamped(&mut hists.latency, s.latency_us);
+        oor |= record_clamped(&mut hists.service, s.service_us);
+        oor |= record_clamped(&mut hists.lag, s.lag_us);
+        self.out_of_range += u64::from(oor);
+        self.drain_timeouts += u64::from(s.drain_timeout);
+        if let Some(err) = s.error {
+            self.errors += 1;
+            let key = err.class().key();
+            match self.errors_by_class.get_mut(key.as_ref()) {
+                Some(n) => *n += 1,
+                None => {
+                    self.errors_by_class.insert(key.clone().into_owned(), 1);
+                }
+            }
+            if let Some(status) = err.class().http_status() {
+                *self.http_statuses.entry(status).or_insert(0) += 1;
+            }
+            if !self.error_samples.contains_key(key.as_ref()) {
+                let msg = err.message().map_or_else(|| err.to_string(), str::to_owned);
+                self.error_samples.insert(key.into_owned(), msg);
+            }
+        }
+        for (key, value) in s.tags {
+            let values = self.tags.entry(key.clone()).or_default();
+            let value = if values.contains_key(value) || values.len() < MAX_TAG_VALUES {
+                value.as_str()
+            } else {
+                "(other)"
+            };
+            let tag = match values.get_mut(value) {
+                Some(t) => t,
+                None => values.entry(value.to_owned()).or_insert_with(|| TagAcc {
+                    count: 0,
+                    errors: 0,
+                    latency: new_tag_histogram(),
+                }),
+            };
+            tag.count += 1;
+            tag.errors += u64::from(s.error.is_some());
+            tag.latency.saturating_record(s.latency_us.max(1));
+        }
+    }
+
+    pub(crate) fn count(&mut self, name: Cow<'static, str>, n: u64) {
+        match self.counters.get_mut(name.as_ref()) {
+            Some(c) => *c += n,
+            None => {
+                self.counters.insert(name, n);
+            }
+        }
+    }
+
+    pub(crate) fn gauge(&mut self, name: Cow<'static, str>, value: f64) {
+        let g = GaugeAcc {
+            last: value,
+            min: value,
+            max: value,
+        };
+        match self.gauges.get_mut(name.as_ref()) {
+            Some(old) => old.merge(&g),
+            None => {
+                self.gauges.insert(name, g);
+            }
+        }
+    }
+
+    /// Add everything in `other` to `self`.
+    pub(crate) fn merge(&mut self, other: &Acc) {
+        self.scheduled += other.scheduled;
+        self.dropped += other.dropped;
+        self.completed += other.completed;
+        self.errors += other.errors;
+        self.out_of_range += other.out_of_range;
+        self.drain_timeouts += other.drain_timeouts;
+        if let Some(o) = &other.hists {
+            match &mut self.hists {
+                Some(h) => {
+                    // Same bounds on both sides: `add` cannot fail.
+                    let _ = h.latency.add(&o.latency);
+                    let _ = h.service.add(&o.service);
+                    let _ = h.lag.add(&o.lag);
+                }
+                None => self.hists = Some(o.clone()),
+            }
+        }
+        for (k, v) in &other.errors_by_class {
+            *self.errors_by_class.entry(k.clone()).or_insert(0) += v;
+        }
+        for (k, v) in &other.http_statuses {
+            *self.http_statuses.entry(*k).or_insert(0) += v;
+        }
+        for (k, v) in &other.error_samples {
+            self.error_samples
+                .entry(k.clone())
+                .or_insert_with(|| v.clone());
+        }
+        for (k, v) in &other.counters {
+            *self.counters.entry(k.clone()).or_insert(0) += v;
+        }
+        for (k, g) in &other.gauges {
+            self.gauges
+                .entry(k.clone())
+                .and_modify(|old| old.merge(g))
+                .or_insert(*g);
+        }
+        for (k, values) in &other.tags {
+            let mine = self.tags.entry(k.clone()).or_default();
+            for (v, t) in values {
+                match mine.get_mut(v) {
+                    Some(m) => {
+                        m.count += t.count;
+                        m.errors += t.errors;
+                        let _ = m.latency.add(&t.latency);
+                    }
+                    None => {
+                        mine.insert(v.clone(), t.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The accumulators one shard collected since the last drain. Few keys are
+/// live at once, so a vector searched from the back beats a map.
+#[derive(Debug, Default)]
+pub(crate) struct ShardData {
+    accs: Vec<(AccKey, Acc)>,
+}
+
+impl ShardData {
+    pub(crate) fn acc(&mut self, key: AccKey) -> &mut Acc {
+        let pos = match self.accs.iter().rposition(|(k, _)| *k == key) {
+            Some(p) => p,
+            None => {
+                self.accs.push((key, Acc::default()));
+                self.accs.len() - 1
+            }
+        };
+        &mut self.accs[pos].1
+    }
+}
+
+/// Number of shards: more than the worker threads of any sane runtime, so
+/// two threads rarely share one.
+const SHARDS: usize = 64;
+
+static NEXT_THREAD_SLOT: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static THREAD_SLOT: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+fn thread_slot() -> usize {
+    THREAD_SLOT.with(|slot| {
+        let mut s = slot.get();
+        if s == usize::MAX {
+            s = NEXT_THREAD_SLOT.fetch_add(1, Ordering::Relaxed);
+            slot.set(s);
+        }
+        s % SHARDS
+    })
+}
+
+/// The shards of one run.
+#[derive(Debug)]
+pub(crate) struct Shards {
+    shards: Box<[Mutex<ShardData>]>,
+}
+
+impl Shards {
+    pub(crate) fn new() -> Self {
+        Shards {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+
+    /// Run `f` on this thread's shard.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut ShardData) -> R) -> R {
+        let mut guard = self.shards[thread_slot()]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut guard)
+    }
+
+    /// Take everything recorded so far out of every shard.
+    pub(crate) fn drain(&self) -> Vec<(AccKey, Acc)> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            let mut guard = shard
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            out.append(&mut guard.accs);
+        }
+        out
+    }
+}

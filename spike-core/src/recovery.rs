@@ -1,0 +1,157 @@
+//! Recovery time: how long after the spike the service was healthy again.
+//!
+//! * Baseline: the stats of the baseline phase (the one marked
+//!   `.baseline()`, else the last `hold` before the first `burst`).
+//! * Spike end: the start of the first `recover` phase after a burst.
+//! * A window is healthy when its latency p95 ≤ max(baseline p95 × (1 +
+//!   tolerance), baseline p95 + slack) and its error rate ≤ baseline error
+//!   rate + epsilon. A window with no completed iteration is not healthy
+//!   (nothing shows it is).
+//! * Recovery time: from spike end to the start of the first run of healthy
+//!   windows that lasts at least `sustain` windows and is not broken by an
+//!   unhealthy window later in the recover phase. Only windows lying wholly
+//!   inside the recover phase count. `None`: the service did not recover
+//!   inside the recover phase.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::WindowStats;
+
+/// What "healthy again" means; every field is documented with its default.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RecoveryCriteria {
+    /// Relative headroom over the baseline p95 (default 0.25 = +25%).
+    pub tolerance: f64,
+    /// Absolute headroom over the baseline p95, for fast baselines where a
+    /// relative band is narrower than timer noise (default 10 ms).
+    #[serde(with = "crate::serde_micros")]
+    pub slack: Duration,
+    /// Error-rate headroom over the baseline error rate (default 0.01 = 1
+    /// percentage point).
+    pub epsilon: f64,
+    /// How many consecutive healthy windows make a recovery (default 3).
+    pub sustain: u32,
+}
+
+impl Default for RecoveryCriteria {
+    fn default() -> Self {
+        RecoveryCriteria {
+            tolerance: 0.25,
+            slack: Duration::from_millis(10),
+            epsilon: 0.01,
+            sustain: 3,
+        }
+    }
+}
+
+/// The recovery measured in a run, with everything needed to check it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recovery {
+    /// The criteria used.
+    pub criteria: RecoveryCriteria,
+    /// Name of the baseline phase.
+    pub baseline_phase: String,
+    /// Baseline latency p95, µs.
+    pub baseline_p95_us: u64,
+    /// Baseline error rate.
+    pub baseline_error_rate: f64,
+    /// A window is healthy at or below this p95, µs.
+    pub healthy_p95_us: u64,
+    /// ... and at or below this error rate.
+    pub healthy_error_rate: f64,
+    /// Name of the recover phase.
+    pub recover_phase: String,
+    /// Offset of the spike end (start of the recover phase) from the run start.
+    #[serde(with = "crate::serde_micros")]
+    pub spike_end: Duration,
+    /// Offset of the recover phase end.
+    #[serde(with = "crate::serde_micros")]
+    pub recover_end: Duration,
+    /// Spike end → start of the sustained healthy run; `None` if the service
+    /// did not recover inside the recover phase.
+    #[serde(with = "crate::serde_micros::option")]
+    pub recovery_time: Option<Duration>,
+    /// Indexes of the unhealthy windows inside the recover phase.
+    pub unhealthy_windows: Vec<u64>,
+}
+
+impl Recovery {
+    /// Whether a window meets these thresholds.
+    #[must_use]
+    pub fn is_healthy(&self, w: &WindowStats) -> bool {
+        w.stats.completed > 0
+            && w.stats.latency.p95_us <= self.healthy_p95_us
+            && w.stats.error_rate <= self.healthy_error_rate + 1e-12
+    }
+}
+
+/// Compute recovery over a run's windows (see the module docs).
+#[must_use]
+pub(crate) fn evaluate(
+    criteria: RecoveryCriteria,
+    baseline_phase: &str,
+    baseline: &crate::stats::Stats,
+    recover_phase: &str,
+    spike_end: Duration,
+    recover_end: Duration,
+    windows: &[WindowStats],
+) -> Recovery {
+    let base_p95 = baseline.latency.p95_us as f64;
+    let healthy_p95_us = (base_p95 * (1.0 + criteria.tolerance))
+        .max(base_p95 + criteria.slack.as_micros() as f64)
+        .round() as u64;
+    let mut recovery = Recovery {
+        criteria,
+        baseline_phase: baseline_phase.to_owned(),
+        baseline_p95_us: baseline.latency.p95_us,
+        baseline_error_rate: baseline.error_rate,
+        healthy_p95_us,
+        healthy_error_rate: baseline.error_rate + criteria.epsilon,
+        recover_phase: recover_phase.to_owned(),
+        spike_end,
+        recover_end,
+        recovery_time: None,
+        unhealthy_windows: Vec::new(),
+    };
+    let (time, unhealthy) =
+        recovery_time_by(windows, spike_end, recover_end, criteria.sustain, |w| {
+            recovery.is_healthy(w)
+        });
+    recovery.recovery_time = time;
+    recovery.unhealthy_windows = unhealthy;
+    recovery
+}
+
+/// The recovery machinery over any notion of health: from `spike_end` to the
+/// start of the first run of at least `sustain` healthy windows, lying wholly
+/// in `[spike_end, recover_end)`, that no later unhealthy window breaks.
+/// Also returns the indexes of the unhealthy windows considered.
+///
+/// Use it for other health signals, e.g. a cache hit ratio per window.
+pub fn recovery_time_by(
+    windows: &[WindowStats],
+    spike_end: Duration,
+    recover_end: Duration,
+    sustain: u32,
+    healthy: impl Fn(&WindowStats) -> bool,
+) -> (Option<Duration>, Vec<u64>) {
+    let inside: Vec<&WindowStats> = windows
+        .iter()
+        .filter(|w| w.start >= spike_end && w.end <= recover_end)
+        .collect();
+    let unhealthy: Vec<u64> = inside
+        .iter()
+        .filter(|w| !healthy(w))
+        .map(|w| w.index)
+        .collect();
+    let first_of_final_run = match inside.iter().rposition(|w| !healthy(w)) {
+        Some(last_bad) => last_bad + 1,
+        None => 0,
+    };
+    let run_len = inside.len() - first_of_final_run;
+    let time = (run_len >= sustain.max(1) as usize)
+        .then(|| inside[first_of_final_run].start.saturating_sub(spike_end));
+    (time, unhealthy)
+}

@@ -1,0 +1,352 @@
+//! The result of a run: plain serde data, a compact human summary, and an
+//! atomic `report.json` writer.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::histogram::{fmt_micros, Percentiles};
+use crate::level::{trim_float, Level, Model};
+use crate::recovery::Recovery;
+use crate::shape::{PhaseKind, Shape};
+use crate::stats::Stats;
+
+/// Where and how the run happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    /// CPU cores available to the process.
+    pub cores: usize,
+    /// `debug` or `release`.
+    pub build_profile: String,
+    /// Version of spike-core.
+    pub spike_version: String,
+    /// Operating system and architecture.
+    pub os: String,
+    /// Factor applied to every rate and user count (`SPIKE_SCALE`).
+    pub rate_scale: f64,
+    /// Factor applied to every duration (`SPIKE_TIME_SCALE`).
+    pub time_scale: f64,
+    /// Wall-clock start, milliseconds since the Unix epoch.
+    pub started_at_unix_ms: u64,
+}
+
+impl Environment {
+    pub(crate) fn capture(rate_scale: f64, time_scale: f64) -> Self {
+        Environment {
+            cores: std::thread::available_parallelism().map_or(1, usize::from),
+            build_profile: if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            }
+            .to_owned(),
+            spike_version: env!("CARGO_PKG_VERSION").to_owned(),
+            os: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+            rate_scale,
+            time_scale,
+            started_at_unix_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        }
+    }
+}
+
+/// Stats of one phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseReport {
+    /// Phase name.
+    pub name: String,
+    /// Phase kind.
+    pub kind: PhaseKind,
+    /// Level at the start.
+    pub from: Level,
+    /// Level at the end.
+    pub to: Level,
+    /// Offset of the phase start.
+    #[serde(with = "crate::serde_micros")]
+    pub start: Duration,
+    /// Phase length.
+    #[serde(with = "crate::serde_micros")]
+    pub duration: Duration,
+    /// Whether this is the recovery baseline.
+    pub baseline: bool,
+    /// Metrics of the iterations whose intended start lies in the phase.
+    pub stats: Stats,
+}
+
+/// Stats of one time window, keyed by intended start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowStats {
+    /// Window number from the run start.
+    pub index: u64,
+    /// Window start offset.
+    #[serde(with = "crate::serde_micros")]
+    pub start: Duration,
+    /// Window end offset (the last window may be shorter).
+    #[serde(with = "crate::serde_micros")]
+    pub end: Duration,
+    /// Phase active at the window start.
+    pub phase: String,
+    /// Metrics of the iterations whose intended start lies in the window.
+    pub stats: Stats,
+}
+
+/// Whether the generator applied the load it claims.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GeneratorHealth {
+    /// Actual start − intended start over all iterations.
+    pub schedule_lag: Percentiles,
+    /// Iterations not started because `max_in_flight` was reached.
+    pub dropped: u64,
+    /// Most iterations in flight at once.
+    pub max_in_flight: u64,
+    /// The in-flight cap in force.
+    pub in_flight_cap: u64,
+    /// Iterations cut off by the drain timeout at the end (counted as `timeout`).
+    pub drain_timeouts: u64,
+    /// Iterations that did not finish even after being cancelled (a workload
+    /// blocking its thread); they are missing from the metrics.
+    pub abandoned: u64,
+    /// Records that arrived after their window was closed (kept in the phase
+    /// and whole-run stats).
+    pub late_records: u64,
+    /// Schedule-lag p99 above which the generator counts as saturated, µs.
+    pub lag_budget_us: u64,
+    /// True when the results cannot be trusted to reflect the intended load:
+    /// iterations were dropped or schedule lag p99 exceeded the budget.
+    pub saturated: bool,
+}
+
+/// One check an assertion evaluated, kept in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// What was checked, e.g. `p95 below 250ms`.
+    pub check: String,
+    /// Where: `run`, `phase burst`, `every window of burst`, ...
+    pub scope: String,
+    /// The expectation.
+    pub expected: String,
+    /// The measured value.
+    pub actual: String,
+    /// Whether it held.
+    pub passed: bool,
+}
+
+/// Everything a run measured. Plain data: serialize it, assert on it, print it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Scenario name (the test name under `#[spike_test]`).
+    pub scenario: String,
+    /// Load model.
+    pub model: Model,
+    /// The shape that ran (after scaling).
+    pub shape: Shape,
+    /// Window length.
+    #[serde(with = "crate::serde_micros")]
+    pub window: Duration,
+    /// Where and how it ran.
+    pub environment: Environment,
+    /// Wall time from first start to the last record.
+    #[serde(with = "crate::serde_micros")]
+    pub elapsed: Duration,
+    /// Whole run.
+    pub total: Stats,
+    /// Per phase, in order.
+    pub phases: Vec<PhaseReport>,
+    /// Per window, in order.
+    pub windows: Vec<WindowStats>,
+    /// Recovery after the spike, when the shape has a burst and a recover phase.
+    pub recovery: Option<Recovery>,
+    /// Generator health.
+    pub generator: GeneratorHealth,
+    /// Why the run stopped early, if it did.
+    pub interrupted: Option<String>,
+    /// Checks evaluated against this report (filled by assertions).
+    pub checks: Vec<Check>,
+    /// Folder the run's artifacts were written to, if any.
+    pub artifacts: Option<PathBuf>,
+}
+
+impl Report {
+    /// The phase with this name.
+    #[must_use]
+    pub fn phase(&self, name: &str) -> Option<&PhaseReport> {
+        self.phases.iter().find(|p| p.name == name)
+    }
+
+    /// The windows whose start lies in the named phase.
+    pub fn windows_of<'a>(&'a self, phase: &'a str) -> impl Iterator<Item = &'a WindowStats> + 'a {
+        self.windows.iter().filter(move |w| w.phase == phase)
+    }
+
+    /// Recovery time, `None` when the service did not recover in the
+    /// recover phase or the shape has no burst and recover phase.
+    #[must_use]
+    pub fn recovery_time(&self) -> Option<Duration> {
+        self.recovery.as_ref().and_then(|r| r.recovery_time)
+    }
+
+    /// True unless iterations were dropped, the generator was saturated or
+    /// the run was interrupted: only then does the report describe the load
+    /// the shape asked for.
+    #[must_use]
+    pub fn is_conclusive(&self) -> bool {
+        !self.generator.saturated && self.interrupted.is_none() && self.generator.abandoned == 0
+    }
+
+    /// The report as pretty JSON.
+    ///
+    /// # Panics
+    /// Never in practice: the report holds only serializable plain data.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report is plain data")
+    }
+
+    /// Write `report.json` into `dir` (created if missing), atomically: a
+    /// temporary file in the same folder, then a rename. Returns the path.
+    ///
+    /// # Errors
+    /// Any I/O error creating the folder or writing the file.
+    pub fn write_to(&self, dir: impl AsRef<Path>) -> std::io::Result<PathBuf> {
+        write_atomic(dir.as_ref(), "report.json", self.to_json().as_bytes())
+    }
+}
+
+/// Write `bytes` to `dir/name` atomically (temporary file + rename).
+///
+/// # Errors
+/// Any I/O error.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    use std::io::Write as _;
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+fn fmt_target(model: Model, v: f64) -> String {
+    match model {
+        Model::Open => format!("{} rps", trim_float((v * 10.0).round() / 10.0)),
+        Model::Closed => format!("{} users", trim_float((v * 10.0).round() / 10.0)),
+    }
+}
+
+fn stats_row(out: &mut String, name: &str, model: Model, s: &Stats) {
+    let _ = writeln!(
+        out,
+        "  {:<12} {:>11} {:>10.1}/s {:>9} {:>7.2}% {:>9} {:>9} {:>9} {:>9}",
+        name,
+        fmt_target(model, s.target),
+        s.achieved_rate,
+        s.completed,
+        s.error_rate * 100.0,
+        fmt_micros(s.latency.p50_us),
+        fmt_micros(s.latency.p95_us),
+        fmt_micros(s.latency.p99_us),
+        fmt_micros(s.latency.max_us),
+    );
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "spike: {} — {} model, {} phases, {:.1}s planned, {:.1}s elapsed, {} windows",
+            self.scenario,
+            match self.model {
+                Model::Open => "open",
+                Model::Closed => "closed",
+            },
+            self.phases.len(),
+            self.shape.duration().as_secs_f64(),
+            self.elapsed.as_secs_f64(),
+            fmt_micros(crate::histogram::micros(self.window)),
+        );
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>11} {:>12} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9}",
+            "phase", "target", "achieved", "done", "errors", "p50", "p95", "p99", "max"
+        );
+        for p in &self.phases {
+            stats_row(&mut out, &p.name, self.model, &p.stats);
+        }
+        stats_row(&mut out, "total", self.model, &self.total);
+        if !self.total.errors_by_class.is_empty() {
+            let classes: Vec<String> = self
+                .total
+                .errors_by_class
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            let _ = write!(out, "  errors: {}", classes.join(", "));
+            if !self.total.http_statuses.is_empty() {
+                let st: Vec<String> = self
+                    .total
+                    .http_statuses
+                    .iter()
+                    .map(|(k, v)| format!("{k}×{v}"))
+                    .collect();
+                let _ = write!(out, " (status {})", st.join(", "));
+            }
+            out.push('\n');
+        }
+        match &self.recovery {
+            Some(r) => {
+                let verdict = match r.recovery_time {
+                    Some(t) => format!("recovered {:.2}s after the spike", t.as_secs_f64()),
+                    None => format!(
+                        "did not recover within the {:.1}s recover phase",
+                        (r.recover_end - r.spike_end).as_secs_f64()
+                    ),
+                };
+                let _ = writeln!(
+                    out,
+                    "  recovery: {verdict} (healthy: p95 ≤ {} and errors ≤ {:.2}%; baseline `{}` p95 {})",
+                    fmt_micros(r.healthy_p95_us),
+                    r.healthy_error_rate * 100.0,
+                    r.baseline_phase,
+                    fmt_micros(r.baseline_p95_us),
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  recovery: not measured (the shape has no burst followed by recover)"
+                );
+            }
+        }
+        let g = &self.generator;
+        let _ = writeln!(
+            out,
+            "  generator: lag p99 {}, dropped {}, max in flight {}/{}{}{}",
+            fmt_micros(g.schedule_lag.p99_us),
+            g.dropped,
+            g.max_in_flight,
+            g.in_flight_cap,
+            if g.drain_timeouts > 0 {
+                format!(", {} cut by drain timeout", g.drain_timeouts)
+            } else {
+                String::new()
+            },
+            if g.saturated {
+                " — SATURATED: the load applied is not the load asked for"
+            } else {
+                ""
+            },
+        );
+        if let Some(why) = &self.interrupted {
+            let _ = writeln!(out, "  INTERRUPTED: {why}");
+        }
+        f.write_str(out.trim_end())
+    }
+}

@@ -1,0 +1,321 @@
+//! The scenario builder: a shape, a workload and the run settings.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::engine::{self, Progress, RunConfig, StopFuture};
+use crate::error::SpikeError;
+use crate::recovery::RecoveryCriteria;
+use crate::report::{Report, WindowStats};
+use crate::shape::Shape;
+use crate::test_context::TestContext;
+use crate::workload::Workload;
+
+/// A named run: a load shape, settings, then `run(workload)`.
+///
+/// ```
+/// use spike_core::{rps, ms, secs, Ctx, Scenario, Shape};
+///
+/// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+/// let shape = Shape::builder()
+///     .hold(rps(200), ms(300))
+///     .burst(rps(1_000), ms(200))
+///     .recover(rps(200), ms(500))
+///     .build()?;
+/// let report = Scenario::new("doc-example")
+///     .shape(shape)
+///     .window(ms(100))
+///     .run(|ctx: Ctx| async move {
+///         ctx.count("calls", 1);
+///     })
+///     .await?;
+/// assert_eq!(report.total.completed, 60 + 200 + 100);
+/// assert_eq!(report.total.counter("calls"), 360);
+/// println!("{report}");
+/// # Ok::<(), spike_core::SpikeError>(())
+/// # }).unwrap();
+/// ```
+#[must_use]
+pub struct Scenario {
+    name: String,
+    shape: Option<Shape>,
+    window: Duration,
+    max_in_flight: u64,
+    iteration_timeout: Duration,
+    drain_timeout: Duration,
+    think_time: Duration,
+    recovery: RecoveryCriteria,
+    lag_budget: Duration,
+    seed: Option<u64>,
+    rate_scale: f64,
+    time_scale: f64,
+    env_scaled: bool,
+    stop: Vec<StopFuture>,
+    on_progress: Option<engine::ProgressFn>,
+    on_window: Option<engine::WindowFn>,
+}
+
+impl std::fmt::Debug for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scenario")
+            .field("name", &self.name)
+            .field("shape", &self.shape)
+            .field("window", &self.window)
+            .field("max_in_flight", &self.max_in_flight)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Default window length.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(1);
+/// Default cap on iterations in flight (open model).
+pub const DEFAULT_MAX_IN_FLIGHT: u64 = 10_000;
+/// Default per-iteration timeout.
+pub const DEFAULT_ITERATION_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time iterations still in flight get after the shape ends.
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default schedule-lag p99 above which the generator counts as saturated.
+pub const DEFAULT_LAG_BUDGET: Duration = Duration::from_millis(25);
+
+fn parse_scale(var: &'static str) -> Result<f64, SpikeError> {
+    match std::env::var(var) {
+        Err(_) => Ok(1.0),
+        Ok(v) => match v.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+            _ => Err(SpikeError::BadEnv { var, value: v }),
+        },
+    }
+}
+
+impl Scenario {
+    /// A scenario with this name and default settings.
+    pub fn new(name: impl Into<String>) -> Self {
+        Scenario {
+            name: name.into(),
+            shape: None,
+            window: DEFAULT_WINDOW,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            iteration_timeout: DEFAULT_ITERATION_TIMEOUT,
+            drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+            think_time: Duration::ZERO,
+            recovery: RecoveryCriteria::default(),
+            lag_budget: DEFAULT_LAG_BUDGET,
+            seed: None,
+            rate_scale: 1.0,
+            time_scale: 1.0,
+            env_scaled: false,
+            stop: Vec::new(),
+            on_progress: None,
+            on_window: None,
+        }
+    }
+
+    /// The scenario name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The load shape.
+    pub fn shape(mut self, shape: Shape) -> Self {
+        self.shape = Some(shape);
+        self
+    }
+
+    /// Window length for per-window metrics (default 1 s, at least 10 ms).
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Most iterations in flight at once (open model, default 10,000). When
+    /// reached, a due iteration is dropped and counted, never delayed.
+    pub fn max_in_flight(mut self, cap: u64) -> Self {
+        self.max_in_flight = cap;
+        self
+    }
+
+    /// Per-iteration timeout, measured from the intended start (default
+    /// 30 s). A timed-out iteration is a `timeout` error whose latency is
+    /// the time it took.
+    pub fn iteration_timeout(mut self, timeout: Duration) -> Self {
+        self.iteration_timeout = timeout;
+        self
+    }
+
+    /// How long iterations still in flight get after the shape ends
+    /// (default 10 s); the ones still running then are recorded as
+    /// `timeout`, never lost.
+    pub fn drain_timeout(mut self, timeout: Duration) -> Self {
+        self.drain_timeout = timeout;
+        self
+    }
+
+    /// Closed model: pause between a user's iterations (default none).
+    pub fn think_time(mut self, think: Duration) -> Self {
+        self.think_time = think;
+        self
+    }
+
+    /// What "recovered" means (tolerance, slack, epsilon, sustain).
+    pub fn recovery_criteria(mut self, criteria: RecoveryCriteria) -> Self {
+        self.recovery = criteria;
+        self
+    }
+
+    /// Schedule-lag p99 above which the generator counts as saturated
+    /// (default 25 ms).
+    pub fn lag_budget(mut self, budget: Duration) -> Self {
+        self.lag_budget = budget;
+        self
+    }
+
+    /// Seed for per-iteration seeds (default: derived from the name).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Multiply every rate and user count by `rate` and every duration by
+    /// `time` (validated when the run starts).
+    pub fn scale(mut self, rate: f64, time: f64) -> Self {
+        self.rate_scale = rate;
+        self.time_scale = time;
+        self
+    }
+
+    /// Read `SPIKE_SCALE` and `SPIKE_TIME_SCALE` (each defaults to 1) and
+    /// multiply them into the scale factors (once: calling it again, or
+    /// running inside `#[spike_test]`, which calls it, changes nothing).
+    ///
+    /// # Errors
+    /// [`SpikeError::BadEnv`] when a variable is set but is not a number
+    /// above zero.
+    pub fn scale_from_env(mut self) -> Result<Self, SpikeError> {
+        if self.env_scaled {
+            return Ok(self);
+        }
+        self.env_scaled = true;
+        self.rate_scale *= parse_scale("SPIKE_SCALE")?;
+        self.time_scale *= parse_scale("SPIKE_TIME_SCALE")?;
+        Ok(self)
+    }
+
+    /// Stop the run early when `stop` completes; its output is the reason
+    /// the report records. Iterations in flight get 1 s, then are recorded
+    /// as `interrupted`: nothing already started is lost.
+    pub fn interrupt_on(mut self, stop: impl Future<Output = String> + Send + 'static) -> Self {
+        self.stop.push(Box::pin(stop));
+        self
+    }
+
+    /// Stop the run early once `limit` of wall-clock time has passed.
+    pub fn max_wall_time(self, limit: Duration) -> Self {
+        self.interrupt_on(async move {
+            tokio::time::sleep(limit).await;
+            format!("wall-clock limit of {limit:?} reached")
+        })
+    }
+
+    /// Call `observer` once per aggregation tick with a snapshot.
+    pub fn on_progress(mut self, observer: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.on_progress = Some(Arc::new(observer));
+        self
+    }
+
+    /// Call `observer` with each window when it closes.
+    pub fn on_window(mut self, observer: impl FnMut(&WindowStats) + Send + 'static) -> Self {
+        self.on_window = Some(Box::new(observer));
+        self
+    }
+
+    /// Check every setting and return the run configuration.
+    fn validate(self) -> Result<RunConfig, SpikeError> {
+        let scenario = self.name;
+        let Some(shape) = self.shape else {
+            return Err(SpikeError::NoShape { scenario });
+        };
+        let shape = if self.rate_scale == 1.0 && self.time_scale == 1.0 {
+            shape
+        } else {
+            shape
+                .scaled(self.rate_scale, self.time_scale)
+                .map_err(|source| SpikeError::Shape {
+                    scenario: Some(scenario.clone()),
+                    source,
+                })?
+        };
+        if self.window < Duration::from_millis(10) || self.window > shape.duration() {
+            return Err(SpikeError::BadWindow {
+                scenario,
+                window: self.window,
+                shape: shape.duration(),
+            });
+        }
+        for (setting, zero) in [
+            ("max_in_flight", self.max_in_flight == 0),
+            ("iteration_timeout", self.iteration_timeout.is_zero()),
+            ("recovery sustain", self.recovery.sustain == 0),
+        ] {
+            if zero {
+                return Err(SpikeError::ZeroSetting { scenario, setting });
+            }
+        }
+        let seed = self.seed.unwrap_or_else(|| {
+            scenario.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            })
+        });
+        Ok(RunConfig {
+            scenario,
+            shape,
+            window: self.window,
+            max_in_flight: self.max_in_flight,
+            iteration_timeout: self.iteration_timeout,
+            drain_timeout: self.drain_timeout,
+            think_time: self.think_time,
+            recovery: self.recovery,
+            lag_budget: self.lag_budget,
+            seed,
+            rate_scale: self.rate_scale,
+            time_scale: self.time_scale,
+            stop: self.stop,
+            on_progress: self.on_progress,
+            on_window: self.on_window,
+        })
+    }
+
+    /// Run the workload through the shape and return the report. Every
+    /// setting is checked first; nothing is sent when an error comes back.
+    /// A failing or panicking workload yields a report, not an error.
+    ///
+    /// Inside a `#[spike_test]` the run also applies `SPIKE_SCALE` /
+    /// `SPIKE_TIME_SCALE`, stops when the test's timeout fires, and writes
+    /// `report.json` to the test's artifact folder (`report.artifacts`).
+    ///
+    /// # Errors
+    /// A [`SpikeError`] naming the bad setting, before any traffic.
+    pub async fn run<W: Workload>(self, workload: W) -> Result<Report, SpikeError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(SpikeError::NoRuntime);
+        }
+        let test = TestContext::current();
+        let mut this = self;
+        if let Some(test) = &test {
+            this = this.scale_from_env()?.interrupt_on(test.interrupted());
+        }
+        let cfg = this.validate()?;
+        let mut report = engine::run(cfg, workload).await;
+        if let Some(test) = &test {
+            match test.save(&report) {
+                Ok(path) => report.artifacts = path.parent().map(std::path::Path::to_path_buf),
+                Err(e) => eprintln!(
+                    "spike: could not write the report of `{}`: {e}",
+                    report.scenario
+                ),
+            }
+        }
+        Ok(report)
+    }
+}

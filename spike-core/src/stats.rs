@@ -1,0 +1,200 @@
+//! Statistics of a set of iterations (a window, a phase, the whole run).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::histogram::Percentiles;
+use crate::recorder::Acc;
+
+/// Last, smallest and largest value of a user gauge.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GaugeStats {
+    /// Last value set.
+    pub last: f64,
+    /// Smallest value set.
+    pub min: f64,
+    /// Largest value set.
+    pub max: f64,
+}
+
+/// Metrics of the iterations that carried one tag value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TagStats {
+    /// Iterations with this tag value.
+    pub count: u64,
+    /// Of those, errors.
+    pub errors: u64,
+    /// Median latency (2 significant digits).
+    pub p50_us: u64,
+    /// 95th percentile latency.
+    pub p95_us: u64,
+    /// 99th percentile latency.
+    pub p99_us: u64,
+}
+
+/// Counts, rates, percentiles and errors of a set of iterations.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Iterations due (open model) or started (closed), dropped ones included.
+    pub scheduled: u64,
+    /// Iterations actually started (`scheduled − dropped`).
+    pub started: u64,
+    /// Iterations not started because the in-flight cap was reached.
+    pub dropped: u64,
+    /// Iterations that finished, with success or error.
+    pub completed: u64,
+    /// Of those, errors.
+    pub errors: u64,
+    /// `errors / completed` (0 when nothing completed).
+    pub error_rate: f64,
+    /// Planned rate over the span: iterations/s (open) or users (closed).
+    pub target: f64,
+    /// Iterations started per second over the span.
+    pub achieved_rate: f64,
+    /// Successful iterations per second over the span.
+    pub throughput: f64,
+    /// Length of the span the rates are computed over, in microseconds.
+    #[serde(with = "crate::serde_micros")]
+    pub span: Duration,
+    /// Latency: completion − intended start (open model, corrected for
+    /// coordinated omission) or completion − actual start (closed model).
+    pub latency: Percentiles,
+    /// Service time: completion − actual start.
+    pub service_time: Percentiles,
+    /// Schedule lag: actual start − intended start.
+    pub schedule_lag: Percentiles,
+    /// Errors by class key (`connect`, `timeout`, `http_5xx`, ...).
+    pub errors_by_class: BTreeMap<String, u64>,
+    /// HTTP error statuses, exact.
+    pub http_statuses: BTreeMap<u16, u64>,
+    /// One sample message per error class.
+    pub error_samples: BTreeMap<String, String>,
+    /// User counters (`ctx.count(..)`).
+    pub counters: BTreeMap<String, u64>,
+    /// User gauges (`ctx.gauge(..)`).
+    pub gauges: BTreeMap<String, GaugeStats>,
+    /// Per tag key, per value.
+    pub tags: BTreeMap<String, BTreeMap<String, TagStats>>,
+    /// Samples above the 60 s histogram range (clamped to it).
+    pub out_of_range: u64,
+}
+
+impl Stats {
+    pub(crate) fn from_acc(acc: &Acc, span: Duration, target: f64) -> Self {
+        let per_sec = |n: u64| {
+            if span.is_zero() {
+                0.0
+            } else {
+                n as f64 / span.as_secs_f64()
+            }
+        };
+        let (latency, service_time, schedule_lag) =
+            acc.hists().map_or_else(Default::default, |h| {
+                (
+                    Percentiles::of(&h.latency),
+                    Percentiles::of(&h.service),
+                    Percentiles::of(&h.lag),
+                )
+            });
+        let started = acc.scheduled.saturating_sub(acc.dropped);
+        Stats {
+            scheduled: acc.scheduled,
+            started,
+            dropped: acc.dropped,
+            completed: acc.completed,
+            errors: acc.errors,
+            error_rate: if acc.completed == 0 {
+                0.0
+            } else {
+                acc.errors as f64 / acc.completed as f64
+            },
+            target,
+            achieved_rate: per_sec(started),
+            throughput: per_sec(acc.completed - acc.errors),
+            span,
+            latency,
+            service_time,
+            schedule_lag,
+            errors_by_class: acc.errors_by_class.clone(),
+            http_statuses: acc.http_statuses.clone(),
+            error_samples: acc.error_samples.clone(),
+            counters: acc
+                .counters
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
+            gauges: acc
+                .gauges
+                .iter()
+                .map(|(k, g)| {
+                    (
+                        k.to_string(),
+                        GaugeStats {
+                            last: g.last,
+                            min: g.min,
+                            max: g.max,
+                        },
+                    )
+                })
+                .collect(),
+            tags: acc
+                .tags
+                .iter()
+                .map(|(k, values)| {
+                    let values = values
+                        .iter()
+                        .map(|(v, t)| {
+                            (
+                                v.clone(),
+                                TagStats {
+                                    count: t.count,
+                                    errors: t.errors,
+                                    p50_us: t.latency.value_at_quantile(0.5),
+                                    p95_us: t.latency.value_at_quantile(0.95),
+                                    p99_us: t.latency.value_at_quantile(0.99),
+                                },
+                            )
+                        })
+                        .collect();
+                    (k.to_string(), values)
+                })
+                .collect(),
+            out_of_range: acc.out_of_range,
+        }
+    }
+
+    /// A user counter (0 when never counted).
+    #[must_use]
+    pub fn counter(&self, name: &str) -> u64 {
+        self.counters.get(name).copied().unwrap_or(0)
+    }
+
+    /// `counter(numerator) / counter(denominator)`, `None` when the
+    /// denominator is zero.
+    #[must_use]
+    pub fn ratio(&self, numerator: &str, denominator: &str) -> Option<f64> {
+        let d = self.counter(denominator);
+        (d > 0).then(|| self.counter(numerator) as f64 / d as f64)
+    }
+
+    /// Errors of one class key.
+    #[must_use]
+    pub fn errors_of(&self, class: &str) -> u64 {
+        self.errors_by_class.get(class).copied().unwrap_or(0)
+    }
+
+    /// Share of each value of a tag key among the iterations that carried it.
+    #[must_use]
+    pub fn tag_shares(&self, key: &str) -> BTreeMap<String, f64> {
+        let Some(values) = self.tags.get(key) else {
+            return BTreeMap::new();
+        };
+        let total: u64 = values.values().map(|t| t.count).sum();
+        values
+            .iter()
+            .map(|(v, t)| (v.clone(), t.count as f64 / total.max(1) as f64))
+            .collect()
+    }
+}

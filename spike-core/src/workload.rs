@@ -1,0 +1,45 @@
+//! The workload: what one iteration does.
+
+use std::future::Future;
+
+use crate::ctx::Ctx;
+use crate::outcome::IntoOutcome;
+
+/// What one iteration does. Any `Fn(Ctx) -> impl Future` whose output is an
+/// [`IntoOutcome`] (`()`, `Outcome`, `Result<(), E: Into<IterError>>`) is a
+/// workload; drivers (HTTP, WebSocket, Postgres, Redis) implement it too.
+///
+/// ```
+/// use spike_core::{Ctx, IterResult, Workload};
+///
+/// async fn login(ctx: Ctx) -> IterResult {
+///     ctx.count("login_attempt", 1);
+///     Ok(())
+/// }
+/// fn takes<W: Workload>(_: W) {}
+/// takes(login);
+/// takes(|_ctx: Ctx| async { Ok::<(), spike_core::IterError>(()) });
+/// ```
+pub trait Workload: Send + Sync + 'static {
+    /// The iteration's future.
+    type Future: Future<Output = Self::Output> + Send + 'static;
+    /// What the future returns.
+    type Output: IntoOutcome;
+
+    /// Start one iteration.
+    fn call(&self, ctx: Ctx) -> Self::Future;
+}
+
+impl<F, Fut> Workload for F
+where
+    F: Fn(Ctx) -> Fut + Send + Sync + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: IntoOutcome,
+{
+    type Future = Fut;
+    type Output = Fut::Output;
+
+    fn call(&self, ctx: Ctx) -> Fut {
+        self(ctx)
+    }
+}
