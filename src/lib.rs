@@ -30,17 +30,70 @@
 
 pub use spike_core::*;
 
+/// Marks a spike test: an ordinary `cargo test` function that runs on a tokio
+/// runtime built for load, is skipped unless your crate's `spike` feature is
+/// on, names its report after the test and fails with the report's path.
+///
+/// Add the feature to your crate's `Cargo.toml` once:
+///
+/// ```toml
+/// [features]
+/// spike = []
+/// ```
+///
+/// then run the spike tests with `cargo test --features spike`:
+///
+/// ```
+/// use spike::prelude::*;
+///
+/// #[spike_test(timeout = "30s")]
+/// async fn checkout_survives_a_burst() -> Result<(), SpikeError> {
+///     let shape = Shape::builder()
+///         .hold(rps(50), ms(300))
+///         .burst(rps(200), ms(300))
+///         .recover(rps(50), ms(600))
+///         .build()?;
+///     let report = Scenario::new("checkout")
+///         .shape(shape)
+///         .window(ms(100))
+///         .run(|_ctx: Ctx| async {})
+///         .await?;
+///     assert_eq!(report.total.errors, 0);
+///     Ok(())
+/// }
+/// # fn main() {}
+/// ```
+///
+/// Arguments (all optional): `worker_threads = 4`, `flavor =
+/// "multi_thread" | "current_thread"`, `timeout = "90s"` (units `ms`, `s`,
+/// `m`) and `crate = "path"`. See the "Writing spike tests" chapter of the
+/// guide (`docs/writing_spike_tests.md`).
+pub use spike_macros::spike_test;
+
+#[cfg(feature = "http")]
+pub mod demo;
+#[cfg(feature = "http")]
+pub mod http;
+
+#[cfg(any(feature = "ws", feature = "postgres", feature = "redis"))]
+pub mod driver;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "redis")]
+pub mod redis;
+#[cfg(feature = "ws")]
+pub mod ws;
+
 /// Everything a spike test usually needs: `use spike::prelude::*;`.
 pub mod prelude {
     pub use spike_core::{
         ms, pct, rps, secs, users, Ctx, ErrorClass, IterError, IterResult, Outcome,
         RecoveryCriteria, Report, Scenario, Shape, SpikeError,
     };
+
+    pub use crate::spike_test;
 }
 
 /// Items generated code reaches through; not part of the public API.
 #[doc(hidden)]
-pub mod __private {
-    pub use spike_core::TestContext;
-    pub use tokio;
-}
+pub mod __private;

@@ -1,1 +1,496 @@
-//! spike-assert
+//! Fluent, soft assertions over a spike [`Report`].
+//!
+//! [`expect`] starts a chain; each metric takes a comparator; `.phase(..)`,
+//! `.every_window()` and `.run()` choose which iterations the following
+//! checks look at; [`Expect::verify`] ends the chain. Every check runs, then
+//! one failure lists them all as a table (check, scope, expected, actual,
+//! verdict), followed by the report summary, where the chain was verified
+//! and the path of the saved report.
+//!
+//! ```
+//! use spike_assert::expect;
+//! use spike_core::{ms, pct, rps, secs, Ctx, Scenario, Shape};
+//!
+//! # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+//! let shape = Shape::builder()
+//!     .hold(rps(100), ms(300)).named("baseline")
+//!     .burst(rps(400), ms(200))
+//!     .recover(rps(100), ms(500))
+//!     .build()?;
+//! let report = Scenario::new("checkout")
+//!     .shape(shape)
+//!     .window(ms(100))
+//! #   .lag_budget(secs(1))
+//!     .run(|ctx: Ctx| async move { ctx.count("calls", 1); })
+//!     .await?;
+//!
+//! expect(&report)
+//!     .error_rate().below(pct(2))
+//!     .p95().below(secs(5))
+//!     .throughput().at_least(50.0)
+//!     .recovery().within(ms(500))
+//!     .phase("burst").p99().below(secs(5))
+//!     .every_window().error_rate().at_most(pct(0))
+//!     .run()
+//!     .dropped().at_most(0)
+//!     .verify();
+//! # Ok::<(), spike_core::SpikeError>(())
+//! # }).unwrap();
+//! ```
+//!
+//! A report whose generator dropped iterations, was saturated, abandoned
+//! iterations or was interrupted fails the chain as inconclusive unless
+//! [`Expect::allow_inconclusive`] says otherwise. Inside `#[spike_test]`
+//! the evaluated checks are also written into the run's `report.json`.
+
+mod eval;
+mod measure;
+mod verdict;
+
+use std::panic::Location;
+use std::time::Duration;
+
+use spike_core::{Quantile, Report};
+
+use eval::{Metric, Scope};
+use verdict::{Row, Verdict};
+
+pub use measure::{Measure, RecoveryCheck, ServiceTime, TagShares, Threshold};
+pub use verdict::{Failure, Verified};
+
+/// Start a chain of checks on `report`. Nothing is decided until
+/// [`Expect::verify`] or [`Expect::try_verify`].
+///
+/// ```
+/// # use spike_assert::expect;
+/// # use spike_core::{ms, pct, rps, secs, Ctx, Scenario, Shape};
+/// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+/// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+/// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+/// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+/// expect(&report).error_rate().below(pct(1)).verify();
+/// # });
+/// ```
+pub fn expect(report: &Report) -> Expect<'_> {
+    Expect {
+        report,
+        scope: Scope::Run,
+        rows: Vec::new(),
+        allow_inconclusive: false,
+    }
+}
+
+/// A chain of checks on one report, built by [`expect`].
+///
+/// Each metric method (`error_rate()`, `p95()`, ...) returns a half-built
+/// check; its comparator (`below`, `at_most`, `above`, `at_least`,
+/// `between`, `within`) evaluates it in the current scope and hands the
+/// chain back. The chain never fails on its own: end it with
+/// [`Expect::verify`] (panics) or [`Expect::try_verify`] (returns a
+/// `Result`).
+#[must_use = "checks decide nothing until `.verify()` or `.try_verify()`"]
+#[derive(Debug)]
+pub struct Expect<'r> {
+    report: &'r Report,
+    scope: Scope,
+    rows: Vec<Row>,
+    allow_inconclusive: bool,
+}
+
+impl<'r> Expect<'r> {
+    /// Record one metric check in the current scope.
+    fn push(mut self, metric: &Metric, cmp: eval::Cmp, each: &str) -> Self {
+        let outcome = eval::evaluate(self.report, &self.scope, metric, cmp);
+        self.rows.push(Row {
+            check: metric.name(),
+            scope: self.scope.label(),
+            expected: format!("{each}{}", cmp.describe(metric.kind())),
+            actual: outcome.actual,
+            verdict: if outcome.passed {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            },
+        });
+        self
+    }
+
+    /// Record a recovery check: recovered at all, or within `limit`.
+    fn push_recovery(mut self, limit: Option<Duration>) -> Self {
+        let (expected, actual, passed) = recovery_outcome(self.report, limit);
+        self.rows.push(Row {
+            check: "recovery".to_owned(),
+            scope: "run".to_owned(),
+            expected,
+            actual,
+            verdict: if passed { Verdict::Pass } else { Verdict::Fail },
+        });
+        self
+    }
+
+    fn measure<T: Threshold>(self, metric: Metric) -> Measure<'r, T> {
+        Measure::new(self, metric)
+    }
+
+    fn percentile(self, q: Quantile) -> Measure<'r, Duration> {
+        self.measure(Metric::Latency(q))
+    }
+
+    /// Errors / completed iterations, as a [`spike_core::Percent`]. Fails
+    /// with "no iteration completed" when nothing completed in the scope.
+    ///
+    /// ```
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, pct, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+    /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// expect(&report).error_rate().below(pct(2)).verify();
+    /// # });
+    /// ```
+    pub fn error_rate(self) -> Measure<'r, spike_core::Percent> {
+        self.measure(Metric::ErrorRate)
+    }
+
+    measure::percentiles! {
+        /// Median latency. Latency runs from the intended start in the
+        /// open model (corrected for coordinated omission) and from the
+        /// actual start in the closed model.
+        ///
+        /// ```
+        /// # use spike_assert::expect;
+        /// # use spike_core::{ms, rps, secs, Ctx, Scenario, Shape};
+        /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+        /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+        /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+        /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+        /// expect(&report)
+        ///     .p50().below(secs(1))
+        ///     .p90().below(secs(1))
+        ///     .p95().below(secs(2))
+        ///     .p99().below(secs(3))
+        ///     .p999().below(secs(4))
+        ///     .max().within(secs(5))
+        ///     .verify();
+        /// # });
+        /// ```
+        p50 => P50,
+        /// 90th percentile latency (see [`Expect::p50`]).
+        p90 => P90,
+        /// 95th percentile latency (see [`Expect::p50`]).
+        p95 => P95,
+        /// 99th percentile latency (see [`Expect::p50`]).
+        p99 => P99,
+        /// 99.9th percentile latency (see [`Expect::p50`]).
+        p999 => P999,
+        /// Longest latency (see [`Expect::p50`]).
+        max => Max,
+    }
+
+    /// Service time (completion − actual start), then a percentile:
+    /// `.service_time().p99().below(ms(50))`. See [`ServiceTime`].
+    pub fn service_time(self) -> ServiceTime<'r> {
+        ServiceTime::new(self)
+    }
+
+    /// Successful iterations per second over the scope's span.
+    ///
+    /// ```
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+    /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// expect(&report).throughput().between(50.0, 150.0).verify();
+    /// # });
+    /// ```
+    pub fn throughput(self) -> Measure<'r, f64> {
+        self.measure(Metric::Throughput)
+    }
+
+    /// Recovery time after the spike: `.recovery().within(secs(30))` or
+    /// `.recovery().recovered()`. See [`RecoveryCheck`]. Fails, saying so,
+    /// when the shape has no burst followed by a recover phase.
+    pub fn recovery(self) -> RecoveryCheck<'r> {
+        RecoveryCheck::new(self)
+    }
+
+    /// Iterations not started because the in-flight cap was reached.
+    ///
+    /// ```
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+    /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// expect(&report).dropped().at_most(0).verify();
+    /// # });
+    /// ```
+    pub fn dropped(self) -> Measure<'r, u64> {
+        self.measure(Metric::Dropped)
+    }
+
+    /// Errors of one class key (`connect`, `timeout`, `http_4xx`,
+    /// `http_5xx`, `protocol`, `pool_timeout`, `panic`, or a name of your
+    /// own). A count of 0 while other classes occurred names them, in case
+    /// the key is misspelled.
+    ///
+    /// ```
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, rps, secs, Ctx, IterError, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+    /// let report = Scenario::new("doc").shape(shape).window(ms(100))
+    /// #   .lag_budget(secs(1))
+    ///     .run(|ctx: Ctx| async move {
+    ///         if ctx.iteration() % 10 == 0 { Err(IterError::http(503)) } else { Ok(()) }
+    ///     })
+    ///     .await?;
+    /// expect(&report)
+    ///     .errors("http_5xx").between(1, 10)
+    ///     .errors("timeout").at_most(0)
+    ///     .allow_inconclusive()
+    ///     .verify();
+    /// # Ok::<(), spike_core::SpikeError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn errors(self, class: &str) -> Measure<'r, u64> {
+        self.measure(Metric::Errors(class.to_owned()))
+    }
+
+    /// `counter(numerator) / counter(denominator)` of the user counters
+    /// (`ctx.count(..)`), as a [`spike_core::Percent`]. Fails, saying so,
+    /// when the denominator is 0.
+    ///
+    /// ```
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, pct, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+    /// let report = Scenario::new("doc").shape(shape).window(ms(100))
+    /// #   .lag_budget(secs(1))
+    ///     .run(|ctx: Ctx| async move {
+    ///         ctx.count("cache_lookup", 1);
+    ///         if ctx.iteration() % 4 != 0 { ctx.count("cache_hit", 1); }
+    ///     })
+    ///     .await?;
+    /// expect(&report).ratio("cache_hit", "cache_lookup").above(pct(70)).verify();
+    /// # Ok::<(), spike_core::SpikeError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn ratio(self, numerator: &str, denominator: &str) -> Measure<'r, spike_core::Percent> {
+        self.measure(Metric::Ratio(numerator.to_owned(), denominator.to_owned()))
+    }
+
+    /// The share of each value of a tag key (`Outcome::ok().tag(key, v)`)
+    /// among the iterations that carried it. See [`TagShares`].
+    pub fn tag_share(self, key: &str) -> TagShares<'r> {
+        TagShares::new(self, key)
+    }
+
+    /// Check the following metrics over one phase. A phase that does not
+    /// exist fails every check in its scope with a message listing the
+    /// phases.
+    ///
+    /// ```
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, pct, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(100), ms(300)).named("baseline")
+    /// #     .burst(rps(300), ms(200)).recover(rps(100), ms(500)).build().unwrap();
+    /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// let failure = expect(&report).phase("brust").p99().below(secs(1)).try_verify().unwrap_err();
+    /// assert!(failure.to_string().contains("no phase named `brust`; the phases are: baseline, burst, recover"));
+    /// # });
+    /// ```
+    pub fn phase(mut self, name: &str) -> Self {
+        self.scope = Scope::Phase(name.to_owned());
+        self
+    }
+
+    /// Check the following metrics in every window of the current phase
+    /// (or of the whole run when no phase is chosen): each must hold in
+    /// every window, and the table names the worst one. Windows in which no
+    /// iteration was due are skipped; a window with iterations due but
+    /// none completed fails latency and error-rate checks.
+    ///
+    /// ```
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, pct, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(100), ms(300)).named("baseline")
+    /// #     .burst(rps(300), ms(200)).recover(rps(100), ms(500)).build().unwrap();
+    /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// expect(&report)
+    ///     .phase("burst").every_window().error_rate().below(pct(2))
+    ///     .run().every_window().p99().below(secs(5))
+    ///     .verify();
+    /// # });
+    /// ```
+    pub fn every_window(mut self) -> Self {
+        self.scope = match self.scope {
+            Scope::Phase(p) | Scope::EveryWindow(Some(p)) => Scope::EveryWindow(Some(p)),
+            Scope::Run | Scope::Window(_) | Scope::EveryWindow(None) => Scope::EveryWindow(None),
+        };
+        self
+    }
+
+    /// Check the following metrics in one window, by its number from the
+    /// start of the run (`report.windows[..].index`).
+    ///
+    /// ```
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+    /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// expect(&report).window(0).p99().below(secs(5)).verify();
+    /// # });
+    /// ```
+    pub fn window(mut self, index: u64) -> Self {
+        self.scope = Scope::Window(index);
+        self
+    }
+
+    /// Back to the whole run for the following checks.
+    pub fn run(mut self) -> Self {
+        self.scope = Scope::Run;
+        self
+    }
+
+    /// Accept a report whose load was not applied as planned (iterations
+    /// dropped, generator saturated, iterations abandoned, run
+    /// interrupted). Without it such a report fails as inconclusive: a
+    /// generator that could not apply the load proves nothing about the
+    /// service.
+    ///
+    /// ```
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(200), ms(300)).build().unwrap();
+    /// // One iteration in flight at a time, each 50 ms: most are dropped.
+    /// let report = Scenario::new("doc").shape(shape).window(ms(100)).max_in_flight(1)
+    ///     .run(|_ctx: Ctx| async { tokio::time::sleep(ms(50)).await; })
+    ///     .await?;
+    /// assert!(expect(&report).try_verify().is_err());
+    /// expect(&report).allow_inconclusive().verify();
+    /// # Ok::<(), spike_core::SpikeError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn allow_inconclusive(mut self) -> Self {
+        self.allow_inconclusive = true;
+        self
+    }
+
+    /// End the chain: panic, once, with the table of every check unless
+    /// all held. The panic (and the message) point at this call.
+    ///
+    /// When the run was saved (`report.artifacts`, set inside
+    /// `#[spike_test]`), the evaluated checks are written into its
+    /// `report.json` first.
+    ///
+    /// # Panics
+    /// When a check failed or the report is inconclusive (see
+    /// [`Expect::allow_inconclusive`]).
+    ///
+    /// ```should_panic
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, pct, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+    /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// expect(&report).throughput().at_least(1_000_000.0).verify(); // panics here
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn verify(self) -> Verified {
+        match self.conclude(Location::caller()) {
+            Ok(verified) => verified,
+            Err(failure) => verdict::fail(&failure),
+        }
+    }
+
+    /// End the chain without panicking: [`Verified`] when every check held,
+    /// else a [`Failure`] carrying the same message `verify()` would panic
+    /// with. The checks are recorded in `report.json` either way.
+    ///
+    /// # Errors
+    /// A [`Failure`] when a check failed or the report is inconclusive.
+    ///
+    /// ```
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, pct, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+    /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// match expect(&report).error_rate().below(pct(1)).try_verify() {
+    ///     Ok(verified) => assert!(verified.checks().iter().all(|c| c.passed)),
+    ///     Err(failure) => panic!("{failure}"),
+    /// }
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn try_verify(self) -> Result<Verified, Failure> {
+        self.conclude(Location::caller())
+    }
+
+    fn conclude(self, location: &'static Location<'static>) -> Result<Verified, Failure> {
+        verdict::conclude(self.report, self.rows, self.allow_inconclusive, location)
+    }
+}
+
+/// Expected, actual and verdict of a recovery check.
+fn recovery_outcome(report: &Report, limit: Option<Duration>) -> (String, String, bool) {
+    let expected = match limit {
+        Some(d) => format!("within {}", eval::fmt_us(eval::us_of(d))),
+        None => "recovered".to_owned(),
+    };
+    let Some(r) = &report.recovery else {
+        return (
+            expected,
+            "not measured: the shape has no burst followed by a recover phase".to_owned(),
+            false,
+        );
+    };
+    match r.recovery_time {
+        Some(t) => (
+            expected,
+            format!("recovered {} after the spike", eval::fmt_us(eval::us_of(t))),
+            limit.is_none_or(|d| t <= d),
+        ),
+        None => {
+            let shown: Vec<String> = r
+                .unhealthy_windows
+                .iter()
+                .take(5)
+                .map(|i| format!("#{i}"))
+                .collect();
+            let more = r.unhealthy_windows.len().saturating_sub(shown.len());
+            let mut unhealthy = shown.join(", ");
+            if more > 0 {
+                unhealthy.push_str(&format!(" and {more} more"));
+            }
+            (
+                expected,
+                format!(
+                    "did not recover within the {} `{}` phase (unhealthy windows: {unhealthy}; \
+                     healthy: p95 ≤ {}, errors ≤ {})",
+                    eval::fmt_us(eval::us_of(r.recover_end.saturating_sub(r.spike_end))),
+                    r.recover_phase,
+                    eval::fmt_us(r.healthy_p95_us as f64),
+                    spike_core::Percent::from_fraction(r.healthy_error_rate),
+                ),
+                false,
+            )
+        }
+    }
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::level::Model;
 use crate::recorder::{Acc, AccKey};
-use crate::report::WindowStats;
+use crate::report::{IntervalHistogram, WindowStats};
 use crate::schedule::RateProfile;
 use crate::shape::Shape;
 use crate::stats::Stats;
@@ -22,6 +22,7 @@ pub(crate) struct Finished {
     pub(crate) windows: Vec<WindowStats>,
     pub(crate) drain_timeouts: u64,
     pub(crate) late_records: u64,
+    pub(crate) interval_histograms: Vec<IntervalHistogram>,
 }
 
 pub(crate) struct Aggregator {
@@ -38,6 +39,9 @@ pub(crate) struct Aggregator {
     late_records: u64,
     /// Observer of each closed window (live progress, artifacts).
     on_window: Option<crate::engine::WindowFn>,
+    /// Encoded latency histogram of each closed (window, phase).
+    interval_histograms: Vec<IntervalHistogram>,
+    serializer: hdrhistogram::serialization::V2DeflateSerializer,
 }
 
 impl Aggregator {
@@ -59,6 +63,8 @@ impl Aggregator {
             windows: Vec::new(),
             late_records: 0,
             on_window,
+            interval_histograms: Vec::new(),
+            serializer: hdrhistogram::serialization::V2DeflateSerializer::new(),
         }
     }
 
@@ -142,13 +148,26 @@ impl Aggregator {
             .map(|(k, _)| *k)
             .collect();
         let mut merged = Acc::default();
+        let (start, end) = self.window_bounds(w);
         for key in keys {
             let acc = self.open.remove(&key).expect("key just listed");
+            if let Some(h) = acc.hists() {
+                use hdrhistogram::serialization::Serializer as _;
+                let mut encoded = Vec::new();
+                if self.serializer.serialize(&h.latency, &mut encoded).is_ok() {
+                    self.interval_histograms.push(IntervalHistogram {
+                        window: w,
+                        start,
+                        end,
+                        phase: self.shape.phases()[usize::from(key.1)].name.clone(),
+                        encoded,
+                    });
+                }
+            }
             self.phases[usize::from(key.1)].merge(&acc);
             self.total.merge(&acc);
             merged.merge(&acc);
         }
-        let (start, end) = self.window_bounds(w);
         let phase = self.shape.phases()[self.shape.phase_index_at(start)]
             .name
             .clone();
@@ -202,6 +221,7 @@ impl Aggregator {
             windows: self.windows,
             drain_timeouts: self.total.drain_timeouts,
             late_records: self.late_records,
+            interval_histograms: self.interval_histograms,
         }
     }
 

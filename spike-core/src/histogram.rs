@@ -92,6 +92,12 @@ impl Percentiles {
         self.at(Quantile::P50)
     }
 
+    /// 90th percentile as a duration.
+    #[must_use]
+    pub fn p90(&self) -> Duration {
+        self.at(Quantile::P90)
+    }
+
     /// 95th percentile as a duration.
     #[must_use]
     pub fn p95(&self) -> Duration {

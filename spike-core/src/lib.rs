@@ -20,12 +20,15 @@
 //! ```
 
 mod aggregate;
+pub mod artifacts;
+pub mod baseline;
 mod ctx;
 mod engine;
 mod error;
 mod histogram;
 mod level;
 mod outcome;
+pub mod progress;
 mod recorder;
 mod recovery;
 mod report;
@@ -51,11 +54,12 @@ pub use level::{rps, users, Level, Model};
 pub use outcome::{class_of_io, ErrorClass, IntoOutcome, IterError, IterResult, Outcome};
 pub use recovery::{recovery_time_by, Recovery, RecoveryCriteria};
 pub use report::{
-    write_atomic, Check, Environment, GeneratorHealth, PhaseReport, Report, WindowStats,
+    write_atomic, Check, Environment, GeneratorHealth, IntervalHistogram, PhaseReport, Report,
+    WindowStats,
 };
 pub use scenario::{
     Scenario, DEFAULT_DRAIN_TIMEOUT, DEFAULT_ITERATION_TIMEOUT, DEFAULT_LAG_BUDGET,
-    DEFAULT_MAX_IN_FLIGHT, DEFAULT_WINDOW,
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_WINDOW, SHORT_WINDOW,
 };
 pub use schedule::{Arrivals, RateProfile};
 pub use shape::{Phase, PhaseKind, Shape, ShapeBuilder, ShapeLimits};

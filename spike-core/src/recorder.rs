@@ -100,7 +100,7 @@ pub(crate) struct Sample<'a> {
 }
 
 fn record_clamped(h: &mut Histogram<u64>, v: u64) -> bool {
-    h.saturating_record(v.max(1));
+    h.saturating_record(v);
     v > HIGHEST_TRACKABLE_US
 }
 
@@ -151,7 +151,7 @@ impl Acc {
             };
             tag.count += 1;
             tag.errors += u64::from(s.error.is_some());
-            tag.latency.saturating_record(s.latency_us.max(1));
+            tag.latency.saturating_record(s.latency_us);
         }
     }
 

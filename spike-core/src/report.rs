@@ -167,6 +167,29 @@ pub struct Report {
     pub checks: Vec<Check>,
     /// Folder the run's artifacts were written to, if any.
     pub artifacts: Option<PathBuf>,
+    /// Latency histogram of every (window, phase), V2+DEFLATE encoded at
+    /// window close: the source of `latency.hlog` and of the HTML
+    /// percentile plot. Not part of `report.json` (empty when a report is
+    /// read back from JSON).
+    #[serde(skip)]
+    pub interval_histograms: Vec<IntervalHistogram>,
+}
+
+/// The latency histogram of one (window, phase) pair, kept encoded (HdrHistogram
+/// V2 + DEFLATE, the payload format of interval logs) so a long run keeps a
+/// few hundred bytes per window rather than a live histogram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntervalHistogram {
+    /// Window number from the run start.
+    pub window: u64,
+    /// Window start offset.
+    pub start: Duration,
+    /// Window end offset.
+    pub end: Duration,
+    /// Phase the iterations were due in.
+    pub phase: String,
+    /// The histogram (µs), V2 + DEFLATE encoded.
+    pub encoded: Vec<u8>,
 }
 
 impl Report {

@@ -40,7 +40,7 @@ use crate::workload::Workload;
 pub struct Scenario {
     name: String,
     shape: Option<Shape>,
-    window: Duration,
+    window: Option<Duration>,
     max_in_flight: u64,
     iteration_timeout: Duration,
     drain_timeout: Duration,
@@ -69,6 +69,9 @@ impl std::fmt::Debug for Scenario {
 
 /// Default window length.
 pub const DEFAULT_WINDOW: Duration = Duration::from_secs(1);
+/// Default window length for shapes shorter than 10 s.
+pub const SHORT_WINDOW: Duration = Duration::from_millis(100);
+const SHORT_SHAPE: Duration = Duration::from_secs(10);
 /// Default cap on iterations in flight (open model).
 pub const DEFAULT_MAX_IN_FLIGHT: u64 = 10_000;
 /// Default per-iteration timeout.
@@ -94,7 +97,7 @@ impl Scenario {
         Scenario {
             name: name.into(),
             shape: None,
-            window: DEFAULT_WINDOW,
+            window: None,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             iteration_timeout: DEFAULT_ITERATION_TIMEOUT,
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
@@ -123,9 +126,11 @@ impl Scenario {
         self
     }
 
-    /// Window length for per-window metrics (default 1 s, at least 10 ms).
+    /// Window length for per-window metrics, at least 10 ms and at most the
+    /// shape's duration. Default: 1 s, or 100 ms for shapes shorter than
+    /// 10 s (so short runs still have windows to look at).
     pub fn window(mut self, window: Duration) -> Self {
-        self.window = window;
+        self.window = Some(window);
         self
     }
 
@@ -246,10 +251,15 @@ impl Scenario {
                     source,
                 })?
         };
-        if self.window < Duration::from_millis(10) || self.window > shape.duration() {
+        let window = self.window.unwrap_or(if shape.duration() < SHORT_SHAPE {
+            SHORT_WINDOW
+        } else {
+            DEFAULT_WINDOW
+        });
+        if window < Duration::from_millis(10) || window > shape.duration() {
             return Err(SpikeError::BadWindow {
                 scenario,
-                window: self.window,
+                window,
                 shape: shape.duration(),
             });
         }
@@ -270,7 +280,7 @@ impl Scenario {
         Ok(RunConfig {
             scenario,
             shape,
-            window: self.window,
+            window,
             max_in_flight: self.max_in_flight,
             iteration_timeout: self.iteration_timeout,
             drain_timeout: self.drain_timeout,
@@ -304,6 +314,10 @@ impl Scenario {
         let mut this = self;
         if let Some(test) = &test {
             this = this.scale_from_env()?.interrupt_on(test.interrupted());
+            if let Some(model) = this.shape.as_ref().map(Shape::model) {
+                this.on_progress =
+                    crate::progress::with_live_progress(this.on_progress.take(), &this.name, model);
+            }
         }
         let cfg = this.validate()?;
         let mut report = engine::run(cfg, workload).await;

@@ -2,10 +2,11 @@
 //!
 //! The rate profile r(t) is piecewise linear (steps between phases, linear
 //! inside ramps). Its integral N(t) = ∫₀ᵗ r counts the iterations due by t.
-//! Iteration k (k = 0, 1, ...) is due at the instant t where N(t) = k + 1,
-//! solved in closed form inside each segment, so no error accumulates: over
-//! any interval [a, b) the number of due iterations differs from
-//! N(b) − N(a) by less than one.
+//! Iteration k (k = 0, 1, ...) is due at the first instant t where
+//! N(t) = k, solved in closed form inside each segment, so no error
+//! accumulates: the iterations due in [a, b) are the k with
+//! N(a) ≤ k < N(b), that is ⌈N(b)⌉ − ⌈N(a)⌉ of them, which differs from
+//! N(b) − N(a) by less than one. Every arrival lies inside [0, T).
 
 use std::time::Duration;
 
@@ -113,18 +114,19 @@ impl RateProfile {
         self.cumulative(b) - self.cumulative(a)
     }
 
-    /// How many iterations the whole profile starts.
+    /// How many iterations the whole profile starts: #{k : k < N(T)}.
     #[must_use]
     pub fn total_iterations(&self) -> u64 {
-        // Iteration k is due when N = k + 1; a tiny epsilon keeps 999.9999999
-        // from float rounding counting as 999.
-        (self.segments.last().map_or(0.0, Segment::end_cumulative) + 1e-9).floor() as u64
+        // The epsilon keeps 1000.0000001 from float rounding counting as 1001.
+        (self.segments.last().map_or(0.0, Segment::end_cumulative) - 1e-9)
+            .ceil()
+            .max(0.0) as u64
     }
 
     /// Iterations due by offset `t` seconds: #{k : t_k ≤ t}.
     #[must_use]
     pub fn due_by(&self, t: f64) -> u64 {
-        ((self.cumulative(t) + 1e-9).floor() as u64).min(self.total_iterations())
+        ((self.cumulative(t) + 1e-9).floor() as u64 + 1).min(self.total_iterations())
     }
 
     /// The intended start times in order, as offsets from the run start.
@@ -163,7 +165,7 @@ impl Iterator for Arrivals<'_> {
         if self.next >= self.total {
             return None;
         }
-        let target = (self.next + 1) as f64;
+        let target = self.next as f64;
         let segs = &self.profile.segments;
         while self.segment + 1 < segs.len() && segs[self.segment].end_cumulative() < target {
             self.segment += 1;
@@ -195,9 +197,10 @@ mod tests {
         let p = profile(&shape);
         let times: Vec<Duration> = p.arrivals().collect();
         assert_eq!(times.len(), 2000);
-        assert_eq!(times[0], Duration::from_millis(1));
-        assert_eq!(times[999], Duration::from_secs(1));
-        assert_eq!(*times.last().unwrap(), Duration::from_secs(2));
+        assert_eq!(times[0], Duration::ZERO);
+        assert_eq!(times[1], Duration::from_millis(1));
+        assert_eq!(times[1000], Duration::from_secs(1));
+        assert_eq!(*times.last().unwrap(), Duration::from_millis(1999));
     }
 
     #[test]
@@ -216,10 +219,11 @@ mod tests {
         for (w, &count) in counts.iter().enumerate() {
             let expected = p.integral(w as f64, w as f64 + 1.0);
             assert!(
-                (count as f64 - expected).abs() <= 1.0,
+                (count as f64 - expected).abs() < 1.0,
                 "window {w}: {count} vs {expected}"
             );
         }
+        assert!(p.arrivals().all(|t| t < secs(15)));
         // 0→3000 over 10 s is 15,000; 3000→100 over 5 s is 7,750.
         assert_eq!(p.total_iterations(), 22_750);
     }

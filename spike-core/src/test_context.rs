@@ -132,12 +132,25 @@ impl TestContext {
         }
     }
 
-    /// Write a report's artifacts and remember the path.
+    /// Write a report's artifacts (`report.json`, `report.html`,
+    /// `timeline.csv`, `latency.hlog`; see [`crate::artifacts`]), save it as
+    /// the baseline `SPIKE_SAVE_BASELINE` names, if set, and remember the
+    /// path of `report.json`, which is returned.
     ///
     /// # Errors
     /// Any I/O error writing them.
     pub fn save(&self, report: &Report) -> std::io::Result<PathBuf> {
-        let path = report.write_to(self.dir_for(&report.scenario))?;
+        let dir = self.dir_for(&report.scenario);
+        let mut saved = report.clone();
+        saved.artifacts = Some(dir.clone());
+        let path = crate::artifacts::write_all(&saved, &dir)?.report_json;
+        if let Some(baseline) = crate::baseline::save_if_asked(&saved)? {
+            eprintln!(
+                "spike: saved `{}` as baseline {}",
+                report.scenario,
+                baseline.display()
+            );
+        }
         self.reports
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -48,7 +48,13 @@ pub(crate) async fn run_iteration<W: Workload>(
     id: IterId,
 ) {
     let intended = run.t0 + id.offset;
-    let actual = Instant::now();
+    // Closed model: a user starts when it starts; its intended start is its
+    // actual start (schedule lag is an open-model notion).
+    let actual = if id.user.is_some() {
+        intended
+    } else {
+        Instant::now()
+    };
     let ctx = Ctx {
         run: run.clone(),
         iteration: id.iteration,

@@ -234,6 +234,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         windows,
         drain_timeouts,
         late_records,
+        interval_histograms,
     } = agg.finish(span);
     let phases: Vec<PhaseReport> = shape
         .phases()
@@ -289,5 +290,6 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         interrupted,
         checks: Vec::new(),
         artifacts: None,
+        interval_histograms,
     }
 }

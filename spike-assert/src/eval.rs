@@ -1,0 +1,481 @@
+//! Evaluating one check against a report: the metric, the comparator, the
+//! scope, and the words for the table.
+
+use std::collections::BTreeSet;
+
+use spike_core::{Percent, Quantile, Report, Stats, WindowStats};
+
+/// How a value is shown: the unit of the metric and of its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A fraction shown as a percentage.
+    Percent,
+    /// Microseconds shown as `850µs`, `12.3ms`, `4.2s`.
+    Duration,
+    /// Per second.
+    Rate,
+    /// A whole count.
+    Count,
+}
+
+impl Kind {
+    pub(crate) fn fmt(self, v: f64) -> String {
+        match self {
+            Kind::Percent => Percent::from_fraction(v).to_string(),
+            Kind::Duration => fmt_us(v),
+            Kind::Rate => format!("{}/s", trim(format!("{v:.1}"))),
+            Kind::Count => format!("{v:.0}"),
+        }
+    }
+}
+
+/// Drop trailing zeros after a decimal point, and the point itself.
+fn trim(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
+/// Microseconds for people: `850µs`, `250ms`, `12.3ms`, `30s`, `1.25s`.
+pub(crate) fn fmt_us(us: f64) -> String {
+    if us == 0.0 {
+        "0s".to_owned()
+    } else if us < 1_000.0 {
+        format!("{us:.0}µs")
+    } else if us < 1_000_000.0 {
+        format!("{}ms", trim(format!("{:.1}", us / 1e3)))
+    } else {
+        format!("{}s", trim(format!("{:.2}", us / 1e6)))
+    }
+}
+
+/// A duration as microseconds, the unit every duration is compared in.
+pub(crate) fn us_of(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// A comparator with its threshold(s), in the metric's unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Cmp {
+    /// `v < t`
+    Below(f64),
+    /// `v <= t`
+    AtMost(f64),
+    /// `v > t`
+    Above(f64),
+    /// `v >= t`
+    AtLeast(f64),
+    /// `lo <= v <= hi`
+    Between(f64, f64),
+    /// `v <= t`, said of durations.
+    Within(f64),
+}
+
+impl Cmp {
+    pub(crate) fn holds(self, v: f64) -> bool {
+        match self {
+            Cmp::Below(t) => v < t,
+            Cmp::AtMost(t) | Cmp::Within(t) => v <= t,
+            Cmp::Above(t) => v > t,
+            Cmp::AtLeast(t) => v >= t,
+            Cmp::Between(lo, hi) => lo <= v && v <= hi,
+        }
+    }
+
+    /// How far inside the accepted range `v` lies (negative: outside). The
+    /// worst of several values is the one with the smallest margin.
+    fn margin(self, v: f64) -> f64 {
+        match self {
+            Cmp::Below(t) | Cmp::AtMost(t) | Cmp::Within(t) => t - v,
+            Cmp::Above(t) | Cmp::AtLeast(t) => v - t,
+            Cmp::Between(lo, hi) => (v - lo).min(hi - v),
+        }
+    }
+
+    /// Why the expectation itself makes no sense, if it does not.
+    pub(crate) fn invalid(self) -> Option<&'static str> {
+        match self {
+            Cmp::Between(lo, hi) if lo.is_nan() || hi.is_nan() => Some("a threshold is NaN"),
+            Cmp::Between(lo, hi) if lo > hi => {
+                Some("the lower bound is above the upper bound: no value can pass")
+            }
+            Cmp::Below(t) | Cmp::AtMost(t) | Cmp::Above(t) | Cmp::AtLeast(t) | Cmp::Within(t)
+                if t.is_nan() =>
+            {
+                Some("the threshold is NaN")
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn describe(self, kind: Kind) -> String {
+        match self {
+            Cmp::Below(t) => format!("below {}", kind.fmt(t)),
+            Cmp::AtMost(t) => format!("at most {}", kind.fmt(t)),
+            Cmp::Above(t) => format!("above {}", kind.fmt(t)),
+            Cmp::AtLeast(t) => format!("at least {}", kind.fmt(t)),
+            Cmp::Between(lo, hi) => format!("between {} and {}", kind.fmt(lo), kind.fmt(hi)),
+            Cmp::Within(t) => format!("within {}", kind.fmt(t)),
+        }
+    }
+}
+
+/// What a check measures in a set of iterations.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Metric {
+    ErrorRate,
+    Latency(Quantile),
+    ServiceTime(Quantile),
+    Throughput,
+    Dropped,
+    Errors(String),
+    Ratio(String, String),
+    TagShare(String),
+}
+
+/// One measured value, or why there is none; `label` names the tag value.
+struct Case<'a> {
+    value: Result<f64, String>,
+    label: Option<String>,
+    window: Option<&'a WindowStats>,
+}
+
+impl Metric {
+    pub(crate) fn kind(&self) -> Kind {
+        match self {
+            Metric::ErrorRate | Metric::Ratio(..) | Metric::TagShare(_) => Kind::Percent,
+            Metric::Latency(_) | Metric::ServiceTime(_) => Kind::Duration,
+            Metric::Throughput => Kind::Rate,
+            Metric::Dropped | Metric::Errors(_) => Kind::Count,
+        }
+    }
+
+    pub(crate) fn name(&self) -> String {
+        match self {
+            Metric::ErrorRate => "error rate".to_owned(),
+            Metric::Latency(q) => format!("latency {q}"),
+            Metric::ServiceTime(q) => format!("service time {q}"),
+            Metric::Throughput => "throughput".to_owned(),
+            Metric::Dropped => "dropped iterations".to_owned(),
+            Metric::Errors(class) => format!("errors {class}"),
+            Metric::Ratio(n, d) => format!("ratio {n}/{d}"),
+            Metric::TagShare(key) => format!("tag share {key}"),
+        }
+    }
+
+    /// The values of this metric in `s`: one, or one per tag value.
+    fn observe(&self, s: &Stats) -> Result<Vec<(f64, Option<String>)>, String> {
+        const NOTHING: &str = "no iteration completed";
+        let one = |v: f64| Ok(vec![(v, None)]);
+        match self {
+            Metric::ErrorRate if s.completed == 0 => Err(NOTHING.to_owned()),
+            Metric::ErrorRate => one(s.error_rate),
+            Metric::Latency(_) | Metric::ServiceTime(_) if s.completed == 0 => {
+                Err(NOTHING.to_owned())
+            }
+            Metric::Latency(q) => one(us_of(s.latency.at(*q))),
+            Metric::ServiceTime(q) => one(us_of(s.service_time.at(*q))),
+            Metric::Throughput => one(s.throughput),
+            Metric::Dropped => one(s.dropped as f64),
+            Metric::Errors(class) => one(s.errors_of(class) as f64),
+            Metric::Ratio(n, d) => match s.ratio(n, d) {
+                Some(r) => one(r),
+                None => Err(format!(
+                    "undefined: the denominator `{d}` is 0 ({n} = {})",
+                    s.counter(n)
+                )),
+            },
+            Metric::TagShare(key) => {
+                let shares = s.tag_shares(key);
+                if shares.is_empty() {
+                    return Err(format!("no iteration carried the tag `{key}`"));
+                }
+                Ok(shares
+                    .into_iter()
+                    .map(|(v, share)| (share, Some(v)))
+                    .collect())
+            }
+        }
+    }
+
+    /// A hint for a count of 0 of an error class that may be misspelled.
+    fn hint(&self, s: &Stats) -> Option<String> {
+        let Metric::Errors(class) = self else {
+            return None;
+        };
+        if s.errors_of(class) > 0 || s.errors_by_class.is_empty() {
+            return None;
+        }
+        let seen: Vec<String> = s
+            .errors_by_class
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        Some(format!("classes seen: {}", seen.join(", ")))
+    }
+}
+
+/// Which iterations the following checks look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Scope {
+    Run,
+    Phase(String),
+    EveryWindow(Option<String>),
+    Window(u64),
+}
+
+/// `#3 (300ms–400ms)`
+pub(crate) fn window_label(w: &WindowStats) -> String {
+    format!(
+        "window #{} ({}–{})",
+        w.index,
+        fmt_us(us_of(w.start)),
+        fmt_us(us_of(w.end))
+    )
+}
+
+fn no_phase(report: &Report, name: &str) -> String {
+    let names: Vec<&str> = report.phases.iter().map(|p| p.name.as_str()).collect();
+    format!(
+        "no phase named `{name}`; the phases are: {}",
+        names.join(", ")
+    )
+}
+
+impl Scope {
+    pub(crate) fn label(&self) -> String {
+        match self {
+            Scope::Run => "run".to_owned(),
+            Scope::Phase(p) => format!("phase {p}"),
+            Scope::EveryWindow(None) => "every window".to_owned(),
+            Scope::EveryWindow(Some(p)) => format!("every window of {p}"),
+            Scope::Window(i) => format!("window #{i}"),
+        }
+    }
+
+    /// The stats this scope covers, each with its window when per window,
+    /// plus how many windows without load were skipped.
+    fn targets<'a>(
+        &self,
+        report: &'a Report,
+    ) -> Result<(Vec<(&'a Stats, Option<&'a WindowStats>)>, usize), String> {
+        match self {
+            Scope::Run => Ok((vec![(&report.total, None)], 0)),
+            Scope::Phase(name) => match report.phase(name) {
+                Some(p) => Ok((vec![(&p.stats, None)], 0)),
+                None => Err(no_phase(report, name)),
+            },
+            Scope::Window(i) => match report.windows.iter().find(|w| w.index == *i) {
+                Some(w) => Ok((vec![(&w.stats, Some(w))], 0)),
+                None => Err(format!(
+                    "no window #{i}; the run has {} windows, #0 to #{}",
+                    report.windows.len(),
+                    report.windows.len().saturating_sub(1)
+                )),
+            },
+            Scope::EveryWindow(phase) => {
+                if let Some(name) = phase {
+                    if report.phase(name).is_none() {
+                        return Err(no_phase(report, name));
+                    }
+                }
+                let all: Vec<&WindowStats> = report
+                    .windows
+                    .iter()
+                    .filter(|w| phase.as_ref().is_none_or(|p| &w.phase == p))
+                    .collect();
+                let loaded: Vec<(&Stats, Option<&WindowStats>)> = all
+                    .iter()
+                    .filter(|w| w.stats.scheduled > 0)
+                    .map(|w| (&w.stats, Some(*w)))
+                    .collect();
+                if loaded.is_empty() {
+                    return Err(match phase {
+                        Some(p) => format!("no window of phase `{p}` had any iteration due"),
+                        None => "no window had any iteration due".to_owned(),
+                    });
+                }
+                Ok((loaded.clone(), all.len() - loaded.len()))
+            }
+        }
+    }
+}
+
+/// The measured value and the verdict of one check.
+pub(crate) struct Outcome {
+    pub(crate) actual: String,
+    pub(crate) passed: bool,
+}
+
+impl Outcome {
+    fn fail(actual: impl Into<String>) -> Self {
+        Outcome {
+            actual: actual.into(),
+            passed: false,
+        }
+    }
+}
+
+fn place(case: &Case<'_>) -> String {
+    match (&case.label, case.window) {
+        (Some(l), Some(w)) => format!("{l} in {}", window_label(w)),
+        (Some(l), None) => l.clone(),
+        (None, Some(w)) => window_label(w),
+        (None, None) => String::new(),
+    }
+}
+
+/// Evaluate `metric` against `cmp` over `scope` of `report`.
+pub(crate) fn evaluate(report: &Report, scope: &Scope, metric: &Metric, cmp: Cmp) -> Outcome {
+    if let Some(why) = cmp.invalid() {
+        return Outcome::fail(format!("invalid expectation: {why}"));
+    }
+    let (targets, skipped) = match scope.targets(report) {
+        Ok(t) => t,
+        Err(why) => return Outcome::fail(why),
+    };
+    let kind = metric.kind();
+    let mut cases = Vec::new();
+    let mut hint = None;
+    for (stats, window) in &targets {
+        match metric.observe(stats) {
+            Ok(values) => cases.extend(values.into_iter().map(|(v, label)| Case {
+                value: Ok(v),
+                label,
+                window: *window,
+            })),
+            Err(why) => cases.push(Case {
+                value: Err(why),
+                label: None,
+                window: *window,
+            }),
+        }
+        if window.is_none() {
+            hint = metric.hint(stats);
+        }
+    }
+    let fails = |c: &Case<'_>| c.value.as_ref().map_or(true, |v| !cmp.holds(*v));
+    let passed = !cases.iter().any(fails);
+    let show = |c: &Case<'_>| match &c.value {
+        Ok(v) => kind.fmt(*v),
+        Err(why) => why.clone(),
+    };
+
+    // One value: show it.
+    if let [case] = cases.as_slice() {
+        if case.window.is_none() || !matches!(scope, Scope::EveryWindow(_)) {
+            let mut actual = show(case);
+            if let Some(hint) = hint {
+                actual = format!("{actual} ({hint})");
+            }
+            return Outcome { actual, passed };
+        }
+    }
+
+    // Several tag values of one scope: list them all when few.
+    let per_window = matches!(scope, Scope::EveryWindow(_));
+    if !per_window && cases.len() <= 4 {
+        let parts: Vec<String> = cases
+            .iter()
+            .map(|c| format!("{} {}", place(c), show(c)))
+            .collect();
+        return Outcome {
+            actual: parts.join(", "),
+            passed,
+        };
+    }
+
+    // Many values: the worst one, and how many fail.
+    // A missing value is the worst; ties go to the first.
+    let margin = |c: &Case<'_>| {
+        c.value
+            .as_ref()
+            .map_or(f64::NEG_INFINITY, |v| cmp.margin(*v))
+    };
+    let worst = cases
+        .iter()
+        .min_by(|a, b| margin(a).total_cmp(&margin(b)))
+        .expect("a scope has at least one value");
+    let (unit, total, failing) = if per_window {
+        let windows: BTreeSet<u64> = cases
+            .iter()
+            .filter_map(|c| c.window.map(|w| w.index))
+            .collect();
+        let failing: BTreeSet<u64> = cases
+            .iter()
+            .filter(|c| fails(c))
+            .filter_map(|c| c.window.map(|w| w.index))
+            .collect();
+        ("windows", windows.len(), failing.len())
+    } else {
+        (
+            "values",
+            cases.len(),
+            cases.iter().filter(|c| fails(c)).count(),
+        )
+    };
+    let unit = if total == 1 {
+        unit.trim_end_matches('s')
+    } else {
+        unit
+    };
+    let head = if passed {
+        format!("all {total} {unit} pass")
+    } else {
+        format!("{failing} of {total} {unit} fail")
+    };
+    let mut actual = format!("{head}; worst {}: {}", place(worst), show(worst));
+    if skipped > 0 {
+        let windows = if skipped == 1 { "window" } else { "windows" };
+        actual.push_str(&format!(
+            " ({skipped} {windows} with no iteration due skipped)"
+        ));
+    }
+    Outcome { actual, passed }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(fmt_us(0.0), "0s");
+        assert_eq!(fmt_us(850.0), "850µs");
+        assert_eq!(fmt_us(250_000.0), "250ms");
+        assert_eq!(fmt_us(12_340.0), "12.3ms");
+        assert_eq!(fmt_us(30_000_000.0), "30s");
+        assert_eq!(fmt_us(1_250_000.0), "1.25s");
+        assert_eq!(Kind::Rate.fmt(950.0), "950/s");
+        assert_eq!(Kind::Rate.fmt(12.34), "12.3/s");
+        assert_eq!(Kind::Percent.fmt(0.02), "2.00%");
+        assert_eq!(Kind::Count.fmt(7.0), "7");
+    }
+
+    #[test]
+    fn comparators_draw_the_line_where_their_names_say() {
+        assert!(!Cmp::Below(2.0).holds(2.0));
+        assert!(Cmp::Below(2.0).holds(1.9));
+        assert!(Cmp::AtMost(2.0).holds(2.0));
+        assert!(!Cmp::AtMost(2.0).holds(2.1));
+        assert!(!Cmp::Above(2.0).holds(2.0));
+        assert!(Cmp::Above(2.0).holds(2.1));
+        assert!(Cmp::AtLeast(2.0).holds(2.0));
+        assert!(!Cmp::AtLeast(2.0).holds(1.9));
+        assert!(Cmp::Between(1.0, 2.0).holds(1.0));
+        assert!(Cmp::Between(1.0, 2.0).holds(2.0));
+        assert!(!Cmp::Between(1.0, 2.0).holds(2.1));
+        assert!(!Cmp::Between(1.0, 2.0).holds(0.9));
+        assert!(Cmp::Within(2.0).holds(2.0));
+        assert!(!Cmp::Within(2.0).holds(2.1));
+    }
+
+    #[test]
+    fn nonsense_expectations_are_named() {
+        assert!(Cmp::Between(2.0, 1.0).invalid().is_some());
+        assert!(Cmp::Below(f64::NAN).invalid().is_some());
+        assert!(Cmp::Between(1.0, 2.0).invalid().is_none());
+    }
+}

@@ -1,0 +1,285 @@
+//! The half-built checks a chain passes through: a metric waiting for its
+//! comparator.
+
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use spike_core::{Percent, Quantile};
+
+use crate::eval::{us_of, Cmp, Metric};
+use crate::Expect;
+
+mod sealed {
+    /// Keeps [`super::Threshold`] to the types spike knows how to show.
+    #[allow(unreachable_pub)]
+    pub trait Sealed {
+        /// The value in the unit checks compare in (µs, fraction, count, /s).
+        fn value(self) -> f64;
+    }
+}
+
+/// A threshold a [`Measure`] compares against: [`Percent`] for rates and
+/// shares, [`Duration`] for latencies, `f64` for throughput (iterations/s),
+/// `u64` for counts. Sealed: the unit decides how the table shows values.
+pub trait Threshold: sealed::Sealed + Copy {}
+
+impl sealed::Sealed for Percent {
+    fn value(self) -> f64 {
+        self.fraction()
+    }
+}
+impl Threshold for Percent {}
+
+impl sealed::Sealed for Duration {
+    fn value(self) -> f64 {
+        us_of(self)
+    }
+}
+impl Threshold for Duration {}
+
+impl sealed::Sealed for f64 {
+    fn value(self) -> f64 {
+        self
+    }
+}
+impl Threshold for f64 {}
+
+impl sealed::Sealed for u64 {
+    fn value(self) -> f64 {
+        self as f64
+    }
+}
+impl Threshold for u64 {}
+
+/// One metric in the current scope, waiting for a comparator; each
+/// comparator returns the [`Expect`] chain. `T` is the threshold type
+/// ([`Threshold`]).
+///
+/// ```
+/// # use spike_assert::expect;
+/// # use spike_core::{ms, pct, rps, secs, Ctx, Scenario, Shape};
+/// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+/// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+/// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+/// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+/// expect(&report)
+///     .error_rate().below(pct(1))          // strictly below
+///     .p99().at_most(secs(5))              // at or below
+///     .throughput().above(10.0)            // strictly above, iterations/s
+///     .dropped().at_least(0)               // at or above
+///     .p50().between(ms(0), secs(5))       // both ends included
+///     .max().within(secs(5))               // durations: at or below
+///     .verify();
+/// # });
+/// ```
+#[must_use = "a metric without a comparator checks nothing"]
+#[derive(Debug)]
+pub struct Measure<'r, T> {
+    expect: Expect<'r>,
+    metric: Metric,
+    unit: PhantomData<T>,
+}
+
+impl<'r, T: Threshold> Measure<'r, T> {
+    pub(crate) fn new(expect: Expect<'r>, metric: Metric) -> Self {
+        Measure {
+            expect,
+            metric,
+            unit: PhantomData,
+        }
+    }
+
+    fn check(self, cmp: Cmp) -> Expect<'r> {
+        self.expect.push(&self.metric, cmp, "")
+    }
+
+    /// The value must be strictly below `limit`.
+    pub fn below(self, limit: T) -> Expect<'r> {
+        self.check(Cmp::Below(limit.value()))
+    }
+
+    /// The value must be at or below `limit`.
+    pub fn at_most(self, limit: T) -> Expect<'r> {
+        self.check(Cmp::AtMost(limit.value()))
+    }
+
+    /// The value must be strictly above `limit`.
+    pub fn above(self, limit: T) -> Expect<'r> {
+        self.check(Cmp::Above(limit.value()))
+    }
+
+    /// The value must be at or above `limit`.
+    pub fn at_least(self, limit: T) -> Expect<'r> {
+        self.check(Cmp::AtLeast(limit.value()))
+    }
+
+    /// The value must lie in `[low, high]`, both ends included. A `low`
+    /// above `high` fails the check as an invalid expectation.
+    pub fn between(self, low: T, high: T) -> Expect<'r> {
+        self.check(Cmp::Between(low.value(), high.value()))
+    }
+}
+
+impl<'r> Measure<'r, Duration> {
+    /// The duration must be at or below `limit` (the same test as
+    /// [`Measure::at_most`], read as "within 250 ms").
+    pub fn within(self, limit: Duration) -> Expect<'r> {
+        self.check(Cmp::Within(us_of(limit)))
+    }
+}
+
+/// Service time (completion − actual start, without the time an iteration
+/// waited for its turn), waiting for a percentile. From
+/// [`Expect::service_time`].
+///
+/// ```
+/// # use spike_assert::expect;
+/// # use spike_core::{ms, rps, secs, Ctx, Scenario, Shape};
+/// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+/// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+/// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+/// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+/// expect(&report).service_time().p99().below(secs(5)).verify();
+/// # });
+/// ```
+#[must_use = "service time without a percentile checks nothing"]
+#[derive(Debug)]
+pub struct ServiceTime<'r> {
+    expect: Expect<'r>,
+}
+
+macro_rules! percentiles {
+    ($($(#[$doc:meta])* $name:ident => $q:ident,)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(self) -> Measure<'r, Duration> {
+                self.percentile(Quantile::$q)
+            }
+        )*
+    };
+}
+pub(crate) use percentiles;
+
+impl<'r> ServiceTime<'r> {
+    pub(crate) fn new(expect: Expect<'r>) -> Self {
+        ServiceTime { expect }
+    }
+
+    fn percentile(self, q: Quantile) -> Measure<'r, Duration> {
+        Measure::new(self.expect, Metric::ServiceTime(q))
+    }
+
+    percentiles! {
+        /// Median service time.
+        p50 => P50,
+        /// 90th percentile service time.
+        p90 => P90,
+        /// 95th percentile service time.
+        p95 => P95,
+        /// 99th percentile service time.
+        p99 => P99,
+        /// 99.9th percentile service time.
+        p999 => P999,
+        /// Longest service time.
+        max => Max,
+    }
+}
+
+/// The share of each value of a tag key among the iterations that carried
+/// it, waiting for a range every value must lie in. From
+/// [`Expect::tag_share`].
+///
+/// ```
+/// # use spike_assert::expect;
+/// # use spike_core::{ms, pct, rps, secs, Ctx, Outcome, Scenario, Shape};
+/// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+/// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+/// let report = Scenario::new("doc").shape(shape).window(ms(100))
+/// #   .lag_budget(secs(1))
+///     .run(|ctx: Ctx| async move {
+///         let backend = ["a", "b"][(ctx.iteration() % 2) as usize];
+///         Outcome::ok().tag("x-backend", backend)
+///     })
+///     .await?;
+/// expect(&report).tag_share("x-backend").each_between(pct(45), pct(55)).verify();
+/// # Ok::<(), spike_core::SpikeError>(())
+/// # }).unwrap();
+/// ```
+#[must_use = "a tag share without a range checks nothing"]
+#[derive(Debug)]
+pub struct TagShares<'r> {
+    expect: Expect<'r>,
+    key: String,
+}
+
+impl<'r> TagShares<'r> {
+    pub(crate) fn new(expect: Expect<'r>, key: &str) -> Self {
+        TagShares {
+            expect,
+            key: key.to_owned(),
+        }
+    }
+
+    fn check(self, cmp: Cmp) -> Expect<'r> {
+        self.expect.push(&Metric::TagShare(self.key), cmp, "each ")
+    }
+
+    /// Every value's share must lie in `[low, high]`.
+    pub fn each_between(self, low: Percent, high: Percent) -> Expect<'r> {
+        self.check(Cmp::Between(low.fraction(), high.fraction()))
+    }
+
+    /// Every value's share must be at or above `low`.
+    pub fn each_at_least(self, low: Percent) -> Expect<'r> {
+        self.check(Cmp::AtLeast(low.fraction()))
+    }
+
+    /// Every value's share must be at or below `high`.
+    pub fn each_at_most(self, high: Percent) -> Expect<'r> {
+        self.check(Cmp::AtMost(high.fraction()))
+    }
+}
+
+/// Recovery after the spike, waiting for its expectation. From
+/// [`Expect::recovery`]. Recovery is a property of the whole run (from the
+/// end of the spike to the first sustained healthy windows), whatever the
+/// current scope.
+///
+/// ```
+/// # use spike_assert::expect;
+/// # use spike_core::{ms, rps, secs, Ctx, Scenario, Shape};
+/// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+/// let shape = Shape::builder()
+///     .hold(rps(100), ms(300)).named("baseline")
+///     .burst(rps(300), ms(200))
+///     .recover(rps(100), ms(500))
+///     .build()?;
+/// let report = Scenario::new("doc").shape(shape).window(ms(100))
+/// #   .lag_budget(secs(1))
+///     .run(|_ctx: Ctx| async {}).await?;
+/// expect(&report).recovery().within(ms(500)).verify();
+/// # Ok::<(), spike_core::SpikeError>(())
+/// # }).unwrap();
+/// ```
+#[must_use = "recovery without an expectation checks nothing"]
+#[derive(Debug)]
+pub struct RecoveryCheck<'r> {
+    expect: Expect<'r>,
+}
+
+impl<'r> RecoveryCheck<'r> {
+    pub(crate) fn new(expect: Expect<'r>) -> Self {
+        RecoveryCheck { expect }
+    }
+
+    /// The service must have recovered, at most `limit` after the spike
+    /// ended.
+    pub fn within(self, limit: Duration) -> Expect<'r> {
+        self.expect.push_recovery(Some(limit))
+    }
+
+    /// The service must have recovered inside the recover phase.
+    pub fn recovered(self) -> Expect<'r> {
+        self.expect.push_recovery(None)
+    }
+}

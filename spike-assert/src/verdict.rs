@@ -1,0 +1,364 @@
+//! The end of a chain: the guard row, the table, recording the checks in the
+//! saved report, and the two results ([`Verified`], [`Failure`]).
+
+use std::panic::Location;
+use std::path::{Path, PathBuf};
+
+use spike_core::{Check, Report};
+
+use crate::eval::fmt_us;
+
+/// How one row of the table ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Pass,
+    Fail,
+    /// The guard: the load was not applied as planned.
+    Inconclusive,
+    /// The guard, opted out of with `allow_inconclusive()`.
+    Allowed,
+}
+
+impl Verdict {
+    fn word(self) -> &'static str {
+        match self {
+            Verdict::Pass => "ok",
+            Verdict::Fail => "FAILED",
+            Verdict::Inconclusive => "INCONCLUSIVE",
+            Verdict::Allowed => "allowed",
+        }
+    }
+
+    fn passed(self) -> bool {
+        matches!(self, Verdict::Pass | Verdict::Allowed)
+    }
+}
+
+/// One evaluated check.
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    pub(crate) check: String,
+    pub(crate) scope: String,
+    pub(crate) expected: String,
+    pub(crate) actual: String,
+    pub(crate) verdict: Verdict,
+}
+
+impl Row {
+    fn to_check(&self) -> Check {
+        Check {
+            check: self.check.clone(),
+            scope: self.scope.clone(),
+            expected: self.expected.clone(),
+            actual: self.actual.clone(),
+            passed: self.verdict.passed(),
+        }
+    }
+}
+
+/// The default guard: was the load the shape asked for actually applied?
+pub(crate) fn guard(report: &Report, allow: bool) -> Row {
+    let g = &report.generator;
+    let budget = fmt_us(g.lag_budget_us as f64);
+    let lag = fmt_us(g.schedule_lag.p99_us as f64);
+    let mut problems = Vec::new();
+    if g.dropped > 0 {
+        problems.push(format!(
+            "{} dropped at the in-flight cap of {}",
+            g.dropped, g.in_flight_cap
+        ));
+    }
+    if g.schedule_lag.p99_us > g.lag_budget_us {
+        problems.push(format!("lag p99 {lag} over the {budget} budget"));
+    } else if g.saturated && g.dropped == 0 {
+        problems.push("generator saturated".to_owned());
+    }
+    if g.abandoned > 0 {
+        problems.push(format!(
+            "{} abandoned (blocked their thread; missing from the metrics)",
+            g.abandoned
+        ));
+    }
+    if let Some(why) = &report.interrupted {
+        problems.push(format!("interrupted: {why}"));
+    }
+    let (actual, verdict) = if problems.is_empty() {
+        (format!("0 dropped, lag p99 {lag}"), Verdict::Pass)
+    } else if allow {
+        (problems.join("; "), Verdict::Allowed)
+    } else {
+        (problems.join("; "), Verdict::Inconclusive)
+    };
+    Row {
+        check: "load applied as planned".to_owned(),
+        scope: "generator".to_owned(),
+        expected: format!("0 dropped, lag p99 ≤ {budget}, not interrupted"),
+        actual,
+        verdict,
+    }
+}
+
+/// The rows as an aligned table, two spaces in.
+fn table(rows: &[Row]) -> String {
+    let header = ["check", "scope", "expected", "actual", "verdict"];
+    let cells: Vec<[&str; 5]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.check.as_str(),
+                r.scope.as_str(),
+                r.expected.as_str(),
+                r.actual.as_str(),
+                r.verdict.word(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &cells {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |row: &[&str; 5]| {
+        let padded: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        format!("  {}", padded.join("  ").trim_end())
+    };
+    let mut out = line(&header);
+    for row in &cells {
+        out.push('\n');
+        out.push_str(&line(row));
+    }
+    out
+}
+
+/// Where the checks were saved, or why they were not.
+#[derive(Debug, Clone)]
+enum Saved {
+    /// The run was not saved to disk (no `report.artifacts`).
+    NotSaved,
+    /// `report.json` now lists the checks.
+    Recorded(PathBuf),
+    /// The report exists but the checks could not be added to it.
+    NotRecorded(PathBuf, String),
+}
+
+impl Saved {
+    fn path(&self) -> Option<&Path> {
+        match self {
+            Saved::NotSaved => None,
+            Saved::Recorded(p) | Saved::NotRecorded(p, _) => Some(p),
+        }
+    }
+
+    fn line(&self) -> String {
+        match self {
+            Saved::NotSaved => "report: not saved (the run was not inside #[spike_test]; \
+                                `Report::write_to` saves one)"
+                .to_owned(),
+            Saved::Recorded(p) => format!("report: {}", p.display()),
+            Saved::NotRecorded(p, e) => {
+                format!(
+                    "report: {} (could not record these checks in it: {e})",
+                    p.display()
+                )
+            }
+        }
+    }
+}
+
+/// Write the report with its evaluated checks into `report.artifacts`.
+/// Checks already recorded for the same run (an earlier `expect` chain)
+/// are kept before the new ones.
+fn record(report: &Report, checks: &[Check]) -> Saved {
+    let Some(dir) = &report.artifacts else {
+        return Saved::NotSaved;
+    };
+    let path = dir.join("report.json");
+    let mut saved = report.clone();
+    let on_disk = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|json| serde_json::from_str::<Report>(&json).ok());
+    if let Some(earlier) = on_disk {
+        let same_run = earlier.scenario == report.scenario
+            && earlier.environment.started_at_unix_ms == report.environment.started_at_unix_ms;
+        if same_run && earlier.checks.len() > saved.checks.len() {
+            saved.checks = earlier.checks;
+        }
+    }
+    saved.checks.extend_from_slice(checks);
+    match saved.write_to(dir) {
+        Ok(p) => Saved::Recorded(p),
+        Err(e) => Saved::NotRecorded(path, e.to_string()),
+    }
+}
+
+/// Every check of a chain held. Returned by [`crate::Expect::verify`] and
+/// [`crate::Expect::try_verify`].
+///
+/// ```
+/// # use spike_assert::expect;
+/// # use spike_core::{ms, rps, secs, Ctx, Scenario, Shape};
+/// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+/// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+/// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+/// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+/// let verified = expect(&report).error_rate().at_most(spike_core::pct(0)).verify();
+/// // the error-rate check and the load guard
+/// assert_eq!(verified.checks().len(), 2);
+/// assert!(verified.checks().iter().all(|c| c.passed));
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+pub struct Verified {
+    checks: Vec<Check>,
+    saved: Option<PathBuf>,
+}
+
+impl Verified {
+    /// The checks that ran, in chain order, the load guard last.
+    #[must_use]
+    pub fn checks(&self) -> &[Check] {
+        &self.checks
+    }
+
+    /// The `report.json` the checks were recorded in, when the run was saved.
+    #[must_use]
+    pub fn report_path(&self) -> Option<&Path> {
+        self.saved.as_deref()
+    }
+}
+
+/// At least one check of a chain failed: every check with its verdict, the
+/// report summary and where the chain was verified.
+///
+/// Its `Display` (and `Debug`, so `?` in a test prints it well) is the full
+/// failure message that [`crate::Expect::verify`] panics with.
+///
+/// ```
+/// # use spike_assert::expect;
+/// # use spike_core::{ms, rps, secs, Ctx, Scenario, Shape};
+/// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+/// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+/// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+/// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+/// let failure = expect(&report)
+///     .throughput().at_least(1e9)
+///     .try_verify()
+///     .unwrap_err();
+/// assert_eq!(failure.failed().count(), 1);
+/// assert_eq!(failure.location().line(), line!() - 4);
+/// assert!(failure.to_string().contains("throughput"));
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct Failure {
+    message: String,
+    checks: Vec<Check>,
+    location: &'static Location<'static>,
+    saved: Option<PathBuf>,
+}
+
+impl Failure {
+    /// Every check that ran, passed or not, in chain order, the load guard last.
+    #[must_use]
+    pub fn checks(&self) -> &[Check] {
+        &self.checks
+    }
+
+    /// The checks that did not hold.
+    pub fn failed(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| !c.passed)
+    }
+
+    /// Where `verify()` or `try_verify()` was called.
+    #[must_use]
+    pub fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+
+    /// The `report.json` of the run, when it was saved.
+    #[must_use]
+    pub fn report_path(&self) -> Option<&Path> {
+        self.saved.as_deref()
+    }
+
+    /// The full failure message (the same as `Display`).
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::fmt::Debug for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `fn test() -> Result<(), Box<dyn Error>>` prints the error with
+        // `Debug`: show the table, not a struct dump.
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Evaluate the guard, record the checks, and decide.
+pub(crate) fn conclude(
+    report: &Report,
+    mut rows: Vec<Row>,
+    allow_inconclusive: bool,
+    location: &'static Location<'static>,
+) -> Result<Verified, Failure> {
+    rows.push(guard(report, allow_inconclusive));
+    let checks: Vec<Check> = rows.iter().map(Row::to_check).collect();
+    let saved = record(report, &checks);
+    let failed = rows.iter().filter(|r| !r.verdict.passed()).count();
+    if failed == 0 {
+        if let Saved::NotRecorded(path, e) = &saved {
+            eprintln!(
+                "spike: could not record the checks in {}: {e}",
+                path.display()
+            );
+        }
+        return Ok(Verified {
+            checks,
+            saved: saved.path().map(Path::to_path_buf),
+        });
+    }
+    let mut message = format!(
+        "spike: {failed} of {} checks failed for scenario `{}`\n  at {location}\n\n{}\n",
+        rows.len(),
+        report.scenario,
+        table(&rows),
+    );
+    if rows.iter().any(|r| r.verdict == Verdict::Inconclusive) {
+        message.push_str(
+            "\nThe generator did not apply the load the shape asked for, so this result is \
+             inconclusive, not a pass.\nLower the load, raise `max_in_flight` or `lag_budget`, \
+             or accept it with `.allow_inconclusive()`.\n",
+        );
+    }
+    message.push('\n');
+    message.push_str(&report.to_string());
+    message.push_str("\n\n");
+    message.push_str(&saved.line());
+    Err(Failure {
+        message,
+        checks,
+        location,
+        saved: saved.path().map(Path::to_path_buf),
+    })
+}
+
+/// Panic with the failure; the location is the caller's (`verify()`'s).
+#[track_caller]
+pub(crate) fn fail(failure: &Failure) -> ! {
+    panic!("{failure}")
+}

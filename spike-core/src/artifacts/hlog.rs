@@ -1,0 +1,335 @@
+//! `latency.hlog`: the run's latency as an HdrHistogram interval log, one
+//! histogram per (window, phase), tagged with the phase name, and a reader
+//! that rebuilds exact percentiles for any range of windows.
+//!
+//! The file is the standard interval-log format (`#[StartTime: ..]`,
+//! `#[BaseTime: ..]`, the `"StartTimestamp",...` legend, then
+//! `Tag=<phase>,<start s>,<length s>,<max ms>,<base64 V2+DEFLATE histogram>`
+//! lines), so HdrHistogram's own tools read it: values are microseconds
+//! (pass `-outputValueUnitRatio 1000` to the Java `HistogramLogProcessor`
+//! to print milliseconds); interval timestamps are seconds since the run
+//! start (`BaseTime`).
+//!
+//! ```
+//! # use spike_core::{rps, ms, Ctx, Scenario, Shape};
+//! use spike_core::artifacts::{hlog_bytes, LatencyLog};
+//! # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+//! # let shape = Shape::builder().hold(rps(100), ms(300)).burst(rps(300), ms(200)).build()?;
+//! let report = Scenario::new("hlog-doc").shape(shape).window(ms(100))
+//!     .run(|_ctx: Ctx| async {}).await?;
+//! let log = LatencyLog::parse(&hlog_bytes(&report).unwrap()).unwrap();
+//! // Whole run, rebuilt from the windows: the same percentiles the report has.
+//! assert_eq!(log.percentiles(.., None).unwrap(), report.total.latency);
+//! let burst = log.percentiles(.., Some("burst")).unwrap();
+//! assert_eq!(burst, report.phase("burst").unwrap().stats.latency);
+//! # Ok::<(), spike_core::SpikeError>(())
+//! # }).unwrap();
+//! ```
+
+use std::ops::{Bound, RangeBounds};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use hdrhistogram::serialization::interval_log::{
+    IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, Tag,
+};
+use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
+use hdrhistogram::Histogram;
+
+use crate::histogram::{new_latency_histogram, Percentiles};
+use crate::report::Report;
+
+/// Why an interval log could not be written or read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HlogError {
+    /// Reading or writing the file failed.
+    #[error("latency.hlog: {0}")]
+    Io(#[from] std::io::Error),
+    /// A line of the log is not in the interval-log format.
+    #[error("latency.hlog is not an interval log: parse error at byte {offset}")]
+    Parse {
+        /// Byte offset of the bad line.
+        offset: usize,
+    },
+    /// An interval's payload is not valid base64.
+    #[error("latency.hlog: interval at {start:?} has an invalid base64 payload")]
+    Base64 {
+        /// Start of the bad interval.
+        start: Duration,
+    },
+    /// An interval's payload is not a V2 (or V2+DEFLATE) histogram.
+    #[error("latency.hlog: interval at {start:?} does not decode: {reason}")]
+    Decode {
+        /// Start of the bad interval.
+        start: Duration,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// Encoding a histogram failed.
+    #[error("latency.hlog: could not encode a histogram: {0}")]
+    Encode(String),
+}
+
+/// An interval-log tag made of a phase name: the characters the format
+/// forbids in tags (`,`, space, CR, LF) become `_`.
+#[must_use]
+pub fn phase_tag(phase: &str) -> String {
+    phase
+        .chars()
+        .map(|c| {
+            if matches!(c, ',' | ' ' | '\r' | '\n') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The interval log of a report, as bytes (see the module docs).
+///
+/// # Errors
+/// [`HlogError`] when a stored histogram does not decode (it was not
+/// written by this library) or cannot be re-encoded.
+pub fn hlog_bytes(report: &Report) -> Result<Vec<u8>, HlogError> {
+    let mut out = Vec::new();
+    let started =
+        SystemTime::UNIX_EPOCH + Duration::from_millis(report.environment.started_at_unix_ms);
+    let mut header = IntervalLogWriterBuilder::new();
+    header
+        .add_comment("[Histogram log format version 1.3]")
+        .add_comment(&format!(
+            "[spike latency log: scenario `{}`, values in microseconds, one histogram per {} window and phase, tagged with the phase]",
+            report.scenario,
+            crate::histogram::fmt_micros(crate::histogram::micros(report.window)),
+        ))
+        .with_start_time(started)
+        .with_base_time(started);
+    let mut serializer = V2DeflateSerializer::new();
+    // The header and legend first, then the intervals with the max column in
+    // milliseconds (the Java tools' convention for a readable max).
+    drop(header.begin_log_with(&mut out, &mut serializer)?);
+    out.extend_from_slice(
+        b"\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n",
+    );
+    let mut writer = IntervalLogWriterBuilder::new()
+        .with_max_value_divisor(1000.0)
+        .begin_log_with(&mut out, &mut serializer)?;
+    let mut deserializer = Deserializer::new();
+    for interval in &report.interval_histograms {
+        let h: Histogram<u64> = deserializer
+            .deserialize(&mut interval.encoded.as_slice())
+            .map_err(|e| HlogError::Decode {
+                start: interval.start,
+                reason: format!("{e:?}"),
+            })?;
+        let tag = phase_tag(&interval.phase);
+        writer
+            .write_histogram(
+                &h,
+                interval.start,
+                interval.end.saturating_sub(interval.start),
+                Tag::new(&tag),
+            )
+            .map_err(|e| HlogError::Encode(e.to_string()))?;
+    }
+    drop(writer);
+    Ok(out)
+}
+
+/// Write `latency.hlog` into `dir` atomically; returns the path.
+///
+/// # Errors
+/// I/O errors, or [`HlogError`] as for [`hlog_bytes`].
+pub fn write_hlog(report: &Report, dir: &Path) -> Result<std::path::PathBuf, HlogError> {
+    let bytes = hlog_bytes(report)?;
+    Ok(crate::report::write_atomic(dir, "latency.hlog", &bytes)?)
+}
+
+/// One interval of a parsed log. The histogram stays encoded until asked
+/// for, so a log of a long run does not hold thousands of live histograms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedInterval {
+    /// The tag (the phase name for spike's logs), if any.
+    pub tag: Option<String>,
+    /// Start, relative to the log's base time (the run start for spike).
+    pub start: Duration,
+    /// Interval length.
+    pub length: Duration,
+    /// The max column, as written (milliseconds for spike's logs).
+    pub max: f64,
+    encoded: Vec<u8>,
+}
+
+impl LoggedInterval {
+    /// Decode the interval's histogram.
+    ///
+    /// # Errors
+    /// [`HlogError::Decode`] when the payload is not a V2 histogram.
+    pub fn histogram(&self) -> Result<Histogram<u64>, HlogError> {
+        Deserializer::new()
+            .deserialize(&mut self.encoded.as_slice())
+            .map_err(|e| HlogError::Decode {
+                start: self.start,
+                reason: format!("{e:?}"),
+            })
+    }
+}
+
+/// A parsed interval log (see the module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatencyLog {
+    /// `#[StartTime: ..]`, seconds since the Unix epoch, when present.
+    pub start_time: Option<Duration>,
+    /// `#[BaseTime: ..]`, seconds since the Unix epoch, when present.
+    pub base_time: Option<Duration>,
+    intervals: Vec<LoggedInterval>,
+}
+
+impl LatencyLog {
+    /// Parse an interval log; every histogram is checked to decode.
+    ///
+    /// # Errors
+    /// [`HlogError`] naming the first line or interval that is not valid.
+    pub fn parse(bytes: &[u8]) -> Result<Self, HlogError> {
+        use base64::Engine as _;
+        let mut log = LatencyLog {
+            start_time: None,
+            base_time: None,
+            intervals: Vec::new(),
+        };
+        for entry in IntervalLogIterator::new(bytes) {
+            match entry.map_err(|e| match e {
+                hdrhistogram::serialization::interval_log::LogIteratorError::ParseError {
+                    offset,
+                } => HlogError::Parse { offset },
+            })? {
+                LogEntry::StartTime(t) => log.start_time = Some(t),
+                LogEntry::BaseTime(t) => log.base_time = Some(t),
+                LogEntry::Interval(i) => {
+                    let encoded = base64::engine::general_purpose::STANDARD
+                        .decode(i.encoded_histogram())
+                        .map_err(|_| HlogError::Base64 {
+                            start: i.start_timestamp(),
+                        })?;
+                    let interval = LoggedInterval {
+                        tag: i.tag().map(|t| t.as_str().to_owned()),
+                        start: i.start_timestamp(),
+                        length: i.duration(),
+                        max: i.max(),
+                        encoded,
+                    };
+                    interval.histogram()?;
+                    log.intervals.push(interval);
+                }
+            }
+        }
+        Ok(log)
+    }
+
+    /// Read and parse a log file.
+    ///
+    /// # Errors
+    /// I/O errors and the errors of [`LatencyLog::parse`].
+    pub fn read(path: impl AsRef<Path>) -> Result<Self, HlogError> {
+        LatencyLog::parse(&std::fs::read(path)?)
+    }
+
+    /// The intervals, in file order.
+    #[must_use]
+    pub fn intervals(&self) -> &[LoggedInterval] {
+        &self.intervals
+    }
+
+    /// The distinct tags, in order of first appearance.
+    #[must_use]
+    pub fn tags(&self) -> Vec<&str> {
+        let mut tags: Vec<&str> = Vec::new();
+        for t in self.intervals.iter().filter_map(|i| i.tag.as_deref()) {
+            if !tags.contains(&t) {
+                tags.push(t);
+            }
+        }
+        tags
+    }
+
+    /// The intervals whose start lies in `range` (offsets from the base
+    /// time) and, when `tag` is given, that carry it.
+    pub fn select<'a>(
+        &'a self,
+        range: impl RangeBounds<Duration> + 'a,
+        tag: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a LoggedInterval> + 'a {
+        self.intervals.iter().filter(move |i| {
+            range.contains(&i.start) && tag.is_none_or(|t| i.tag.as_deref() == Some(t))
+        })
+    }
+
+    /// The sum of the histograms of [`LatencyLog::select`]: exact (no
+    /// re-bucketing, counts add), so any range made of whole windows gives
+    /// the very histogram the run recorded for it.
+    ///
+    /// # Errors
+    /// [`HlogError::Decode`] when an interval does not decode or does not
+    /// fit the 1 µs..60 s latency range.
+    pub fn histogram(
+        &self,
+        range: impl RangeBounds<Duration>,
+        tag: Option<&str>,
+    ) -> Result<Histogram<u64>, HlogError> {
+        let range = (
+            clone_bound(range.start_bound()),
+            clone_bound(range.end_bound()),
+        );
+        let mut total = new_latency_histogram();
+        for interval in self.select(range, tag) {
+            total
+                .add(interval.histogram()?)
+                .map_err(|e| HlogError::Decode {
+                    start: interval.start,
+                    reason: format!("{e:?}"),
+                })?;
+        }
+        Ok(total)
+    }
+
+    /// Percentiles of [`LatencyLog::histogram`]; all zero for an empty
+    /// selection.
+    ///
+    /// # Errors
+    /// As for [`LatencyLog::histogram`].
+    pub fn percentiles(
+        &self,
+        range: impl RangeBounds<Duration>,
+        tag: Option<&str>,
+    ) -> Result<Percentiles, HlogError> {
+        Ok(Percentiles::of(&self.histogram(range, tag)?))
+    }
+}
+
+fn clone_bound(b: Bound<&Duration>) -> Bound<Duration> {
+    match b {
+        Bound::Included(d) => Bound::Included(*d),
+        Bound::Excluded(d) => Bound::Excluded(*d),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// Merge every interval histogram of a report (optionally of one phase)
+/// into one histogram; `None` when there is none (a report read back from
+/// JSON has none).
+pub(crate) fn merged_histogram(report: &Report, phase: Option<&str>) -> Option<Histogram<u64>> {
+    let mut total = new_latency_histogram();
+    let mut deserializer = Deserializer::new();
+    let mut any = false;
+    for i in &report.interval_histograms {
+        if phase.is_some_and(|p| p != i.phase) {
+            continue;
+        }
+        let h: Histogram<u64> = deserializer.deserialize(&mut i.encoded.as_slice()).ok()?;
+        total.add(h).ok()?;
+        any = true;
+    }
+    any.then_some(total)
+}

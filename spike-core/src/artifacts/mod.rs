@@ -1,0 +1,83 @@
+//! The files a run leaves under `target/spike/<test name>/`:
+//!
+//! | file | what |
+//! |---|---|
+//! | `report.json` | every number of the [`Report`] |
+//! | `report.html` | one self-contained page: load, latency over time with the recovery point, errors, latency distribution, checks, environment |
+//! | `latency.hlog` | HdrHistogram interval log, one histogram per (window, phase), tagged with the phase ([`LatencyLog`] reads it) |
+//! | `timeline.csv` | one row per window |
+//!
+//! Inside `#[spike_test]`, `Scenario::run` writes them all through
+//! [`crate::TestContext::save`]; elsewhere call [`write_all`].
+
+mod hlog;
+mod html;
+mod svg;
+mod timeline;
+
+use std::path::{Path, PathBuf};
+
+pub use hlog::{hlog_bytes, phase_tag, write_hlog, HlogError, LatencyLog, LoggedInterval};
+pub use html::{report_html, write_html};
+pub use timeline::{timeline_csv, write_timeline};
+
+use crate::report::{Check, Report};
+
+/// Paths of the files [`write_all`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactPaths {
+    /// `report.json`.
+    pub report_json: PathBuf,
+    /// `report.html`.
+    pub report_html: PathBuf,
+    /// `timeline.csv`.
+    pub timeline_csv: PathBuf,
+    /// `latency.hlog`; `None` when the report holds no interval histograms
+    /// (a report read back from JSON), in which case no log is written.
+    pub latency_hlog: Option<PathBuf>,
+}
+
+/// Write every artifact of `report` into `dir` (created if missing), each
+/// atomically.
+///
+/// # Errors
+/// The first I/O error, or an [`HlogError`] turned into
+/// `io::ErrorKind::InvalidData`.
+pub fn write_all(report: &Report, dir: &Path) -> std::io::Result<ArtifactPaths> {
+    let report_json = report.write_to(dir)?;
+    let report_html = write_html(report, dir)?;
+    let timeline_csv = write_timeline(report, dir)?;
+    let latency_hlog = if report.interval_histograms.is_empty() {
+        None
+    } else {
+        Some(write_hlog(report, dir).map_err(|e| match e {
+            HlogError::Io(e) => e,
+            other => std::io::Error::new(std::io::ErrorKind::InvalidData, other),
+        })?)
+    };
+    Ok(ArtifactPaths {
+        report_json,
+        report_html,
+        timeline_csv,
+        latency_hlog,
+    })
+}
+
+/// Rewrite `report.json` and `report.html` of a saved report with `checks`
+/// added to the ones it holds, so the page and the JSON show what the
+/// assertions found. Does nothing for a report that was never saved
+/// (`report.artifacts` is `None`). Returns the updated report.
+///
+/// Assertions call this once they evaluated their checks.
+///
+/// # Errors
+/// Any I/O error.
+pub fn record_checks(report: &Report, checks: &[Check]) -> std::io::Result<Report> {
+    let mut updated = report.clone();
+    updated.checks.extend_from_slice(checks);
+    if let Some(dir) = &report.artifacts {
+        updated.write_to(dir)?;
+        write_html(&updated, dir)?;
+    }
+    Ok(updated)
+}

@@ -1,0 +1,100 @@
+//! `timeline.csv`: one row per window, for spreadsheets.
+//!
+//! Columns (times in seconds from the run start, latencies in whole
+//! microseconds, rates per second, `error_rate` as a fraction):
+//!
+//! `window,start_s,end_s,phase,target,achieved_rate,throughput,scheduled,
+//! started,dropped,completed,errors,error_rate,latency_p50_us,
+//! latency_p90_us,latency_p95_us,latency_p99_us,latency_p999_us,
+//! latency_max_us,latency_mean_us,service_p95_us,schedule_lag_p99_us,
+//! healthy`, then one `errors_<class>` column per error class seen in the
+//! run (sorted). `healthy` is `true`/`false` for windows inside the recover
+//! phase (the recovery criteria applied to them) and empty elsewhere.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::report::Report;
+
+/// Quote a CSV field when it needs it (RFC 4180).
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The timeline of a report as CSV text (see the module docs).
+#[must_use]
+pub fn timeline_csv(report: &Report) -> String {
+    let classes: BTreeSet<&str> = report
+        .windows
+        .iter()
+        .flat_map(|w| w.stats.errors_by_class.keys().map(String::as_str))
+        .collect();
+    let mut out = String::from(
+        "window,start_s,end_s,phase,target,achieved_rate,throughput,scheduled,started,dropped,\
+         completed,errors,error_rate,latency_p50_us,latency_p90_us,latency_p95_us,\
+         latency_p99_us,latency_p999_us,latency_max_us,latency_mean_us,service_p95_us,\
+         schedule_lag_p99_us,healthy",
+    );
+    for c in &classes {
+        let _ = write!(out, ",{}", field(&format!("errors_{c}")));
+    }
+    out.push('\n');
+    for w in &report.windows {
+        let s = &w.stats;
+        let healthy = match &report.recovery {
+            Some(r) if w.start >= r.spike_end && w.end <= r.recover_end => {
+                if r.is_healthy(w) {
+                    "true"
+                } else {
+                    "false"
+                }
+            }
+            _ => "",
+        };
+        let _ = write!(
+            out,
+            "{},{:.3},{:.3},{},{:.3},{:.3},{:.3},{},{},{},{},{},{:.6},{},{},{},{},{},{},{:.1},{},{},{}",
+            w.index,
+            w.start.as_secs_f64(),
+            w.end.as_secs_f64(),
+            field(&w.phase),
+            s.target,
+            s.achieved_rate,
+            s.throughput,
+            s.scheduled,
+            s.started,
+            s.dropped,
+            s.completed,
+            s.errors,
+            s.error_rate,
+            s.latency.p50_us,
+            s.latency.p90_us,
+            s.latency.p95_us,
+            s.latency.p99_us,
+            s.latency.p999_us,
+            s.latency.max_us,
+            s.latency.mean_us,
+            s.service_time.p95_us,
+            s.schedule_lag.p99_us,
+            healthy,
+        );
+        for c in &classes {
+            let _ = write!(out, ",{}", s.errors_of(c));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Write `timeline.csv` into `dir` atomically; returns the path.
+///
+/// # Errors
+/// Any I/O error.
+pub fn write_timeline(report: &Report, dir: &Path) -> std::io::Result<PathBuf> {
+    crate::report::write_atomic(dir, "timeline.csv", timeline_csv(report).as_bytes())
+}

@@ -1,0 +1,246 @@
+//! Live progress while a run goes on.
+//!
+//! * On a terminal: one status line per running scenario (indicatif),
+//!   redrawn at most 4 times a second: phase, elapsed/planned, target vs
+//!   achieved rate, in flight, the last window's p95 and error rate.
+//! * Not a terminal (CI logs): the same facts as one plain line every
+//!   `SPIKE_PROGRESS_INTERVAL` seconds (default 5), and a closing line when
+//!   the run ends. Plain lines go straight to the process's standard error,
+//!   not through the test harness's output capture, so CI logs show them.
+//! * `SPIKE_PROGRESS=0` (or `off`, `false`, `no`) switches it off;
+//!   `SPIKE_PROGRESS=plain` forces plain lines on a terminal too.
+//!
+//! Inside `#[spike_test]` `Scenario::run` turns it on by default. It runs in
+//! the run's aggregation task once per tick (≤ 250 ms), never on the
+//! iteration hot path.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::engine::Progress;
+use crate::histogram::fmt_micros;
+use crate::level::Model;
+
+/// Default time between two plain progress lines.
+pub const DEFAULT_PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressMode {
+    /// Nothing is shown.
+    Off,
+    /// An updating status line on the terminal (standard error).
+    Bar,
+    /// One plain line every `interval`.
+    Plain {
+        /// Time between two lines.
+        interval: Duration,
+    },
+}
+
+impl ProgressMode {
+    /// The mode `SPIKE_PROGRESS` and `SPIKE_PROGRESS_INTERVAL` ask for:
+    /// off for `0`/`off`/`false`/`no`, plain lines for `plain` or when
+    /// standard error is not a terminal, else the status line.
+    #[must_use]
+    pub fn from_env() -> Self {
+        let setting = std::env::var("SPIKE_PROGRESS").unwrap_or_default();
+        let interval = std::env::var("SPIKE_PROGRESS_INTERVAL")
+            .ok()
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map_or(DEFAULT_PROGRESS_INTERVAL, Duration::from_secs_f64);
+        ProgressMode::decide(&setting, std::io::stderr().is_terminal(), interval)
+    }
+
+    /// The mode for a `SPIKE_PROGRESS` value and whether standard error is
+    /// a terminal.
+    #[must_use]
+    pub fn decide(setting: &str, terminal: bool, interval: Duration) -> Self {
+        match setting.trim().to_ascii_lowercase().as_str() {
+            "0" | "off" | "false" | "no" => ProgressMode::Off,
+            "plain" => ProgressMode::Plain { interval },
+            _ if terminal => ProgressMode::Bar,
+            _ => ProgressMode::Plain { interval },
+        }
+    }
+}
+
+/// One status line for a progress snapshot, e.g.
+/// `spike checkout 12.0s/30.0s burst: target 800 rps, achieved 796/s, in flight 41, p95 12.3ms, errors 0.10%`.
+#[must_use]
+pub fn status_line(p: &Progress, model: Model) -> String {
+    let unit = match model {
+        Model::Open => "rps",
+        Model::Closed => "users",
+    };
+    let mut line = format!(
+        "spike {} {:.1}s/{:.1}s {}: target {} {unit}",
+        p.scenario,
+        p.elapsed.as_secs_f64(),
+        p.planned.as_secs_f64(),
+        p.phase,
+        (p.target * 10.0).round() / 10.0,
+    );
+    match &p.last_window {
+        Some(w) => line.push_str(&format!(
+            ", achieved {:.0}/s, in flight {}, p95 {}, errors {:.2}%",
+            w.stats.achieved_rate,
+            p.in_flight,
+            fmt_micros(w.stats.latency.p95_us),
+            w.stats.error_rate * 100.0
+        )),
+        None => line.push_str(&format!(", in flight {}", p.in_flight)),
+    }
+    line.push_str(&format!(", done {}", p.completed));
+    line
+}
+
+fn multi() -> &'static MultiProgress {
+    static MULTI: OnceLock<MultiProgress> = OnceLock::new();
+    MULTI.get_or_init(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(4)))
+}
+
+struct PlainState {
+    next_line: Duration,
+    printed: bool,
+    last: Option<(Duration, u64, u64)>,
+}
+
+/// A progress observer for one run; pass [`LiveProgress::observe`] to
+/// `Scenario::on_progress` or let `#[spike_test]` do it. Dropping it (the
+/// run ended) clears the status line or prints a closing plain line.
+pub struct LiveProgress {
+    scenario: String,
+    model: Model,
+    mode: ProgressMode,
+    bar: Option<ProgressBar>,
+    plain: Mutex<PlainState>,
+}
+
+impl std::fmt::Debug for LiveProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveProgress")
+            .field("scenario", &self.scenario)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LiveProgress {
+    /// Progress for a scenario in the given mode.
+    #[must_use]
+    pub fn new(scenario: impl Into<String>, model: Model, mode: ProgressMode) -> Self {
+        let bar = (mode == ProgressMode::Bar).then(|| {
+            let bar = multi().add(ProgressBar::new(1000));
+            bar.set_style(
+                ProgressStyle::with_template("{bar:24.cyan/blue} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar
+        });
+        LiveProgress {
+            scenario: scenario.into(),
+            model,
+            mode,
+            bar,
+            plain: Mutex::new(PlainState {
+                next_line: match mode {
+                    ProgressMode::Plain { interval } => interval,
+                    _ => Duration::MAX,
+                },
+                printed: false,
+                last: None,
+            }),
+        }
+    }
+
+    /// The mode in force.
+    #[must_use]
+    pub fn mode(&self) -> ProgressMode {
+        self.mode
+    }
+
+    /// Take one snapshot: update the status line, or print a plain line
+    /// when the interval has passed. Returns the plain line printed, if any.
+    pub fn observe(&self, p: &Progress) -> Option<String> {
+        match self.mode {
+            ProgressMode::Off => None,
+            ProgressMode::Bar => {
+                if let Some(bar) = &self.bar {
+                    let planned = p.planned.as_secs_f64().max(1e-9);
+                    bar.set_position(
+                        ((p.elapsed.as_secs_f64() / planned).min(1.0) * 1000.0).round() as u64,
+                    );
+                    bar.set_message(status_line(p, self.model));
+                }
+                None
+            }
+            ProgressMode::Plain { interval } => {
+                let mut st = self
+                    .plain
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                st.last = Some((p.elapsed, p.completed, p.errors));
+                if p.elapsed < st.next_line {
+                    return None;
+                }
+                while st.next_line <= p.elapsed {
+                    st.next_line += interval;
+                }
+                st.printed = true;
+                drop(st);
+                let line = status_line(p, self.model);
+                let _ = writeln!(std::io::stderr().lock(), "{line}");
+                Some(line)
+            }
+        }
+    }
+}
+
+impl Drop for LiveProgress {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+            multi().remove(&bar);
+        }
+        let st = self
+            .plain
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if st.printed {
+            if let Some((elapsed, completed, errors)) = st.last {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "spike {} finished after {:.1}s: {completed} done, {errors} errors",
+                    self.scenario,
+                    elapsed.as_secs_f64()
+                );
+            }
+        }
+    }
+}
+
+/// `existing` plus live progress in the mode the environment asks for
+/// (what `Scenario::run` installs inside a spike test).
+pub(crate) fn with_live_progress(
+    existing: Option<crate::engine::ProgressFn>,
+    scenario: &str,
+    model: Model,
+) -> Option<crate::engine::ProgressFn> {
+    let mode = ProgressMode::from_env();
+    if mode == ProgressMode::Off {
+        return existing;
+    }
+    let live = LiveProgress::new(scenario, model, mode);
+    Some(std::sync::Arc::new(move |p: &Progress| {
+        if let Some(f) = &existing {
+            f(p);
+        }
+        live.observe(p);
+    }))
+}

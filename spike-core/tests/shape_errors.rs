@@ -1,0 +1,282 @@
+//! Every invalid shape and setting is refused with a typed error naming the
+//! phase and the value, before any traffic (DESIGN §10).
+
+use std::time::Duration;
+
+use spike_core::{
+    ms, rps, secs, users, Ctx, Level, Model, Scenario, Shape, ShapeError, ShapeLimits, SpikeError,
+};
+
+fn err(b: spike_core::ShapeBuilder) -> ShapeError {
+    b.build().expect_err("the shape must be refused")
+}
+
+#[test]
+fn empty() {
+    let e = err(Shape::builder());
+    assert_eq!(e, ShapeError::Empty);
+    assert!(e.to_string().contains("the load shape is empty"));
+}
+
+#[test]
+fn zero_negative_and_nan_rates() {
+    for bad in [0.0, -5.0, f64::NAN, f64::INFINITY] {
+        let e = err(Shape::builder()
+            .hold(rps(100), secs(1))
+            .burst(rps(bad), secs(1)));
+        match &e {
+            ShapeError::NonPositiveLevel { phase, level } => {
+                assert_eq!(phase, "burst");
+                assert_eq!(level.value().to_bits(), bad.to_bits());
+            }
+            other => panic!("wrong variant {other:?}"),
+        }
+        assert!(e.to_string().starts_with("phase `burst`: level"), "{e}");
+        assert!(
+            e.to_string().contains("must be a finite number above zero"),
+            "{e}"
+        );
+    }
+    let e = err(Shape::builder().ramp(users(-3), secs(1)));
+    assert_eq!(
+        e.to_string(),
+        "phase `ramp`: level -3 users must be a finite number above zero"
+    );
+}
+
+#[test]
+fn zero_duration() {
+    let e = err(Shape::builder()
+        .hold(rps(10), secs(1))
+        .named("warm")
+        .hold(rps(10), Duration::ZERO));
+    assert_eq!(
+        e,
+        ShapeError::ZeroDuration {
+            phase: "hold".into(),
+            duration: Duration::ZERO
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "phase `hold`: duration must be above zero, got 0ns"
+    );
+}
+
+#[test]
+fn mixed_models() {
+    let e = err(Shape::builder()
+        .hold(rps(100), secs(1))
+        .burst(users(50), secs(1)));
+    assert_eq!(
+        e,
+        ShapeError::MixedModels {
+            phase: "burst".into(),
+            level: Level::Users(50.0),
+            expected: Model::Open,
+            found: Model::Closed
+        }
+    );
+    assert!(e.to_string().contains("uses the closed (virtual users) model but the shape started with the open (arrival rate) model"));
+}
+
+#[test]
+fn recover_with_nothing_to_recover_from() {
+    let e = err(Shape::builder()
+        .hold(rps(100), secs(1))
+        .recover(rps(50), secs(1))
+        .named("cool-down"));
+    assert_eq!(
+        e,
+        ShapeError::RecoverWithoutBurst {
+            phase: "cool-down".into()
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "phase `cool-down`: a recover phase needs a burst before it to recover from"
+    );
+}
+
+#[test]
+fn burst_not_above_the_level_before_it() {
+    let e = err(Shape::builder()
+        .ramp(rps(500), secs(1))
+        .burst(rps(500), secs(1)));
+    assert_eq!(
+        e,
+        ShapeError::BurstNotAboveBefore {
+            phase: "burst".into(),
+            burst: Level::Rps(500.0),
+            before: Level::Rps(500.0)
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "phase `burst`: burst level 500 rps is not above the level before it (500 rps)"
+    );
+}
+
+#[test]
+fn fractional_users() {
+    let e = err(Shape::builder().hold(users(2.5), secs(1)));
+    assert!(matches!(e, ShapeError::FractionalUsers { .. }));
+    assert_eq!(
+        e.to_string(),
+        "phase `hold`: 2.500 users is not a whole number of users"
+    );
+}
+
+#[test]
+fn absurd_totals() {
+    let e = err(Shape::builder().hold(rps(100_000), secs(3_600)));
+    assert_eq!(
+        e,
+        ShapeError::TooManyIterations {
+            planned: 360_000_000,
+            limit: 100_000_000
+        }
+    );
+    assert!(e.to_string().contains("raise it with `ShapeLimits`"));
+    let e = err(Shape::builder().hold(rps(1), secs(25 * 3_600)));
+    assert!(matches!(e, ShapeError::TooLong { .. }), "{e:?}");
+    let e = err(Shape::builder().hold(users(200_000), secs(1)));
+    assert!(
+        matches!(e, ShapeError::TooManyUsers { limit: 100_000, .. }),
+        "{e:?}"
+    );
+    // Limits can be raised on purpose.
+    let ok = Shape::builder()
+        .limits(ShapeLimits {
+            max_iterations: u64::MAX,
+            ..ShapeLimits::default()
+        })
+        .hold(rps(100_000), secs(3_600))
+        .build();
+    assert!(ok.is_ok());
+}
+
+#[test]
+fn duplicate_names_baselines_and_misplaced_markers() {
+    let e = err(Shape::builder()
+        .hold(rps(1), secs(1))
+        .named("x")
+        .hold(rps(1), secs(1))
+        .named("x"));
+    assert_eq!(e, ShapeError::DuplicatePhaseName { name: "x".into() });
+    let e = err(Shape::builder()
+        .hold(rps(1), secs(1))
+        .baseline()
+        .hold(rps(1), secs(1))
+        .baseline());
+    assert_eq!(
+        e,
+        ShapeError::MultipleBaselines {
+            first: "hold".into(),
+            second: "hold-2".into()
+        }
+    );
+    let e = err(Shape::builder().baseline().hold(rps(1), secs(1)));
+    assert_eq!(e, ShapeError::MarkerWithoutPhase { marker: "baseline" });
+}
+
+#[test]
+fn bad_scenario_settings_fail_before_any_traffic() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let shape = Shape::builder().hold(rps(100), secs(1)).build().unwrap();
+    let attempt = |scenario: Scenario| {
+        let calls = calls.clone();
+        rt.block_on(scenario.run(move |_ctx: Ctx| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            async {}
+        }))
+        .expect_err("must be refused")
+    };
+    let e = attempt(Scenario::new("s"));
+    assert_eq!(
+        e.to_string(),
+        "scenario `s` has no load shape: call `.shape(..)` before `.run(..)`"
+    );
+    let e = attempt(Scenario::new("s").shape(shape.clone()).window(ms(5)));
+    assert!(matches!(e, SpikeError::BadWindow { .. }), "{e}");
+    let e = attempt(Scenario::new("s").shape(shape.clone()).max_in_flight(0));
+    assert_eq!(
+        e.to_string(),
+        "scenario `s`: `max_in_flight` must be above zero"
+    );
+    let e = attempt(Scenario::new("s").shape(shape.clone()).scale(-1.0, 1.0));
+    assert_eq!(
+        e.to_string(),
+        "scenario `s`: invalid load shape: scale factor `rate` must be a finite number above zero, got -1"
+    );
+    // Scaling can also push a valid shape over a limit.
+    let e = attempt(Scenario::new("s").shape(shape).scale(1.0, 100_000.0));
+    assert!(
+        matches!(
+            e,
+            SpikeError::Shape {
+                source: ShapeError::TooLong { .. },
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        calls.load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "no traffic was sent"
+    );
+}
+
+#[test]
+fn run_outside_a_runtime_is_a_typed_error() {
+    let shape = Shape::builder().hold(rps(1), secs(1)).build().unwrap();
+    let fut = Scenario::new("s").shape(shape).run(|_ctx: Ctx| async {});
+    let e = futures_executor_block_on(fut).unwrap_err();
+    assert_eq!(e, SpikeError::NoRuntime);
+}
+
+/// Poll a future to completion without tokio (a minimal executor).
+fn futures_executor_block_on<F: std::future::Future>(fut: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    let waker = Waker::from(std::sync::Arc::new(Noop));
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+#[test]
+fn scaling_multiplies_rates_and_durations() {
+    let shape = Shape::builder()
+        .hold(rps(100), secs(10))
+        .burst(rps(1_000), secs(10))
+        .recover(rps(100), secs(20))
+        .build()
+        .unwrap();
+    let small = shape.scaled(0.1, 0.25).unwrap();
+    assert_eq!(small.duration(), secs(10));
+    assert_eq!(small.phase("burst").unwrap().to, Level::Rps(100.0));
+    assert_eq!(
+        small.phase("burst").unwrap().start,
+        Duration::from_millis(2_500)
+    );
+    let u = Shape::builder()
+        .hold(users(3), secs(1))
+        .build()
+        .unwrap()
+        .scaled(0.1, 1.0)
+        .unwrap();
+    assert_eq!(u.phases()[0].to, Level::Users(1.0), "at least one user");
+}

@@ -1,0 +1,75 @@
+//! Where a driver may send load: loopback by default, other hosts only when
+//! named (by the driver's `allow_host` or `SPIKE_ALLOW_HOSTS`).
+
+use std::net::IpAddr;
+
+/// Environment variable naming the non-loopback hosts load may go to,
+/// separated by commas or spaces.
+const ALLOW_HOSTS_ENV: &str = "SPIKE_ALLOW_HOSTS";
+
+/// A driver refused its target before sending anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetRefused {
+    /// The driver (`ws`, `postgres`, `redis`).
+    pub driver: &'static str,
+    /// The host that is neither loopback nor allowed.
+    pub host: String,
+}
+
+impl std::fmt::Display for TargetRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the {} driver sends load only to loopback hosts by default; `{}` is not one: \
+             allow it with `.allow_host(\"{}\")` or SPIKE_ALLOW_HOSTS={}",
+            self.driver, self.host, self.host, self.host
+        )
+    }
+}
+
+impl std::error::Error for TargetRefused {}
+
+fn bare(host: &str) -> &str {
+    host.trim_start_matches('[').trim_end_matches(']')
+}
+
+/// Check that `host` may receive load from `driver`: a loopback address or
+/// `localhost`, a host in `allowed`, or one listed in `SPIKE_ALLOW_HOSTS`.
+///
+/// ```
+/// use spike::driver::check_target_host;
+/// assert!(check_target_host("redis", "127.0.0.1", &[]).is_ok());
+/// assert!(check_target_host("redis", "[::1]", &[]).is_ok());
+/// assert!(check_target_host("redis", "cache.internal", &["cache.internal".into()]).is_ok());
+/// let refused = check_target_host("redis", "10.0.0.7", &[]).unwrap_err();
+/// assert!(refused.to_string().contains("allow_host(\"10.0.0.7\")"));
+/// ```
+///
+/// # Errors
+/// [`TargetRefused`] naming the host and the two ways to allow it.
+pub fn check_target_host(
+    driver: &'static str,
+    host: &str,
+    allowed: &[String],
+) -> Result<(), TargetRefused> {
+    let host = bare(host);
+    let loopback = match host.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    };
+    let listed = |name: &str| bare(name).eq_ignore_ascii_case(host);
+    let env = std::env::var(ALLOW_HOSTS_ENV).unwrap_or_default();
+    if loopback
+        || allowed.iter().any(|a| listed(a))
+        || env
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .any(listed)
+    {
+        Ok(())
+    } else {
+        Err(TargetRefused {
+            driver,
+            host: host.to_owned(),
+        })
+    }
+}

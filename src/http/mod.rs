@@ -1,0 +1,390 @@
+//! The HTTP driver (feature `http`, on by default).
+//!
+//! Build one [`Http`] client per target, then describe requests on it; a
+//! request is a [`Workload`](crate::Workload) the scenario runs:
+//!
+//! ```no_run
+//! use spike::prelude::*;
+//! use spike::http::Http;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let http = Http::builder("http://127.0.0.1:8080").build()?;
+//! let login = http
+//!     .post("/login")
+//!     .header("content-type", "application/json")
+//!     .body(r#"{"user":"user-{user}"}"#)
+//!     .expect_status(200)
+//!     .expect_json("/token")
+//!     .tag("endpoint", "login")
+//!     .tag_from_header("x-backend");
+//! let shape = Shape::builder()
+//!     .hold(rps(50), secs(5))
+//!     .burst(rps(500), secs(5))
+//!     .recover(rps(50), secs(10))
+//!     .build()?;
+//! let report = Scenario::new("login").shape(shape).run(login).await?;
+//! println!("{report}");
+//! # Ok(()) }
+//! ```
+//!
+//! # What one iteration does
+//! It fills the request template (placeholders below), sends it, reads the
+//! whole body, runs the checks and returns an [`Outcome`](crate::Outcome):
+//!
+//! | what happened | error class (report key) |
+//! | --- | --- |
+//! | refused, reset or unreachable while connecting | `connect` |
+//! | no complete answer within the request timeout (default [`DEFAULT_TIMEOUT`], 10 s; connect included) | `timeout` |
+//! | a malformed answer, a body cut short, anything else from the transport | `protocol` |
+//! | a status outside the expected set (default: any 2xx) | `http_4xx` / `http_5xx` / `http_other`, exact status kept |
+//! | `expect_body_contains` failed | `check_body` |
+//! | `expect_json` / `expect_json_eq` failed (or the body is not JSON) | `check_json` |
+//! | a header value that the template made invalid | `request` |
+//!
+//! # Placeholders
+//! The path, header values and body are templates: `{iteration}` (the
+//! iteration number), `{user}` (a seeded pseudo-random user id below
+//! [`HttpRequest::users`], default 1,000,000: the same scenario seed gives
+//! the same ids), `{value}` (an item of [`HttpRequest::values`], chosen
+//! reproducibly per iteration) and `{seed}` (the iteration's 64-bit seed).
+//! Any other text, braces included, is sent as written, so JSON bodies need
+//! no escaping.
+//!
+//! # Connections
+//! [`Connections::Pooled`] (default) keeps connections alive and reuses
+//! them, like a browser or a service client. [`Connections::PerIteration`]
+//! opens a new connection for every iteration and closes it after the
+//! answer: a thundering herd of new clients. [`HttpBuilder::http2`] speaks
+//! HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1. Every connection
+//! the driver opens is counted in the user counter
+//! [`CONNECTIONS_OPENED`] (`report.total.counter("http_connections_opened")`);
+//! the count is exact for the run, and lands in the window of an iteration
+//! that finished after the connection was made.
+//!
+//! # Safety
+//! Only loopback targets (`127.0.0.0/8`, `::1`, `localhost`) are accepted
+//! unless a host is allowed with [`HttpBuilder::allow_host`] or the
+//! `SPIKE_ALLOW_HOSTS` environment variable; otherwise
+//! [`HttpBuilder::build`] returns [`HttpError::HostNotAllowed`] before
+//! anything is sent. Redirects are never followed (a redirect answer is an
+//! HTTP status like any other), and request paths must start with `/`, so a
+//! template cannot move traffic to another host.
+//!
+//! # Speed
+//! [`DirectHttp1`] is a lean HTTP/1.1 GET path (hyper, one reused
+//! connection per concurrent iteration, no templates) for measuring the
+//! raw capacity of a server; `docs/performance.md` compares both paths with
+//! wrk, oha and hey.
+
+mod connections;
+mod direct;
+mod health;
+mod request;
+mod safety;
+mod status;
+mod template;
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use direct::DirectHttp1;
+pub use health::{HealthCheck, HealthProbe};
+pub use request::HttpRequest;
+pub use reqwest::Method;
+pub use safety::{check_target, is_loopback_host, parse_allow_list, ALLOW_HOSTS_ENV};
+pub use status::StatusSet;
+
+/// Default per-request timeout (connect, send and read the whole answer).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The user counter that counts connections the driver opened.
+pub const CONNECTIONS_OPENED: &str = "http_connections_opened";
+
+/// Errors building an HTTP client or probing a target. Returned before any
+/// load is sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HttpError {
+    /// The target is not a loopback address and was not allowed.
+    #[error(
+        "refusing to send load to `{host}` ({url}): by default spike only targets loopback \
+         addresses (127.0.0.0/8, ::1, localhost). To allow this host, call \
+         `.allow_host(\"{host}\")` on the HTTP client builder or set \
+         SPIKE_ALLOW_HOSTS={host} (comma-separated for several hosts)"
+    )]
+    HostNotAllowed {
+        /// The host refused.
+        host: String,
+        /// The full URL.
+        url: String,
+    },
+    /// The URL could not be used.
+    #[error("invalid target URL `{url}`: {reason}")]
+    BadUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The underlying client could not be built.
+    #[error("could not build the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+    /// A health probe gave up.
+    #[error("`{url}` was not healthy after {waited:?} ({attempts} attempts; last answer: {last})")]
+    Unhealthy {
+        /// The probed URL.
+        url: String,
+        /// Time spent probing.
+        waited: Duration,
+        /// Probes sent.
+        attempts: u32,
+        /// The last answer (status or error).
+        last: String,
+    },
+}
+
+/// How the driver uses connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Connections {
+    /// Keep-alive connections reused across iterations (default).
+    #[default]
+    Pooled,
+    /// A new connection for every iteration, closed after the answer.
+    PerIteration,
+}
+
+/// Builder of an [`Http`] client; see the [module docs](self).
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct HttpBuilder {
+    base: String,
+    allowed: Vec<String>,
+    connections: Connections,
+    http2: bool,
+    timeout: Duration,
+    connect_timeout: Option<Duration>,
+}
+
+impl HttpBuilder {
+    /// Also accept `host` (a name or an address) as a target. Hosts named
+    /// in `SPIKE_ALLOW_HOSTS` are accepted too.
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed.push(host.into());
+        self
+    }
+
+    /// Choose how connections are used (default [`Connections::Pooled`]).
+    pub fn connections(mut self, mode: Connections) -> Self {
+        self.connections = mode;
+        self
+    }
+
+    /// Open a new connection for every iteration (shorthand for
+    /// `.connections(Connections::PerIteration)`).
+    pub fn new_connection_per_iteration(self) -> Self {
+        self.connections(Connections::PerIteration)
+    }
+
+    /// Speak HTTP/2 over cleartext with prior knowledge (h2c) instead of
+    /// HTTP/1.1. Pooled HTTP/2 multiplexes concurrent requests over few
+    /// connections.
+    pub fn http2(mut self) -> Self {
+        self.http2 = true;
+        self
+    }
+
+    /// Per-request timeout, connect included (default [`DEFAULT_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// A shorter timeout for establishing a connection (default: only the
+    /// request timeout applies).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Check the target and build the client. Nothing is sent.
+    ///
+    /// # Errors
+    /// [`HttpError::BadUrl`] when the base URL does not parse or is not
+    /// `http://`, [`HttpError::HostNotAllowed`] when its host is not
+    /// loopback and not allowed, [`HttpError::Client`] if the client cannot
+    /// be built.
+    pub fn build(self) -> Result<Http, HttpError> {
+        let trimmed = self.base.trim_end_matches('/').to_owned();
+        let url = reqwest::Url::parse(&trimmed).map_err(|e| HttpError::BadUrl {
+            url: self.base.clone(),
+            reason: e.to_string(),
+        })?;
+        check_target(&url, &self.allowed)?;
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(HttpError::BadUrl {
+                url: self.base.clone(),
+                reason: "the base URL must not have a query or a fragment".to_owned(),
+            });
+        }
+        let opened = Arc::new(AtomicU64::new(0));
+        let mut builder = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(self.timeout)
+            .tcp_nodelay(true)
+            .connector_layer(connections::CountLayer::new(opened.clone()));
+        if let Some(t) = self.connect_timeout {
+            builder = builder.connect_timeout(t);
+        }
+        builder = if self.http2 {
+            builder.http2_prior_knowledge()
+        } else {
+            builder.http1_only()
+        };
+        if self.connections == Connections::PerIteration {
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        let client = builder.build().map_err(HttpError::Client)?;
+        Ok(Http {
+            inner: Arc::new(HttpInner {
+                client,
+                base: trimmed,
+                opened,
+                reported: AtomicU64::new(0),
+                connections: self.connections,
+                http2: self.http2,
+                timeout: self.timeout,
+            }),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct HttpInner {
+    client: reqwest::Client,
+    base: String,
+    opened: Arc<AtomicU64>,
+    /// Part of `opened` already counted into a run's user counter.
+    reported: AtomicU64,
+    connections: Connections,
+    http2: bool,
+    timeout: Duration,
+}
+
+/// An HTTP client bound to one target (base URL), checked for safety. Cheap
+/// to clone; every request made from it shares its connections.
+#[derive(Debug, Clone)]
+pub struct Http {
+    inner: Arc<HttpInner>,
+}
+
+impl Http {
+    /// Start building a client for `base_url` (`http://127.0.0.1:8080`, a
+    /// path prefix is allowed: `http://127.0.0.1:8080/api`).
+    pub fn builder(base_url: impl Into<String>) -> HttpBuilder {
+        HttpBuilder {
+            base: base_url.into(),
+            allowed: Vec::new(),
+            connections: Connections::Pooled,
+            http2: false,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: None,
+        }
+    }
+
+    /// The base URL requests are relative to (no trailing slash).
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// The connection mode.
+    #[must_use]
+    pub fn connection_mode(&self) -> Connections {
+        self.inner.connections
+    }
+
+    /// Whether the client speaks HTTP/2.
+    #[must_use]
+    pub fn is_http2(&self) -> bool {
+        self.inner.http2
+    }
+
+    /// The per-request timeout.
+    #[must_use]
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
+    /// Connections opened so far by this client (and its clones).
+    #[must_use]
+    pub fn connections_opened(&self) -> u64 {
+        self.inner.opened.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A request template; `path` is appended to the base URL.
+    ///
+    /// # Panics
+    /// If `path` does not start with `/` (a path that does not could name
+    /// another host).
+    pub fn request(&self, method: Method, path: impl Into<String>) -> HttpRequest {
+        HttpRequest::new(self.clone(), method, path.into())
+    }
+
+    /// A `GET` request template. Panics as [`Http::request`].
+    pub fn get(&self, path: impl Into<String>) -> HttpRequest {
+        self.request(Method::GET, path)
+    }
+
+    /// A `POST` request template. Panics as [`Http::request`].
+    pub fn post(&self, path: impl Into<String>) -> HttpRequest {
+        self.request(Method::POST, path)
+    }
+
+    /// A `PUT` request template. Panics as [`Http::request`].
+    pub fn put(&self, path: impl Into<String>) -> HttpRequest {
+        self.request(Method::PUT, path)
+    }
+
+    /// A `DELETE` request template. Panics as [`Http::request`].
+    pub fn delete(&self, path: impl Into<String>) -> HttpRequest {
+        self.request(Method::DELETE, path)
+    }
+
+    /// A health probe of `path` on this target (see [`HealthProbe`]).
+    ///
+    /// # Panics
+    /// If `path` does not start with `/`.
+    pub fn health(&self, path: impl Into<String>) -> HealthProbe {
+        HealthProbe::new(self.clone(), path.into())
+    }
+}
+
+/// Class a transport error of reqwest (see the [module docs](self)).
+fn classify(err: &reqwest::Error) -> spike_core::ErrorClass {
+    use spike_core::ErrorClass;
+    if err.is_timeout() {
+        ErrorClass::Timeout
+    } else if err.is_connect() {
+        ErrorClass::Connect
+    } else {
+        ErrorClass::Protocol
+    }
+}
+
+/// The error message of a transport error, with its sources.
+fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}

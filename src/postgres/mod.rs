@@ -1,0 +1,1 @@
+//! Postgres driver (in progress).

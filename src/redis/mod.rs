@@ -1,0 +1,1 @@
+//! Redis driver (in progress).

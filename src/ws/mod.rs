@@ -1,0 +1,388 @@
+//! WebSocket driver (feature `ws`, tokio-tungstenite): connection
+//! avalanches, scripted sessions, and an in-process echo + broadcast server.
+//!
+//! * [`WsAvalanche`]: every iteration opens one connection at the shape's
+//!   arrival rate, holds it (sending a message every so often and timing
+//!   its echo) and closes it. Iterations in flight are connections open, so
+//!   `rps(400)` for 500 ms with a 1 s hold puts 200 connections up at once.
+//! * [`WsSession`]: every iteration connects, runs a scripted exchange
+//!   (send, expect, pause) and closes.
+//! * [`EchoServer`]: echo + broadcast with a connection limit, on
+//!   `127.0.0.1` and a random port, for tests and examples.
+//!
+//! Both workloads record, beside the iteration latency, the handshake
+//! latency and the message round trip (send → matching reply) as
+//! [`LatencyMetric`]s per phase and window ([`WsStats`]), and these
+//! counters into the report (names in [`counters`]): connection attempts,
+//! successes, failures, drops of established connections, messages sent,
+//! received and timed out; and the gauge `ws_open` (connections open).
+//! `report.total.ratio("ws_connected", "ws_connect_attempt")` is the
+//! connection success ratio.
+//!
+//! Errors: refused or reset connections are `connect`, a refused handshake
+//! keeps its HTTP status (`http_5xx` for the server's `503`), no reply in
+//! time is `timeout`, a connection that ends before the workload is done
+//! with it is `ws_dropped`, anything else on the wire is `protocol`.
+//!
+//! ```
+//! use spike::prelude::*;
+//! use spike::ws::{counters, EchoServer, WsAvalanche};
+//!
+//! # spike::__private::tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+//! let server = EchoServer::start(100).await?;
+//! let avalanche = WsAvalanche::new(server.url())?.hold(ms(200)).message_every(ms(100));
+//! let shape = Shape::builder().hold(rps(50), ms(400)).build()?;
+//! let report = Scenario::new("ws-doc").shape(shape).window(ms(100))
+//!     .run(avalanche.clone()).await?;
+//! assert_eq!(report.total.counter(counters::CONNECTED), 20);
+//! assert_eq!(avalanche.stats().message_rtt.total.count, 40);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+mod avalanche;
+mod server;
+mod session;
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt as _;
+use spike_core::{class_of_io, Ctx, ErrorClass, IterError};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub use avalanche::WsAvalanche;
+pub use server::{EchoServer, EchoServerStats, BROADCAST_PREFIX};
+pub use session::{Step, WsSession};
+
+use crate::driver::{check_target_host, LatencyMetric, MetricSnapshot, TargetRefused};
+
+/// Names of the counters and the gauge the WebSocket workloads record.
+pub mod counters {
+    /// Connection attempts.
+    pub const CONNECT_ATTEMPT: &str = "ws_connect_attempt";
+    /// Handshakes completed.
+    pub const CONNECTED: &str = "ws_connected";
+    /// Attempts that failed (refused, timed out, handshake refused).
+    pub const CONNECT_FAILED: &str = "ws_connect_failed";
+    /// Established connections that ended before the workload was done.
+    pub const DROPPED: &str = "ws_dropped";
+    /// Messages sent.
+    pub const MESSAGE_SENT: &str = "ws_message_sent";
+    /// Expected replies received.
+    pub const MESSAGE_RECEIVED: &str = "ws_message_received";
+    /// Expected replies that did not come in time.
+    pub const MESSAGE_TIMEOUT: &str = "ws_message_timeout";
+    /// Messages received that were not the one awaited (broadcasts of others).
+    pub const UNSOLICITED: &str = "ws_unsolicited";
+    /// Gauge: connections open now (this workload's).
+    pub const OPEN: &str = "ws_open";
+}
+
+/// Error class of a connection that ended before the workload was done.
+pub const DROPPED_CLASS: &str = "ws_dropped";
+
+/// What a WebSocket workload measured beside the engine's report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WsStats {
+    /// TCP connect + WebSocket handshake, per phase and window.
+    pub handshake: MetricSnapshot,
+    /// Message sent → matching reply received, per phase and window.
+    pub message_rtt: MetricSnapshot,
+    /// Connection attempts.
+    pub attempted: u64,
+    /// Handshakes completed.
+    pub connected: u64,
+    /// Attempts that failed.
+    pub failed: u64,
+    /// Established connections that ended early.
+    pub dropped: u64,
+    /// Connections open now.
+    pub open: u64,
+    /// Most connections open at once.
+    pub peak_open: u64,
+}
+
+impl WsStats {
+    /// `connected / attempted` (1.0 when nothing was attempted).
+    #[must_use]
+    pub fn success_ratio(&self) -> f64 {
+        if self.attempted == 0 {
+            1.0
+        } else {
+            self.connected as f64 / self.attempted as f64
+        }
+    }
+}
+
+/// State shared by the clones of one workload.
+#[derive(Debug)]
+struct WsMetrics {
+    handshake: LatencyMetric,
+    message_rtt: LatencyMetric,
+    attempted: AtomicU64,
+    connected: AtomicU64,
+    failed: AtomicU64,
+    dropped: AtomicU64,
+    open: AtomicI64,
+    peak_open: AtomicI64,
+}
+
+impl WsMetrics {
+    fn new(window: Duration) -> Arc<Self> {
+        Arc::new(WsMetrics {
+            handshake: LatencyMetric::new("handshake", window),
+            message_rtt: LatencyMetric::new("message_rtt", window),
+            attempted: AtomicU64::new(0),
+            connected: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            open: AtomicI64::new(0),
+            peak_open: AtomicI64::new(0),
+        })
+    }
+
+    fn stats(&self) -> WsStats {
+        WsStats {
+            handshake: self.handshake.snapshot(),
+            message_rtt: self.message_rtt.snapshot(),
+            attempted: self.attempted.load(Ordering::Relaxed),
+            connected: self.connected.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+            open: u64::try_from(self.open.load(Ordering::Relaxed)).unwrap_or(0),
+            peak_open: u64::try_from(self.peak_open.load(Ordering::Relaxed)).unwrap_or(0),
+        }
+    }
+
+    fn dropped(&self, ctx: &Ctx, why: &str) -> IterError {
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+        ctx.count(counters::DROPPED, 1);
+        IterError::new(DROPPED_CLASS).with_message(why.to_owned())
+    }
+}
+
+type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// An open connection; closing (or dropping) it updates the open count.
+struct Conn {
+    ws: Stream,
+    metrics: Arc<WsMetrics>,
+    ctx: Ctx,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        let open = self.metrics.open.fetch_sub(1, Ordering::AcqRel) - 1;
+        self.ctx.gauge(counters::OPEN, open as f64);
+    }
+}
+
+/// The parts of a `ws://` URL the drivers need: the host, checked.
+fn check_url(url: &str, allowed: &[String]) -> Result<(), WsTargetError> {
+    let rest = url
+        .strip_prefix("ws://")
+        .or_else(|| url.strip_prefix("wss://"))
+        .ok_or_else(|| WsTargetError::BadUrl(url.to_owned()))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority.rsplit('@').next().unwrap_or_default();
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or_default()
+    };
+    if host.is_empty() {
+        return Err(WsTargetError::BadUrl(url.to_owned()));
+    }
+    check_target_host("ws", host, allowed).map_err(WsTargetError::Refused)
+}
+
+/// Why a WebSocket workload could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WsTargetError {
+    /// Not a `ws://host[:port]/...` URL.
+    BadUrl(String),
+    /// The host is neither loopback nor allowed.
+    Refused(TargetRefused),
+}
+
+impl std::fmt::Display for WsTargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WsTargetError::BadUrl(url) => {
+                write!(f, "`{url}` is not a WebSocket URL (ws://host[:port]/path)")
+            }
+            WsTargetError::Refused(r) => r.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for WsTargetError {}
+
+/// Class a tungstenite error. `established`: the handshake had completed,
+/// so a closed or reset connection is a drop.
+fn classify(err: WsError, established: bool) -> IterError {
+    let message = err.to_string();
+    let class = match err {
+        WsError::Http(resp) => ErrorClass::Http(resp.status().as_u16()),
+        WsError::Io(io) if established => {
+            return IterError::new(DROPPED_CLASS).with_message(io.to_string())
+        }
+        WsError::Io(io) => class_of_io(io.kind()),
+        WsError::ConnectionClosed | WsError::AlreadyClosed if established => {
+            return IterError::new(DROPPED_CLASS).with_message(message)
+        }
+        WsError::Protocol(
+            tokio_tungstenite::tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
+        ) if established => return IterError::new(DROPPED_CLASS).with_message(message),
+        _ => ErrorClass::Protocol,
+    };
+    IterError::of(class).with_message(message)
+}
+
+/// Connect (TCP + handshake) within `timeout`, recording attempts, failures,
+/// handshake latency and the open count.
+async fn connect(
+    url: &str,
+    timeout: Duration,
+    ctx: &Ctx,
+    metrics: &Arc<WsMetrics>,
+) -> Result<Conn, IterError> {
+    metrics.attempted.fetch_add(1, Ordering::Relaxed);
+    ctx.count(counters::CONNECT_ATTEMPT, 1);
+    let started = Instant::now();
+    let result = match tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url)).await {
+        Ok(Ok((ws, _response))) => Ok(ws),
+        Ok(Err(e)) => Err(classify(e, false)),
+        Err(_) => Err(IterError::of(ErrorClass::Timeout)
+            .with_message(format!("no WebSocket handshake within {timeout:?}"))),
+    };
+    match result {
+        Ok(ws) => {
+            metrics.handshake.record(ctx, started.elapsed());
+            metrics.connected.fetch_add(1, Ordering::Relaxed);
+            ctx.count(counters::CONNECTED, 1);
+            if let MaybeTlsStream::Plain(tcp) = ws.get_ref() {
+                let _ = tcp.set_nodelay(true);
+            }
+            let open = metrics.open.fetch_add(1, Ordering::AcqRel) + 1;
+            metrics.peak_open.fetch_max(open, Ordering::AcqRel);
+            ctx.gauge(counters::OPEN, open as f64);
+            Ok(Conn {
+                ws,
+                metrics: Arc::clone(metrics),
+                ctx: ctx.clone(),
+            })
+        }
+        Err(e) => {
+            metrics.failed.fetch_add(1, Ordering::Relaxed);
+            ctx.count(counters::CONNECT_FAILED, 1);
+            Err(e)
+        }
+    }
+}
+
+impl Conn {
+    /// Send a text message.
+    async fn send_text(&mut self, text: String) -> Result<Instant, IterError> {
+        use futures_util::SinkExt as _;
+        let sent = Instant::now();
+        self.ws
+            .send(Message::text(text))
+            .await
+            .map_err(|e| self.fail(e))?;
+        self.metrics_sent();
+        Ok(sent)
+    }
+
+    fn metrics_sent(&self) {
+        self.ctx.count(counters::MESSAGE_SENT, 1);
+    }
+
+    /// Class an error on an established connection (a drop is counted).
+    fn fail(&self, err: WsError) -> IterError {
+        let e = classify(err, true);
+        if e.class().key() == DROPPED_CLASS {
+            self.metrics.dropped.fetch_add(1, Ordering::Relaxed);
+            self.ctx.count(counters::DROPPED, 1);
+        }
+        e
+    }
+
+    /// Wait for the text message `want`, skipping (and counting) others;
+    /// records the round trip from `sent`.
+    async fn expect(
+        &mut self,
+        want: &str,
+        sent: Instant,
+        timeout: Duration,
+    ) -> Result<(), IterError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.ws.next()).await;
+            match next {
+                Err(_) => {
+                    self.ctx.count(counters::MESSAGE_TIMEOUT, 1);
+                    return Err(IterError::of(ErrorClass::Timeout)
+                        .with_message(format!("no reply `{want}` within {timeout:?}")));
+                }
+                Ok(Some(Ok(Message::Text(text)))) if text.as_str() == want => {
+                    self.metrics.message_rtt.record(&self.ctx, sent.elapsed());
+                    self.ctx.count(counters::MESSAGE_RECEIVED, 1);
+                    return Ok(());
+                }
+                Ok(Some(Ok(msg))) => self.other(&msg)?,
+                Ok(Some(Err(e))) => return Err(self.fail(e)),
+                Ok(None) => return Err(self.metrics.dropped(&self.ctx, "connection ended")),
+            }
+        }
+    }
+
+    /// A message that is not the one awaited: a close is a drop, pings and
+    /// pongs are the library's business, anything else is unsolicited.
+    fn other(&self, msg: &Message) -> Result<(), IterError> {
+        match msg {
+            Message::Close(frame) => {
+                let why = frame.as_ref().map_or_else(
+                    || "closed by the server".to_owned(),
+                    |f| format!("closed by the server ({} {})", u16::from(f.code), f.reason),
+                );
+                Err(self.metrics.dropped(&self.ctx, &why))
+            }
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Ok(()),
+            Message::Text(_) | Message::Binary(_) => {
+                self.ctx.count(counters::UNSOLICITED, 1);
+                Ok(())
+            }
+        }
+    }
+
+    /// Keep the connection until `deadline`, reading (so a drop is seen at
+    /// once and pings are answered).
+    async fn idle_until(&mut self, deadline: tokio::time::Instant) -> Result<(), IterError> {
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return Ok(()),
+                Ok(Some(Ok(msg))) => self.other(&msg)?,
+                Ok(Some(Err(e))) => return Err(self.fail(e)),
+                Ok(None) => return Err(self.metrics.dropped(&self.ctx, "connection ended")),
+            }
+        }
+    }
+
+    /// Close with a normal close frame and wait (1 s at most) for the
+    /// server's reply; a server that does not answer is not an error of
+    /// the iteration, which is done.
+    async fn close(mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            if self.ws.close(None).await.is_ok() {
+                while let Some(Ok(_)) = self.ws.next().await {}
+            }
+        })
+        .await;
+    }
+}

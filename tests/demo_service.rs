@@ -1,0 +1,235 @@
+//! The demo service against the numbers its documented construction
+//! implies (`spike::demo` module docs), driven through spike itself.
+#![cfg(feature = "http")]
+
+use std::time::{Duration, Instant};
+
+use spike::demo::{Autoscale, BreakerState, DemoEventKind, DemoService};
+use spike::http::Http;
+use spike::prelude::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_sheds_exactly_the_excess() {
+    // 2 slots, 2 waiting, 100 ms work: of 10 simultaneous requests 2 run,
+    // 2 wait, 6 are shed at once with 503.
+    let demo = DemoService::builder()
+        .capacity(2)
+        .queue(2)
+        .work(ms(100))
+        .start()
+        .await
+        .unwrap();
+    let http = Http::builder(demo.url()).build().unwrap();
+    // 10 arrivals within 10 ms: "at once" next to a 100 ms work time.
+    let report = Scenario::new("at-once")
+        .shape(Shape::builder().hold(rps(1_000), ms(10)).build().unwrap())
+        .window(ms(10))
+        .run(http.get("/work"))
+        .await
+        .unwrap();
+    assert_eq!(report.total.completed, 10, "{report}");
+    assert_eq!(report.total.http_statuses.get(&503), Some(&6), "{report}");
+    assert_eq!(report.total.errors, 6);
+    // The 6 shed answers come at once (the median is one of them); the
+    // served ones take one or two work times: the slowest 200-300 ms.
+    assert!(report.total.latency.p50_us < 80_000, "{report}");
+    let max = report.total.latency.max_us;
+    assert!((200_000..300_000).contains(&max), "max {max}µs\n{report}");
+    assert_eq!(demo.stats().served, vec![4]);
+    assert_eq!(demo.stats().shed, vec![6]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throughput_is_capacity_over_work_time() {
+    // 1 backend × 4 slots / 20 ms = 200 requests/s. A closed model with 16
+    // users keeps it saturated; over 1.5 s it completes 300 ± 10%
+    // (the timer rounds 20 ms work up by up to 1 ms: ≥ 4/21ms = 190/s).
+    let demo = DemoService::builder()
+        .capacity(4)
+        .queue(64)
+        .work(ms(20))
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(demo.capacity_rps(), 200.0);
+    let http = Http::builder(demo.url()).build().unwrap();
+    let report = Scenario::new("throughput")
+        .shape(Shape::builder().hold(users(16), ms(1_500)).build().unwrap())
+        .window(ms(500))
+        .run(http.get("/work"))
+        .await
+        .unwrap();
+    assert_eq!(report.total.errors, 0, "{report}");
+    let rate = report.total.throughput;
+    assert!(
+        (180.0..=210.0).contains(&rate),
+        "throughput {rate:.1}/s\n{report}"
+    );
+    // Little's law: 16 users at 200/s → 80 ms per request (4 work times).
+    let p50 = report.total.latency.p50_us;
+    assert!((70_000..=100_000).contains(&p50), "p50 {p50}µs\n{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_load_above_capacity_sheds_one_minus_c_over_r() {
+    // Capacity 2 × 4 slots / 20 ms = 400/s, queue 8 per backend. At 800
+    // arrivals/s for 2 s, once both queues are full (≈ 16 requests, 40 ms),
+    // half of the arrivals are shed: error rate 1 − 400/800 = 50% ± 5 pts.
+    let demo = DemoService::builder()
+        .backends(2)
+        .capacity(4)
+        .queue(8)
+        .work(ms(20))
+        .start()
+        .await
+        .unwrap();
+    let http = Http::builder(demo.url()).build().unwrap();
+    let report = Scenario::new("shed")
+        .shape(Shape::builder().hold(rps(800), secs(2)).build().unwrap())
+        .window(ms(500))
+        .run(http.get("/work").tag_from_header("x-backend"))
+        .await
+        .unwrap();
+    assert_eq!(report.total.completed, 1_600, "{report}");
+    let e = report.total.error_rate;
+    assert!((0.45..=0.55).contains(&e), "error rate {e:.3}\n{report}");
+    assert_eq!(report.total.errors_of("http_5xx"), report.total.errors);
+    // Latency of the served ones is bounded by the queue: ≤ (8/4 + 1) × 20 ms.
+    let served_p99 = report.total.tags["x-backend"]["b1"].p99_us;
+    assert!(served_p99 < 120_000, "{served_p99}");
+    let stats = demo.stats();
+    assert_eq!(
+        stats.served.iter().sum::<u64>() + stats.shed.iter().sum::<u64>(),
+        1_600
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn breaker_opens_falls_back_and_closes() {
+    let demo = DemoService::builder()
+        .downstream_latency(ms(5))
+        .breaker(3, ms(300))
+        .start()
+        .await
+        .unwrap();
+    let http = Http::builder(demo.url()).build().unwrap();
+    let checkout = || http.get("/checkout").tag_from_header("x-path");
+    // Downstream down: the first 3 calls fail with 502, then the breaker is
+    // open and every call gets the fallback (200).
+    demo.set_downstream_down(true);
+    let report = Scenario::new("down")
+        .shape(Shape::builder().hold(rps(50), ms(200)).build().unwrap())
+        .window(ms(100))
+        .run(checkout())
+        .await
+        .unwrap();
+    assert_eq!(report.total.completed, 10);
+    assert_eq!(report.total.http_statuses.get(&502), Some(&3), "{report}");
+    assert_eq!(report.total.tags["x-path"]["fallback"].count, 7);
+    assert_eq!(demo.breaker_state(), BreakerState::Open);
+    // Downstream back; after the 300 ms cool-down one trial closes it.
+    demo.set_downstream_down(false);
+    tokio::time::sleep(ms(350)).await;
+    let report = Scenario::new("up")
+        .shape(Shape::builder().hold(rps(50), ms(200)).build().unwrap())
+        .window(ms(100))
+        .run(checkout())
+        .await
+        .unwrap();
+    assert_eq!(report.total.errors, 0, "{report}");
+    assert_eq!(report.total.tags["x-path"]["downstream"].count, 10);
+    assert_eq!(demo.breaker_state(), BreakerState::Closed);
+    let kinds: Vec<DemoEventKind> = demo.events().iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            DemoEventKind::BreakerOpened,
+            DemoEventKind::BreakerHalfOpen,
+            DemoEventKind::BreakerClosed
+        ]
+    );
+    let s = demo.stats();
+    assert_eq!(
+        (s.downstream_failed, s.fallbacks, s.downstream_ok),
+        (3, 7, 10)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autoscaler_adds_capacity_after_sustained_saturation() {
+    // 1 × 2 slots / 20 ms = 100/s; 200/s arrivals saturate it from the
+    // start. Scale-up starts after 400 ms of saturation (sampled every
+    // 50 ms: 400-500 ms), capacity arrives 300 ms later.
+    let demo = DemoService::builder()
+        .capacity(2)
+        .queue(400)
+        .work(ms(20))
+        .autoscale(Autoscale {
+            after: ms(400),
+            cold_start: ms(300),
+            add: 6,
+            max_steps: 1,
+        })
+        .start()
+        .await
+        .unwrap();
+    let http = Http::builder(demo.url()).build().unwrap();
+    let t0 = Instant::now();
+    let report = Scenario::new("autoscale")
+        .shape(Shape::builder().hold(rps(200), ms(1_500)).build().unwrap())
+        .window(ms(100))
+        .run(http.get("/work"))
+        .await
+        .unwrap();
+    assert_eq!(report.total.errors, 0, "{report}");
+    let events = demo.events();
+    assert_eq!(events.len(), 2, "{events:?}");
+    let started = events[0].at.duration_since(t0);
+    let done = events[1].at.duration_since(t0);
+    assert!(started >= ms(400) && started <= ms(600), "{started:?}");
+    let cold = done - started;
+    assert!(cold >= ms(300) && cold <= ms(350), "{cold:?}");
+    assert_eq!(events[1].kind, DemoEventKind::ScaleUpDone { capacity: 8 });
+    assert_eq!(demo.capacity(), 8);
+    assert_eq!(demo.capacity_rps(), 400.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_reports_shedding_and_bad_settings_are_refused() {
+    let demo = DemoService::builder()
+        .capacity(1)
+        .queue(1)
+        .work(ms(300))
+        .start()
+        .await
+        .unwrap();
+    let http = Http::builder(demo.url()).build().unwrap();
+    let probe = http.health("/health").timeout(ms(100));
+    assert!(probe.wait("idle").await.healthy);
+    // Fill the slot and the queue, then probe.
+    let busy = tokio::spawn({
+        let work = http.get("/work");
+        async move {
+            Scenario::new("fill")
+                .shape(Shape::builder().hold(rps(20), ms(100)).build().unwrap())
+                .window(ms(100))
+                .run(work)
+                .await
+                .unwrap()
+        }
+    });
+    tokio::time::sleep(ms(150)).await;
+    let during = probe.wait("while full").await;
+    assert!(!during.healthy, "{during:?}");
+    assert_eq!(during.status, Some(503));
+    busy.await.unwrap();
+    for bad in [
+        DemoService::builder().backends(0),
+        DemoService::builder().backends(17),
+        DemoService::builder().capacity(0),
+        DemoService::builder().work(Duration::ZERO),
+    ] {
+        let err = bad.start().await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    }
+}
