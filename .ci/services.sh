@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure PostgreSQL and Redis answer on 127.0.0.1 (default ports):
 # start them if they are down, install them from Debian's packages if missing.
+# Also install chromium (Debian's package) for the report.html browser test.
 set -euo pipefail
 
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -47,4 +48,13 @@ if ! (have redis-cli && redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -
   wait_for redis "redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG"
 else
   echo "   redis is up"
+fi
+
+# Chromium, for the report.html browser test (spike-core/tests/artifacts_browser.rs
+# fails under CI=true without it).
+if ! have chromium; then
+  echo "   installing chromium"
+  apt_install chromium
+else
+  echo "   chromium is installed"
 fi

@@ -220,7 +220,14 @@ impl SpikeTest {
             .as_ref()
             .map_or("", |(_, label)| label.as_str());
         match outcome {
-            Ok(Ending::Finished(out)) if !timed_out => out,
+            Ok(Ending::Finished(out)) if !timed_out => {
+                // `SPIKE_BASELINE=name`: the regression gate against a saved
+                // baseline (no-op when the variable is not set).
+                if let Err(table) = spike_core::baseline::gate_test(ctx) {
+                    panic!("{table}");
+                }
+                out
+            }
             Ok(Ending::Finished(_) | Ending::TimedOut) => panic!(
                 "spike test `{}` reached its timeout of {label}: its runs were interrupted \
                  and stopped with a partial report.\n{}",
@@ -330,9 +337,9 @@ impl Drop for Watchdog {
 fn reports_line(reports: &[PathBuf]) -> String {
     match reports {
         [] => "No report was saved.".to_owned(),
-        [one] => format!("Report: {}", one.display()),
+        [one] => format!("report: {}", one.display()),
         many => {
-            let mut line = "Reports:".to_owned();
+            let mut line = "reports:".to_owned();
             for path in many {
                 line.push_str("\n  ");
                 line.push_str(&path.display().to_string());
@@ -403,14 +410,14 @@ mod tests {
         assert_eq!(reports_line(&[]), "No report was saved.");
         assert_eq!(
             reports_line(&[PathBuf::from("a/report.json")]),
-            "Report: a/report.json"
+            "report: a/report.json"
         );
         assert_eq!(
             reports_line(&[
                 PathBuf::from("a/report.json"),
                 PathBuf::from("b/report.json")
             ]),
-            "Reports:\n  a/report.json\n  b/report.json"
+            "reports:\n  a/report.json\n  b/report.json"
         );
     }
 
@@ -420,7 +427,7 @@ mod tests {
         let out = with_reports(Box::new("boom"), &reports, None);
         assert_eq!(
             payload_text(&*out),
-            Some("boom\nReport: target/spike/t/report.json")
+            Some("boom\nreport: target/spike/t/report.json")
         );
         let already = "table ... target/spike/t/report.json".to_owned();
         let out = with_reports(Box::new(already.clone()), &reports, None);
@@ -469,7 +476,7 @@ mod tests {
             "{text}"
         );
         let path = text
-            .rsplit_once("Report: ")
+            .rsplit_once("report: ")
             .map(|(_, path)| PathBuf::from(path))
             .unwrap_or_else(|| panic!("no report path at the end of: {text}"));
         assert!(path.ends_with("unit__times_out/long/report.json"), "{text}");
@@ -506,7 +513,7 @@ mod tests {
                 );
             });
         });
-        assert!(text.starts_with("too few: 20\nReport: "), "{text}");
+        assert!(text.starts_with("too few: 20\nreport: "), "{text}");
         assert!(text.ends_with("unit__fails/long/report.json"), "{text}");
     }
 

@@ -30,6 +30,11 @@
 
 pub use spike_core::*;
 
+// Fluent, soft assertions over a `Report` (spike-assert, docs/assertions.md).
+pub use spike_assert::{
+    expect, Expect, Failure, Measure, RecoveryCheck, ServiceTime, TagShares, Threshold, Verified,
+};
+
 /// Marks a spike test: an ordinary `cargo test` function that runs on a tokio
 /// runtime built for load, is skipped unless your crate's `spike` feature is
 /// on, names its report after the test and fails with the report's path.
@@ -92,6 +97,8 @@ pub mod prelude {
     };
 
     pub use crate::spike_test;
+
+    pub use crate::expect;
 }
 
 /// Items generated code reaches through; not part of the public API.

@@ -41,20 +41,21 @@ async fn a_full_queue_sheds_exactly_the_excess() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throughput_is_capacity_over_work_time() {
-    // 1 backend × 4 slots / 20 ms = 200 requests/s. A closed model with 16
-    // users keeps it saturated; over 1.5 s it completes 300 ± 10%
-    // (the timer rounds 20 ms work up by up to 1 ms: ≥ 4/21ms = 190/s).
+    // 1 backend × 4 slots / 50 ms = 80 requests/s at most. A closed model
+    // with 12 users keeps it saturated; over 2 s it completes 80/s minus
+    // the hand-over time between requests (timer tick, HTTP round trip):
+    // between 85% and 101% of 80/s even on a busy 2-core machine.
     let demo = DemoService::builder()
         .capacity(4)
         .queue(64)
-        .work(ms(20))
+        .work(ms(50))
         .start()
         .await
         .unwrap();
-    assert_eq!(demo.capacity_rps(), 200.0);
+    assert_eq!(demo.capacity_rps(), 80.0);
     let http = Http::builder(demo.url()).build().unwrap();
     let report = Scenario::new("throughput")
-        .shape(Shape::builder().hold(users(16), ms(1_500)).build().unwrap())
+        .shape(Shape::builder().hold(users(12), secs(2)).build().unwrap())
         .window(ms(500))
         .run(http.get("/work"))
         .await
@@ -62,45 +63,47 @@ async fn throughput_is_capacity_over_work_time() {
     assert_eq!(report.total.errors, 0, "{report}");
     let rate = report.total.throughput;
     assert!(
-        (180.0..=210.0).contains(&rate),
+        (68.0..=81.0).contains(&rate),
         "throughput {rate:.1}/s\n{report}"
     );
-    // Little's law: 16 users at 200/s → 80 ms per request (4 work times).
+    // Little's law: 12 users at 80/s → 150 ms per request (3 work times).
     let p50 = report.total.latency.p50_us;
-    assert!((70_000..=100_000).contains(&p50), "p50 {p50}µs\n{report}");
+    assert!((140_000..=190_000).contains(&p50), "p50 {p50}µs\n{report}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_load_above_capacity_sheds_one_minus_c_over_r() {
-    // Capacity 2 × 4 slots / 20 ms = 400/s, queue 8 per backend. At 800
-    // arrivals/s for 2 s, once both queues are full (≈ 16 requests, 40 ms),
-    // half of the arrivals are shed: error rate 1 − 400/800 = 50% ± 5 pts.
+    // Capacity 2 backends × 2 slots / 50 ms = 80/s, queue 4 per backend.
+    // 160 arrivals/s for 2 s = 320 requests. The service completes 80/s
+    // for 2 s plus what is queued or running at the end (≤ 12): 160-172
+    // served, so the error rate is 1 − 80/160 = 50% minus up to 4 points:
+    // 46-50%, and we allow 42-52% for timer jitter.
     let demo = DemoService::builder()
         .backends(2)
-        .capacity(4)
-        .queue(8)
-        .work(ms(20))
+        .capacity(2)
+        .queue(4)
+        .work(ms(50))
         .start()
         .await
         .unwrap();
     let http = Http::builder(demo.url()).build().unwrap();
     let report = Scenario::new("shed")
-        .shape(Shape::builder().hold(rps(800), secs(2)).build().unwrap())
+        .shape(Shape::builder().hold(rps(160), secs(2)).build().unwrap())
         .window(ms(500))
         .run(http.get("/work").tag_from_header("x-backend"))
         .await
         .unwrap();
-    assert_eq!(report.total.completed, 1_600, "{report}");
+    assert_eq!(report.total.completed, 320, "{report}");
     let e = report.total.error_rate;
-    assert!((0.45..=0.55).contains(&e), "error rate {e:.3}\n{report}");
+    assert!((0.42..=0.52).contains(&e), "error rate {e:.3}\n{report}");
     assert_eq!(report.total.errors_of("http_5xx"), report.total.errors);
-    // Latency of the served ones is bounded by the queue: ≤ (8/4 + 1) × 20 ms.
+    // The served ones waited at most for the queue: (4/2 + 1) × 50 ms.
     let served_p99 = report.total.tags["x-backend"]["b1"].p99_us;
-    assert!(served_p99 < 120_000, "{served_p99}");
+    assert!(served_p99 < 200_000, "{served_p99}");
     let stats = demo.stats();
     assert_eq!(
         stats.served.iter().sum::<u64>() + stats.shed.iter().sum::<u64>(),
-        1_600
+        320
     );
 }
 

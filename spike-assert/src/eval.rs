@@ -217,6 +217,10 @@ impl Metric {
     }
 }
 
+/// The stats a scope covers, each with its window when per window, and how
+/// many windows were skipped for having no iteration due.
+type Targets<'a> = (Vec<(&'a Stats, Option<&'a WindowStats>)>, usize);
+
 /// Which iterations the following checks look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Scope {
@@ -257,10 +261,7 @@ impl Scope {
 
     /// The stats this scope covers, each with its window when per window,
     /// plus how many windows without load were skipped.
-    fn targets<'a>(
-        &self,
-        report: &'a Report,
-    ) -> Result<(Vec<(&'a Stats, Option<&'a WindowStats>)>, usize), String> {
+    fn targets<'a>(&self, report: &'a Report) -> Result<Targets<'a>, String> {
         match self {
             Scope::Run => Ok((vec![(&report.total, None)], 0)),
             Scope::Phase(name) => match report.phase(name) {
@@ -363,19 +364,17 @@ pub(crate) fn evaluate(report: &Report, scope: &Scope, metric: &Metric, cmp: Cmp
         Err(why) => why.clone(),
     };
 
-    // One value: show it.
-    if let [case] = cases.as_slice() {
-        if case.window.is_none() || !matches!(scope, Scope::EveryWindow(_)) {
-            let mut actual = show(case);
-            if let Some(hint) = hint {
-                actual = format!("{actual} ({hint})");
-            }
-            return Outcome { actual, passed };
+    let per_window = matches!(scope, Scope::EveryWindow(_));
+    // One value of one scope: show it.
+    if let ([case], false) = (cases.as_slice(), per_window) {
+        let mut actual = show(case);
+        if let Some(hint) = hint {
+            actual = format!("{actual} ({hint})");
         }
+        return Outcome { actual, passed };
     }
 
     // Several tag values of one scope: list them all when few.
-    let per_window = matches!(scope, Scope::EveryWindow(_));
     if !per_window && cases.len() <= 4 {
         let parts: Vec<String> = cases
             .iter()

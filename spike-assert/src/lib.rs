@@ -21,6 +21,7 @@
 //!     .shape(shape)
 //!     .window(ms(100))
 //! #   .lag_budget(secs(1))
+//! #   .recovery_criteria(spike_core::RecoveryCriteria { slack: secs(1), ..Default::default() })
 //!     .run(|ctx: Ctx| async move { ctx.count("calls", 1); })
 //!     .await?;
 //!
@@ -45,6 +46,7 @@
 
 mod eval;
 mod measure;
+mod regression;
 mod verdict;
 
 use std::panic::Location;
@@ -482,12 +484,9 @@ fn recovery_outcome(report: &Report, limit: Option<Duration>) -> (String, String
             (
                 expected,
                 format!(
-                    "did not recover within the {} `{}` phase (unhealthy windows: {unhealthy}; \
-                     healthy: p95 ≤ {}, errors ≤ {})",
+                    "did not recover in the {} `{}` phase (unhealthy windows {unhealthy})",
                     eval::fmt_us(eval::us_of(r.recover_end.saturating_sub(r.spike_end))),
                     r.recover_phase,
-                    eval::fmt_us(r.healthy_p95_us as f64),
-                    spike_core::Percent::from_fraction(r.healthy_error_rate),
                 ),
                 false,
             )

@@ -256,6 +256,7 @@ impl<'r> TagShares<'r> {
 ///     .build()?;
 /// let report = Scenario::new("doc").shape(shape).window(ms(100))
 /// #   .lag_budget(secs(1))
+/// #   .recovery_criteria(spike_core::RecoveryCriteria { slack: secs(1), ..Default::default() })
 ///     .run(|_ctx: Ctx| async {}).await?;
 /// expect(&report).recovery().within(ms(500)).verify();
 /// # Ok::<(), spike_core::SpikeError>(())

@@ -57,45 +57,65 @@ impl Row {
 }
 
 /// The default guard: was the load the shape asked for actually applied?
-pub(crate) fn guard(report: &Report, allow: bool) -> Row {
+/// Returns the row and, when it was not, each reason in full.
+pub(crate) fn guard(report: &Report, allow: bool) -> (Row, Vec<String>) {
     let g = &report.generator;
     let budget = fmt_us(g.lag_budget_us as f64);
     let lag = fmt_us(g.schedule_lag.p99_us as f64);
-    let mut problems = Vec::new();
+    // (short, for the table; long, for the explanation under it)
+    let mut problems: Vec<(String, String)> = Vec::new();
     if g.dropped > 0 {
-        problems.push(format!(
-            "{} dropped at the in-flight cap of {}",
-            g.dropped, g.in_flight_cap
+        problems.push((
+            format!("{} dropped", g.dropped),
+            format!(
+                "{} iterations were dropped at the in-flight cap of {}",
+                g.dropped, g.in_flight_cap
+            ),
         ));
     }
     if g.schedule_lag.p99_us > g.lag_budget_us {
-        problems.push(format!("lag p99 {lag} over the {budget} budget"));
+        problems.push((
+            format!("lag p99 {lag}"),
+            format!("schedule lag p99 {lag} is over the {budget} budget"),
+        ));
     } else if g.saturated && g.dropped == 0 {
-        problems.push("generator saturated".to_owned());
+        problems.push((
+            "saturated".to_owned(),
+            "the generator reported itself saturated".to_owned(),
+        ));
     }
     if g.abandoned > 0 {
-        problems.push(format!(
-            "{} abandoned (blocked their thread; missing from the metrics)",
-            g.abandoned
+        problems.push((
+            format!("{} abandoned", g.abandoned),
+            format!(
+                "{} iterations were abandoned: they blocked their thread and are missing \
+                 from the metrics",
+                g.abandoned
+            ),
         ));
     }
     if let Some(why) = &report.interrupted {
-        problems.push(format!("interrupted: {why}"));
+        problems.push((
+            "interrupted".to_owned(),
+            format!("the run was interrupted: {why}"),
+        ));
     }
+    let short: Vec<&str> = problems.iter().map(|(s, _)| s.as_str()).collect();
     let (actual, verdict) = if problems.is_empty() {
         (format!("0 dropped, lag p99 {lag}"), Verdict::Pass)
     } else if allow {
-        (problems.join("; "), Verdict::Allowed)
+        (short.join(", "), Verdict::Allowed)
     } else {
-        (problems.join("; "), Verdict::Inconclusive)
+        (short.join(", "), Verdict::Inconclusive)
     };
-    Row {
+    let row = Row {
         check: "load applied as planned".to_owned(),
         scope: "generator".to_owned(),
         expected: format!("0 dropped, lag p99 ≤ {budget}, not interrupted"),
         actual,
         verdict,
-    }
+    };
+    (row, problems.into_iter().map(|(_, long)| long).collect())
 }
 
 /// The rows as an aligned table, two spaces in.
@@ -139,28 +159,28 @@ fn table(rows: &[Row]) -> String {
 #[derive(Debug, Clone)]
 enum Saved {
     /// The run was not saved to disk (no `report.artifacts`).
-    NotSaved,
+    Nowhere,
     /// `report.json` now lists the checks.
     Recorded(PathBuf),
     /// The report exists but the checks could not be added to it.
-    NotRecorded(PathBuf, String),
+    Unrecorded(PathBuf, String),
 }
 
 impl Saved {
     fn path(&self) -> Option<&Path> {
         match self {
-            Saved::NotSaved => None,
-            Saved::Recorded(p) | Saved::NotRecorded(p, _) => Some(p),
+            Saved::Nowhere => None,
+            Saved::Recorded(p) | Saved::Unrecorded(p, _) => Some(p),
         }
     }
 
     fn line(&self) -> String {
         match self {
-            Saved::NotSaved => "report: not saved (the run was not inside #[spike_test]; \
+            Saved::Nowhere => "report: not saved (the run was not inside #[spike_test]; \
                                 `Report::write_to` saves one)"
                 .to_owned(),
             Saved::Recorded(p) => format!("report: {}", p.display()),
-            Saved::NotRecorded(p, e) => {
+            Saved::Unrecorded(p, e) => {
                 format!(
                     "report: {} (could not record these checks in it: {e})",
                     p.display()
@@ -175,7 +195,7 @@ impl Saved {
 /// are kept before the new ones.
 fn record(report: &Report, checks: &[Check]) -> Saved {
     let Some(dir) = &report.artifacts else {
-        return Saved::NotSaved;
+        return Saved::Nowhere;
     };
     let path = dir.join("report.json");
     let mut saved = report.clone();
@@ -190,9 +210,13 @@ fn record(report: &Report, checks: &[Check]) -> Saved {
         }
     }
     saved.checks.extend_from_slice(checks);
-    match saved.write_to(dir) {
+    // report.json and report.html both show the checks that ran.
+    let written = saved
+        .write_to(dir)
+        .and_then(|p| spike_core::artifacts::write_html(&saved, dir).map(|_| p));
+    match written {
         Ok(p) => Saved::Recorded(p),
-        Err(e) => Saved::NotRecorded(path, e.to_string()),
+        Err(e) => Saved::Unrecorded(path, e.to_string()),
     }
 }
 
@@ -250,7 +274,7 @@ impl Verified {
 ///     .try_verify()
 ///     .unwrap_err();
 /// assert_eq!(failure.failed().count(), 1);
-/// assert_eq!(failure.location().line(), line!() - 4);
+/// println!("verified at {}", failure.location()); // file:line:column of `try_verify`
 /// assert!(failure.to_string().contains("throughput"));
 /// # });
 /// ```
@@ -316,12 +340,14 @@ pub(crate) fn conclude(
     allow_inconclusive: bool,
     location: &'static Location<'static>,
 ) -> Result<Verified, Failure> {
-    rows.push(guard(report, allow_inconclusive));
+    let (guard_row, reasons) = guard(report, allow_inconclusive);
+    let inconclusive = guard_row.verdict == Verdict::Inconclusive;
+    rows.push(guard_row);
     let checks: Vec<Check> = rows.iter().map(Row::to_check).collect();
     let saved = record(report, &checks);
     let failed = rows.iter().filter(|r| !r.verdict.passed()).count();
     if failed == 0 {
-        if let Saved::NotRecorded(path, e) = &saved {
+        if let Saved::Unrecorded(path, e) = &saved {
             eprintln!(
                 "spike: could not record the checks in {}: {e}",
                 path.display()
@@ -338,11 +364,17 @@ pub(crate) fn conclude(
         report.scenario,
         table(&rows),
     );
-    if rows.iter().any(|r| r.verdict == Verdict::Inconclusive) {
+    if inconclusive {
         message.push_str(
             "\nThe generator did not apply the load the shape asked for, so this result is \
-             inconclusive, not a pass.\nLower the load, raise `max_in_flight` or `lag_budget`, \
-             or accept it with `.allow_inconclusive()`.\n",
+             inconclusive, not a pass:\n",
+        );
+        for reason in &reasons {
+            message.push_str(&format!("  - {reason}\n"));
+        }
+        message.push_str(
+            "Lower the load, raise `max_in_flight` or `lag_budget`, or accept it with \
+             `.allow_inconclusive()`.\n",
         );
     }
     message.push('\n');

@@ -15,10 +15,11 @@
 //!   verdict) and the paths of both reports; an improvement is only
 //!   reported.
 //!
-//! The default bands come from running the same build twice on a busy
-//! 2-core machine (see `docs/reports.md`): latency may move by 50% and
-//! 5 ms, error rate by 1 percentage point, throughput by 10%, recovery
-//! time by 50% and 3 windows before the gate says anything.
+//! The default bands come from running the same build repeatedly on a
+//! busy 2-core machine (see `docs/reports.md`): latency may move by 50%
+//! and 5 ms plus twice the runs' schedule-lag p99 (machine noise), error
+//! rate by 1 percentage point, throughput by 10%, recovery time by 50% and
+//! 5 windows before the gate says anything.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -87,11 +88,18 @@ pub struct Bands {
     /// ±10%).
     pub throughput: f64,
     /// Recovery time (default ±50% and ±0 s, with at least
-    /// `recovery_windows` windows).
+    /// `recovery_windows` windows). A run that did not recover counts as
+    /// having taken (at least) the whole recover phase.
     pub recovery_time: TimeBand,
     /// Recovery time is measured in whole windows: its absolute band is at
-    /// least this many windows of the baseline run (default 3).
+    /// least this many windows of the baseline run (default 5).
     pub recovery_windows: u32,
+    /// Machine noise allowance: the absolute part of the latency bands
+    /// grows by this many times the larger schedule-lag p99 of the two
+    /// runs (default 2). Schedule lag is delay the generator itself
+    /// suffered (a busy machine, a starved runtime), which also lands in
+    /// the latencies without being the service's doing.
+    pub lag_allowance: f64,
 }
 
 /// Default latency band (p50, p95, p99).
@@ -106,7 +114,8 @@ impl Default for Bands {
             error_rate: 0.01,
             throughput: 0.10,
             recovery_time: TimeBand::new(0.5, Duration::ZERO),
-            recovery_windows: 3,
+            recovery_windows: 5,
+            lag_allowance: 2.0,
         }
     }
 }
@@ -156,6 +165,14 @@ impl Bands {
     #[must_use]
     pub fn throughput(mut self, relative: crate::Percent) -> Self {
         self.throughput = relative.fraction();
+        self
+    }
+
+    /// Set the machine-noise allowance (see [`Bands::lag_allowance`]; 0
+    /// turns it off).
+    #[must_use]
+    pub fn lag_allowance(mut self, factor: f64) -> Self {
+        self.lag_allowance = factor;
         self
     }
 
@@ -344,6 +361,13 @@ fn pct_change(base: f64, now: f64) -> String {
 #[must_use]
 pub fn compare(baseline: &Report, now: &Report, bands: &Bands) -> Comparison {
     let mut rows = Vec::new();
+    let lag_us = baseline
+        .generator
+        .schedule_lag
+        .p99_us
+        .max(now.generator.schedule_lag.p99_us);
+    let lag_extra = (lag_us as f64 * bands.lag_allowance.max(0.0)).round() as u64;
+    let mut recovery_note = None;
     // Latency: higher is worse.
     for (name, band, b, n) in [
         (
@@ -366,7 +390,7 @@ pub fn compare(baseline: &Report, now: &Report, bands: &Bands) -> Comparison {
         ),
     ] {
         let diff = n as f64 - b as f64;
-        let abs = micros(band.absolute);
+        let abs = micros(band.absolute) + lag_extra;
         let verdict = if band.exceeded(b as f64, diff, abs as f64) {
             if diff > 0.0 {
                 Verdict::Regressed
@@ -424,15 +448,23 @@ pub fn compare(baseline: &Report, now: &Report, bands: &Bands) -> Comparison {
         let band = bands.recovery_time;
         let abs =
             micros(band.absolute).max(micros(baseline.window) * u64::from(bands.recovery_windows));
-        let fmt = |r: Option<Duration>, measured: bool| match (r, measured) {
-            (_, false) => "not measured".to_owned(),
-            (Some(t), true) => format!("{:.2}s", t.as_secs_f64()),
-            (None, true) => "did not recover".to_owned(),
+        // "Did not recover" is censored at the recover phase's length: it
+        // took at least that long.
+        let censored = |r: &Report| -> Option<(f64, bool)> {
+            let rec = r.recovery.as_ref()?;
+            Some(match rec.recovery_time {
+                Some(t) => (micros(t) as f64, false),
+                None => (micros(rec.recover_end - rec.spike_end) as f64, true),
+            })
         };
-        let (b, n) = (baseline.recovery_time(), now.recovery_time());
+        let fmt = |v: Option<(f64, bool)>| match v {
+            None => "not measured".to_owned(),
+            Some((us, false)) => format!("{:.2}s", us / 1e6),
+            Some((us, true)) => format!("not within {:.2}s", us / 1e6),
+        };
+        let (b, n) = (censored(baseline), censored(now));
         let (change, verdict) = match (b, n) {
-            (Some(b), Some(n)) => {
-                let (bu, nu) = (micros(b) as f64, micros(n) as f64);
+            (Some((bu, _)), Some((nu, _))) => {
                 let diff = nu - bu;
                 let verdict = if band.exceeded(bu, diff, abs as f64) {
                     if diff > 0.0 {
@@ -443,20 +475,38 @@ pub fn compare(baseline: &Report, now: &Report, bands: &Bands) -> Comparison {
                 } else {
                     Verdict::Unchanged
                 };
-                (format!("{:+.2}s", (nu - bu) / 1e6), verdict)
-            }
-            (Some(_), None) if now.recovery.is_some() => {
-                ("no longer recovers".to_owned(), Verdict::Regressed)
-            }
-            (None, Some(_)) if baseline.recovery.is_some() => {
-                ("recovers now".to_owned(), Verdict::Improved)
+                let at_least = if n.is_some_and(|x| x.1) && diff > 0.0 {
+                    "≥ "
+                } else {
+                    ""
+                };
+                (format!("{at_least}{:+.2}s", diff / 1e6), verdict)
             }
             _ => ("—".to_owned(), Verdict::Unchanged),
         };
+        // A window counts as healthy within `headroom` of the baseline p95;
+        // when machine noise is as large, which window is healthy is noise
+        // and so is the recovery time: say so rather than judge it.
+        let headroom = [baseline, now]
+            .iter()
+            .filter_map(|r| r.recovery.as_ref())
+            .map(|r| r.healthy_p95_us.saturating_sub(r.baseline_p95_us))
+            .min()
+            .unwrap_or(u64::MAX);
+        let (change, verdict) = if verdict != Verdict::Unchanged && headroom <= lag_extra {
+            recovery_note = Some(format!(
+                "recovery time not judged: the healthy headroom over the baseline p95 ({}) is within the machine noise ({}); widen the recovery slack or run on a quieter machine",
+                fmt_micros(headroom),
+                fmt_micros(lag_extra)
+            ));
+            (format!("{change} (noise)"), Verdict::Unchanged)
+        } else {
+            (change, verdict)
+        };
         rows.push(MetricComparison {
             metric: "recovery time".to_owned(),
-            baseline: fmt(b, baseline.recovery.is_some()),
-            now: fmt(n, now.recovery.is_some()),
+            baseline: fmt(b),
+            now: fmt(n),
             change,
             band: band.describe(abs),
             verdict,
@@ -477,7 +527,15 @@ pub fn compare(baseline: &Report, now: &Report, bands: &Bands) -> Comparison {
             now.environment.time_scale,
         ))
     };
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = recovery_note.into_iter().collect();
+    if lag_extra > 0 {
+        notes.push(format!(
+            "latency bands include {} of machine noise ({}× the larger schedule-lag p99, {})",
+            fmt_micros(lag_extra),
+            bands.lag_allowance,
+            fmt_micros(lag_us)
+        ));
+    }
     if baseline.environment.build_profile != now.environment.build_profile {
         notes.push(format!(
             "the baseline is a {} build, this run a {} build",

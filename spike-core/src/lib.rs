@@ -52,6 +52,8 @@ pub use histogram::{
 };
 pub use level::{rps, users, Level, Model};
 pub use outcome::{class_of_io, ErrorClass, IntoOutcome, IterError, IterResult, Outcome};
+#[doc(hidden)]
+pub use recorder::BenchRecorder;
 pub use recovery::{recovery_time_by, Recovery, RecoveryCriteria};
 pub use report::{
     write_atomic, Check, Environment, GeneratorHealth, IntervalHistogram, PhaseReport, Report,

@@ -119,6 +119,8 @@ pub struct LiveProgress {
     mode: ProgressMode,
     bar: Option<ProgressBar>,
     plain: Mutex<PlainState>,
+    /// Whether plain lines are written to standard error (off in unit tests).
+    echo: bool,
 }
 
 impl std::fmt::Debug for LiveProgress {
@@ -156,6 +158,7 @@ impl LiveProgress {
                 printed: false,
                 last: None,
             }),
+            echo: true,
         }
     }
 
@@ -195,7 +198,9 @@ impl LiveProgress {
                 st.printed = true;
                 drop(st);
                 let line = status_line(p, self.model);
-                let _ = writeln!(std::io::stderr().lock(), "{line}");
+                if self.echo {
+                    let _ = writeln!(std::io::stderr().lock(), "{line}");
+                }
                 Some(line)
             }
         }
@@ -212,7 +217,7 @@ impl Drop for LiveProgress {
             .plain
             .get_mut()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if st.printed {
+        if st.printed && self.echo {
             if let Some((elapsed, completed, errors)) = st.last {
                 let _ = writeln!(
                     std::io::stderr().lock(),
@@ -243,4 +248,91 @@ pub(crate) fn with_live_progress(
         }
         live.observe(p);
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::WindowStats;
+    use crate::stats::Stats;
+
+    fn snapshot(elapsed_ms: u64) -> Progress {
+        let mut stats = Stats {
+            achieved_rate: 796.4,
+            error_rate: 0.001,
+            ..Stats::default()
+        };
+        stats.latency.p95_us = 12_300;
+        Progress {
+            scenario: "checkout".to_owned(),
+            elapsed: Duration::from_millis(elapsed_ms),
+            planned: Duration::from_secs(30),
+            phase: "burst".to_owned(),
+            target: 800.0,
+            in_flight: 41,
+            completed: 9_000,
+            errors: 9,
+            last_window: Some(WindowStats {
+                index: 11,
+                start: Duration::from_secs(11),
+                end: Duration::from_secs(12),
+                phase: "burst".to_owned(),
+                stats,
+            }),
+        }
+    }
+
+    #[test]
+    fn the_environment_picks_the_mode() {
+        let i = Duration::from_secs(5);
+        for off in ["0", "off", "FALSE", " no "] {
+            assert_eq!(ProgressMode::decide(off, true, i), ProgressMode::Off);
+        }
+        assert_eq!(ProgressMode::decide("", true, i), ProgressMode::Bar);
+        assert_eq!(
+            ProgressMode::decide("", false, i),
+            ProgressMode::Plain { interval: i }
+        );
+        assert_eq!(
+            ProgressMode::decide("plain", true, i),
+            ProgressMode::Plain { interval: i }
+        );
+    }
+
+    #[test]
+    fn status_line_has_every_fact() {
+        assert_eq!(
+            status_line(&snapshot(12_000), Model::Open),
+            "spike checkout 12.0s/30.0s burst: target 800 rps, achieved 796/s, in flight 41, p95 12.3ms, errors 0.10%, done 9000"
+        );
+        let mut early = snapshot(100);
+        early.last_window = None;
+        assert_eq!(
+            status_line(&early, Model::Closed),
+            "spike checkout 0.1s/30.0s burst: target 800 users, in flight 41, done 9000"
+        );
+    }
+
+    #[test]
+    fn plain_lines_come_once_per_interval() {
+        let mut live = LiveProgress::new(
+            "checkout",
+            Model::Open,
+            ProgressMode::Plain {
+                interval: Duration::from_secs(5),
+            },
+        );
+        live.echo = false;
+        let printed: Vec<u64> = (0..=48)
+            .map(|i| i * 250)
+            .filter(|&ms| live.observe(&snapshot(ms)).is_some())
+            .collect();
+        assert_eq!(printed, vec![5_000, 10_000]);
+        // A tick that skips past several intervals prints once.
+        assert!(live.observe(&snapshot(21_000)).is_some());
+        assert!(live.observe(&snapshot(24_900)).is_none());
+        assert!(live.observe(&snapshot(25_000)).is_some());
+        let off = LiveProgress::new("x", Model::Open, ProgressMode::Off);
+        assert!(off.observe(&snapshot(60_000)).is_none());
+    }
 }

@@ -309,3 +309,39 @@ impl Shards {
         out
     }
 }
+
+/// The recording hot path, for benchmarks only: not a stable API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct BenchRecorder {
+    shards: Shards,
+}
+
+impl Default for BenchRecorder {
+    fn default() -> Self {
+        BenchRecorder {
+            shards: Shards::new(),
+        }
+    }
+}
+
+impl BenchRecorder {
+    /// Record one successful sample exactly as a finished iteration does.
+    pub fn record(&self, window: u64, latency_us: u64, service_us: u64, lag_us: u64) {
+        let sample = Sample {
+            latency_us,
+            service_us,
+            lag_us,
+            error: None,
+            tags: &[],
+            drain_timeout: false,
+        };
+        self.shards.with(|s| s.acc((window, 0)).record(&sample));
+    }
+
+    /// Take everything recorded (what the aggregator does once per tick);
+    /// returns the number of samples taken.
+    pub fn drain(&self) -> u64 {
+        self.shards.drain().iter().map(|(_, a)| a.completed).sum()
+    }
+}

@@ -122,11 +122,11 @@ pub struct GeneratorHealth {
 /// One check an assertion evaluated, kept in the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
-    /// What was checked, e.g. `p95 below 250ms`.
+    /// The metric checked, e.g. `latency p95`.
     pub check: String,
     /// Where: `run`, `phase burst`, `every window of burst`, ...
     pub scope: String,
-    /// The expectation.
+    /// The expectation, e.g. `below 250ms`.
     pub expected: String,
     /// The measured value.
     pub actual: String,
@@ -284,13 +284,14 @@ impl std::fmt::Display for Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "spike: {} — {} model, {} phases, {:.1}s planned, {:.1}s elapsed, {} windows",
+            "spike: {} — {} model, {} phase{}, {:.1}s planned, {:.1}s elapsed, {} windows",
             self.scenario,
             match self.model {
                 Model::Open => "open",
                 Model::Closed => "closed",
             },
             self.phases.len(),
+            if self.phases.len() == 1 { "" } else { "s" },
             self.shape.duration().as_secs_f64(),
             self.elapsed.as_secs_f64(),
             fmt_micros(crate::histogram::micros(self.window)),

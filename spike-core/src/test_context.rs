@@ -80,6 +80,12 @@ impl TestContext {
         CURRENT.scope(self, body).await
     }
 
+    /// Run a synchronous `body` with this context current (for plain `fn`
+    /// spike tests that block on runs themselves).
+    pub fn sync_scope<R>(self, body: impl FnOnce() -> R) -> R {
+        CURRENT.sync_scope(self, body)
+    }
+
     /// The test name.
     #[must_use]
     pub fn name(&self) -> &str {

@@ -87,11 +87,11 @@ fn check_windows(label: &str, truth: &Truth, counts: &[u64], slack_secs: f64) {
     }
 }
 
-fn check_shape(shape: Shape, truth: Truth) {
+fn check_shape(shape: &Shape, truth: &Truth) {
     let _guard = common::timing_lock();
     assert_eq!(shape.duration().as_secs_f64(), truth.duration);
     let planned = truth.integral(0.0, truth.duration).round() as u64;
-    let (report, starts) = run_recording(&shape);
+    let (report, starts) = run_recording(shape);
     let n = shape.duration().as_secs_f64().ceil() as usize;
 
     // Nothing lost, nothing doubled.
@@ -102,7 +102,7 @@ fn check_shape(shape: Shape, truth: Truth) {
     // The schedule itself: exactly the integral, ±1, in every window.
     check_windows(
         "by intended start",
-        &truth,
+        truth,
         &buckets(&starts.intended, 1.0, n),
         0.0,
     );
@@ -121,7 +121,7 @@ fn check_shape(shape: Shape, truth: Truth) {
     // granularity on a loaded 2-core machine.
     check_windows(
         "by actual start",
-        &truth,
+        truth,
         &buckets(&starts.actual, 1.0, n),
         0.003,
     );
@@ -135,8 +135,8 @@ fn check_shape(shape: Shape, truth: Truth) {
 #[test]
 fn constant_2000_rps_matches_the_integral_in_every_window() {
     check_shape(
-        Shape::builder().hold(rps(2_000), secs(5)).build().unwrap(),
-        Truth {
+        &Shape::builder().hold(rps(2_000), secs(5)).build().unwrap(),
+        &Truth {
             rate: |_| 2_000.0,
             duration: 5.0,
         },
@@ -153,8 +153,8 @@ fn ramp_100_to_3000_rps_matches_the_integral_in_every_window() {
         .unwrap();
     assert_eq!(shape.duration(), Duration::from_millis(5_500));
     check_shape(
-        shape,
-        Truth {
+        &shape,
+        &Truth {
             rate: |t| {
                 if t < 0.5 {
                     100.0

@@ -23,9 +23,10 @@ const WORK: Duration = Duration::from_millis(5);
 const STALL_START: Duration = Duration::from_secs(5);
 const STALL: Duration = Duration::from_millis(500);
 
-fn stalled_workload(ctx: Ctx) -> impl std::future::Future<Output = ()> {
-    let stall = Stall::new(ctx.run_start(), STALL_START, STALL);
-    async move { stall.work(WORK).await }
+async fn stalled_workload(ctx: Ctx) {
+    Stall::new(ctx.run_start(), STALL_START, STALL)
+        .work(WORK)
+        .await;
 }
 
 fn run_stalled(shape: Shape) -> Report {

@@ -37,14 +37,10 @@ impl Args {
     pub(crate) fn parse_one(&mut self, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
         let path = &meta.path;
         if path.is_ident("worker_threads") {
-            reject_duplicate(meta, self.worker_threads.is_some(), "worker_threads")?;
-            let lit = value_literal(meta, "worker_threads", "a number of threads, like `4`")?;
+            let what = "a number of threads, like `4`";
+            let lit = take_value(meta, self.worker_threads.is_some(), "worker_threads", what)?;
             let Lit::Int(int) = &lit else {
-                return Err(expected(
-                    &lit,
-                    "worker_threads",
-                    "a number of threads, like `4`",
-                ));
+                return Err(expected(&lit, "worker_threads", what));
             };
             let n: usize = int.base10_parse()?;
             if n == 0 {
@@ -55,20 +51,15 @@ impl Args {
             }
             self.worker_threads = Some((n, int.span()));
         } else if path.is_ident("timeout") {
-            reject_duplicate(meta, self.timeout.is_some(), "timeout")?;
-            let lit = value_literal(meta, "timeout", "a duration string, like `\"90s\"`")?;
+            let what = "a duration string, like `\"90s\"`";
+            let lit = take_value(meta, self.timeout.is_some(), "timeout", what)?;
             let Lit::Str(text) = &lit else {
-                return Err(expected(
-                    &lit,
-                    "timeout",
-                    "a duration string, like `\"90s\"`",
-                ));
+                return Err(expected(&lit, "timeout", what));
             };
             self.timeout = Some(parse_timeout(text)?);
         } else if path.is_ident("flavor") {
-            reject_duplicate(meta, self.flavor.is_some(), "flavor")?;
             let what = "`\"multi_thread\"` or `\"current_thread\"`";
-            let lit = value_literal(meta, "flavor", what)?;
+            let lit = take_value(meta, self.flavor.is_some(), "flavor", what)?;
             let flavor = match &lit {
                 Lit::Str(s) if s.value() == "multi_thread" => Flavor::MultiThread,
                 Lit::Str(s) if s.value() == "current_thread" => Flavor::CurrentThread,
@@ -82,9 +73,8 @@ impl Args {
             };
             self.flavor = Some((flavor, lit.span()));
         } else if path.is_ident("crate") {
-            reject_duplicate(meta, self.crate_path.is_some(), "crate")?;
             let what = "a path string, like `\"my_spike\"`";
-            let lit = value_literal(meta, "crate", what)?;
+            let lit = take_value(meta, self.crate_path.is_some(), "crate", what)?;
             let Lit::Str(text) = &lit else {
                 return Err(expected(&lit, "crate", what));
             };
@@ -124,22 +114,21 @@ impl Args {
     }
 }
 
-fn reject_duplicate(meta: &ParseNestedMeta<'_>, seen: bool, key: &str) -> syn::Result<()> {
+/// The literal after `key =`, or an error spanned on the key (a duplicate,
+/// no value) or on what stands after `=` (not a literal).
+fn take_value(meta: &ParseNestedMeta<'_>, seen: bool, key: &str, what: &str) -> syn::Result<Lit> {
     if seen {
-        Err(meta.error(format!("duplicate `{key}` argument")))
-    } else {
-        Ok(())
+        return Err(meta.error(format!("duplicate `{key}` argument")));
     }
-}
-
-/// The literal after `key =`, or an error spanned on what stands there.
-fn value_literal(meta: &ParseNestedMeta<'_>, key: &str, what: &str) -> syn::Result<Lit> {
+    if !meta.input.peek(syn::Token![=]) {
+        return Err(meta.error(format!("`{key}` needs a value: `{key} = ..` with {what}")));
+    }
     let expr: Expr = meta.value()?.parse()?;
     match expr {
         Expr::Lit(ExprLit { lit, .. }) => Ok(lit),
         other => Err(syn::Error::new_spanned(
             other,
-            format!("`{key}` expects {what} written as a literal"),
+            format!("`{key}` expects a literal (a macro cannot see constants): {what}"),
         )),
     }
 }

@@ -205,29 +205,23 @@ mod tests {
         expand(args.parse().unwrap(), item.parse().unwrap()).to_string()
     }
 
+    #[track_caller]
+    fn assert_has(out: &str, needle: &str) {
+        assert!(out.contains(needle), "`{needle}` missing from:\n{out}");
+    }
+
     #[test]
     fn an_async_fn_becomes_a_gated_test() {
         let out = expand_str("", "async fn burst() { body(); }");
-        assert!(
-            out.contains("# [:: core :: prelude :: v1 :: test]"),
-            "{out}"
+        assert_has(&out, "# [:: core :: prelude :: v1 :: test]");
+        assert_has(
+            &out,
+            "# [cfg_attr (not (feature = \"spike\") , ignore = \"spike test: run with `cargo test --features spike`\")]",
         );
-        assert!(
-            out.contains(
-                "# [cfg_attr (not (feature = \"spike\") , ignore = \"spike test: run with `cargo test --features spike`\")]"
-            ),
-            "{out}"
-        );
-        assert!(out.contains("fn burst ()"), "{out}");
+        assert_has(&out, "fn burst ()");
         assert!(!out.contains("async fn"), "{out}");
-        assert!(
-            out.contains(":: spike :: __private :: SpikeTest :: new"),
-            "{out}"
-        );
-        assert!(
-            out.contains(". run_async (async move { body () ; })"),
-            "{out}"
-        );
+        assert_has(&out, ":: spike :: __private :: SpikeTest :: new");
+        assert_has(&out, ". run_async (async move { body () ; })");
     }
 
     #[test]
@@ -236,38 +230,33 @@ mod tests {
             "worker_threads = 3, timeout = \"2m\", crate = \"my_spike\"",
             "fn plain() -> Result<(), E> { Ok(()) }",
         );
-        assert!(out.contains(". worker_threads (3usize)"), "{out}");
-        assert!(
-            out.contains(
-                ". timeout (:: core :: time :: Duration :: from_millis (120000u64) , \"2m\")"
-            ),
-            "{out}"
+        assert_has(&out, ". worker_threads (3usize)");
+        assert_has(
+            &out,
+            ". timeout (:: core :: time :: Duration :: from_millis (120000u64) , \"2m\")",
         );
-        assert!(out.contains("my_spike :: __private :: SpikeTest"), "{out}");
+        assert_has(&out, "my_spike :: __private :: SpikeTest");
         assert!(!out.contains(":: spike ::"), "{out}");
-        assert!(
-            out.contains(". run_sync (move || -> Result < () , E > { Ok (()) })"),
-            "{out}"
+        assert_has(
+            &out,
+            ". run_sync (move || -> Result < () , E > { Ok (()) })",
         );
         let current = expand_str("flavor = \"current_thread\"", "async fn f() {}");
-        assert!(current.contains(". current_thread ()"), "{current}");
+        assert_has(&current, ". current_thread ()");
     }
 
     #[test]
     fn an_own_ignore_replaces_the_feature_gate() {
         let out = expand_str("", "#[ignore = \"slow\"] async fn f() {}");
         assert!(!out.contains("cfg_attr"), "{out}");
-        assert!(out.contains("# [ignore = \"slow\"]"), "{out}");
+        assert_has(&out, "# [ignore = \"slow\"]");
     }
 
     #[test]
     fn errors_keep_the_function() {
         let out = expand_str("flavour = \"x\"", "async fn kept() {}");
-        assert!(out.contains("compile_error"), "{out}");
-        assert!(
-            out.contains("unknown `#[spike_test]` argument `flavour`"),
-            "{out}"
-        );
-        assert!(out.contains("async fn kept () { }"), "{out}");
+        assert_has(&out, "compile_error");
+        assert_has(&out, "unknown `#[spike_test]` argument `flavour`");
+        assert_has(&out, "async fn kept () { }");
     }
 }

@@ -1,5 +1,6 @@
 //! The circuit breaker guarding the downstream dependency.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -22,9 +23,17 @@ pub(super) enum Decision {
     Fallback,
 }
 
+/// Failures older than this no longer count towards opening the breaker.
+pub(super) const FAILURE_WINDOW: Duration = Duration::from_secs(1);
+
 enum Inner {
-    Closed { failures: u32 },
-    Open { until: Instant },
+    /// Times of the failures within the last [`FAILURE_WINDOW`].
+    Closed {
+        failures: VecDeque<Instant>,
+    },
+    Open {
+        until: Instant,
+    },
     HalfOpen,
 }
 
@@ -47,7 +56,9 @@ impl Breaker {
         Breaker {
             failures,
             cool_down,
-            inner: Mutex::new(Inner::Closed { failures: 0 }),
+            inner: Mutex::new(Inner::Closed {
+                failures: VecDeque::new(),
+            }),
         }
     }
 
@@ -81,7 +92,9 @@ impl Breaker {
         let mut inner = self.lock();
         match (decision, &mut *inner) {
             (Decision::Trial, _) if ok => {
-                *inner = Inner::Closed { failures: 0 };
+                *inner = Inner::Closed {
+                    failures: VecDeque::new(),
+                };
                 Some(Change::Closed)
             }
             (Decision::Trial, _) => {
@@ -92,11 +105,16 @@ impl Breaker {
             }
             (Decision::Call, Inner::Closed { failures }) => {
                 if ok {
-                    *failures = 0;
                     return None;
                 }
-                *failures += 1;
-                if *failures >= self.failures {
+                while failures
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= FAILURE_WINDOW)
+                {
+                    failures.pop_front();
+                }
+                failures.push_back(now);
+                if failures.len() >= self.failures as usize {
                     *inner = Inner::Open {
                         until: now + self.cool_down,
                     };
@@ -115,18 +133,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn opens_after_n_failures_and_closes_after_a_good_trial() {
+    fn opens_after_n_failures_within_a_second_and_closes_after_a_good_trial() {
         let b = Breaker::new(3, Duration::from_millis(100));
-        let t = Instant::now();
+        let t0 = Instant::now();
         for i in 0..2 {
-            assert_eq!(b.before(t).0, Decision::Call);
-            assert_eq!(b.after(Decision::Call, false, t), None, "failure {i}");
+            assert_eq!(b.before(t0).0, Decision::Call);
+            assert_eq!(b.after(Decision::Call, false, t0), None, "failure {i}");
         }
-        // a success resets the count
-        assert_eq!(b.after(Decision::Call, true, t), None);
-        for _ in 0..2 {
-            assert_eq!(b.after(Decision::Call, false, t), None);
-        }
+        // successes in between do not reset the count; failures a second
+        // old do not count
+        assert_eq!(b.after(Decision::Call, true, t0), None);
+        let t = t0 + FAILURE_WINDOW;
+        assert_eq!(b.after(Decision::Call, false, t), None);
+        assert_eq!(b.after(Decision::Call, false, t), None);
         assert_eq!(b.after(Decision::Call, false, t), Some(Change::Opened));
         assert_eq!(b.state(), BreakerState::Open);
         assert_eq!(

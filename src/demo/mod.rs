@@ -56,7 +56,9 @@
 //! [`DemoService::set_downstream_down`] is on, every call fails at once.
 //!
 //! **Circuit breaker.** Closed: calls go through; `breaker_failures`
-//! (default 5) consecutive failures open it. Open: every call gets the
+//! (default 5) failed calls within one second open it (successes in between
+//! do not reset the count: an overloaded dependency fails some calls and
+//! serves others). Open: every call gets the
 //! fallback at once, for `breaker_cool_down` (default 1 s). Then the next
 //! call is a trial (half-open; calls meanwhile get the fallback): success
 //! closes the breaker, failure opens it for another cool-down. Every change
@@ -223,7 +225,7 @@ impl DemoBuilder {
         self.downstream_capacity = calls;
         self
     }
-    /// Consecutive failures that open the breaker (default 5) and how long
+    /// Failures within one second that open the breaker (default 5) and how long
     /// it stays open before a trial (default 1 s).
     pub fn breaker(mut self, failures: u32, cool_down: Duration) -> Self {
         self.breaker_failures = failures;

@@ -6,4 +6,4 @@ mod metric;
 mod target;
 
 pub use metric::{LatencyMetric, MetricSnapshot, MetricWindow};
-pub use target::{check_target_host, TargetRefused};
+pub use target::{check_target_host, check_target_url, TargetRefused};

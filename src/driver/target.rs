@@ -73,3 +73,40 @@ pub fn check_target_host(
         })
     }
 }
+
+/// The host of a `scheme://[user[:password]@]host[:port][/...]` URL.
+fn url_host(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit('@').next()?;
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        authority.split(':').next()?
+    };
+    (!host.is_empty()).then_some(host)
+}
+
+/// [`check_target_host`] on the host of a URL (`ws://host:port/path`,
+/// `redis://user:pw@host:port/0`). `Ok(None)`: the URL has no host.
+///
+/// ```
+/// use spike::driver::check_target_url;
+/// assert_eq!(check_target_url("ws", "ws://127.0.0.1:9000/chat", &[]), Ok(Some(())));
+/// assert_eq!(check_target_url("redis", "redis://:pw@[::1]:6379/2", &[]), Ok(Some(())));
+/// assert!(check_target_url("redis", "redis://cache.prod:6379", &[]).is_err());
+/// assert_eq!(check_target_url("ws", "ws:///nohost", &[]), Ok(None));
+/// ```
+///
+/// # Errors
+/// [`TargetRefused`] for a host that is neither loopback nor allowed.
+pub fn check_target_url(
+    driver: &'static str,
+    url: &str,
+    allowed: &[String],
+) -> Result<Option<()>, TargetRefused> {
+    match url_host(url) {
+        Some(host) => check_target_host(driver, host, allowed).map(Some),
+        None => Ok(None),
+    }
+}

@@ -9,7 +9,9 @@ use super::status::StatusSet;
 use super::{describe, Http, HttpError};
 
 /// Polls one URL until it answers with an expected status (default any
-/// 2xx). Made with [`Http::health`].
+/// 2xx). Made with [`Http::health`]. Probes go over their own HTTP/1.1
+/// connection: they are not counted in `http_connections_opened` and do
+/// not touch the load's connection pool.
 ///
 /// ```no_run
 /// # async fn demo(http: spike::http::Http, mut report: spike::Report) -> Result<(), spike::http::HttpError> {
@@ -140,7 +142,7 @@ impl HealthProbe {
             let probe = self
                 .http
                 .inner
-                .client
+                .probe_client
                 .get(&url)
                 .timeout(left.max(Duration::from_millis(1)))
                 .send()

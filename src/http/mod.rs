@@ -247,9 +247,18 @@ impl HttpBuilder {
             builder = builder.pool_max_idle_per_host(0);
         }
         let client = builder.build().map_err(HttpError::Client)?;
+        // Health probes use their own connection, outside the counts and
+        // the pool of the load.
+        let probe_client = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .http1_only()
+            .build()
+            .map_err(HttpError::Client)?;
         Ok(Http {
             inner: Arc::new(HttpInner {
                 client,
+                probe_client,
                 base: trimmed,
                 opened,
                 reported: AtomicU64::new(0),
@@ -264,6 +273,7 @@ impl HttpBuilder {
 #[derive(Debug)]
 struct HttpInner {
     client: reqwest::Client,
+    probe_client: reqwest::Client,
     base: String,
     opened: Arc<AtomicU64>,
     /// Part of `opened` already counted into a run's user counter.

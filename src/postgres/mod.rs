@@ -1,1 +1,413 @@
-//! Postgres driver (in progress).
+//! PostgreSQL driver (feature `postgres`, deadpool-postgres): queries and
+//! transactions from a pool the driver builds, with the pool wait measured
+//! apart from the query.
+//!
+//! * [`PgPool::builder`] sets the pool size, the wait timeout (how long an
+//!   iteration may wait for a free connection), the connect timeout and the
+//!   statement timeout (sent to the server as `statement_timeout`).
+//! * [`PgPool::workload`] turns an async closure `(Ctx, PgClient) → Result`
+//!   into a [`Workload`](spike_core::Workload); [`PgPool::statement`] is
+//!   the shorthand for one fixed SQL text.
+//! * Every iteration records its **pool wait** (waiting for a free
+//!   connection, and creating one while the pool grows) and its **query
+//!   time** (connection in hand → done) as [`LatencyMetric`]s per phase and
+//!   window ([`PgStats`]); the iteration latency is their sum.
+//!
+//! Errors keep their cause: no connection within the wait timeout is
+//! `pool_timeout`; a refused or reset connection is `connect`; a database
+//! error keeps its SQLSTATE as the class `sqlstate_<code>`
+//! (`sqlstate_57014` for a statement cancelled by `statement_timeout`,
+//! `sqlstate_40001` for a serialization failure, `sqlstate_23505` for a
+//! unique violation ...). Counters in the report: `pg_acquire`,
+//! `pg_acquired`; gauges: `pg_pool_waiting` (iterations waiting for a
+//! connection) and `pg_pool_in_use`.
+//!
+//! [`TempSchema`] gives each test run its own schema and drops it after.
+//!
+//! ```no_run
+//! use spike::prelude::*;
+//! use spike::postgres::PgPool;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let pg = PgPool::builder("postgres://postgres:postgres@127.0.0.1:5432/postgres")
+//!     .pool_size(8)
+//!     .wait_timeout(ms(250))
+//!     .statement_timeout(secs(2))
+//!     .window(ms(100))
+//!     .build()?;
+//! let workload = pg.workload(|ctx: Ctx, client| async move {
+//!     let id = ctx.random_below(1_000, 0) as i64;
+//!     client.execute("UPDATE accounts SET hits = hits + 1 WHERE id = $1", &[&id]).await?;
+//!     Ok(())
+//! });
+//! let shape = Shape::builder().hold(rps(50), secs(2)).burst(rps(400), secs(1)).recover(rps(50), secs(3)).build()?;
+//! let report = Scenario::new("accounts").shape(shape).window(ms(100)).run(workload).await?;
+//! println!("{report}\npool wait p95 in the burst: {} µs",
+//!     pg.stats().pool_wait.phase("burst").map_or(0, |p| p.p95_us));
+//! # Ok(()) }
+//! ```
+
+mod schema;
+mod workload;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use spike_core::{class_of_io, ErrorClass, IterError};
+
+pub use deadpool_postgres::Client as PgClient;
+pub use schema::TempSchema;
+/// The tokio-postgres crate the driver uses (types, `NoTls`, errors).
+pub use tokio_postgres;
+pub use workload::PgWorkload;
+
+use crate::driver::{check_target_host, LatencyMetric, MetricSnapshot, TargetRefused};
+
+/// Names of the counters and gauges the Postgres workloads record.
+pub mod counters {
+    /// Iterations that asked the pool for a connection.
+    pub const ACQUIRE: &str = "pg_acquire";
+    /// Iterations that got one.
+    pub const ACQUIRED: &str = "pg_acquired";
+    /// Gauge: iterations waiting for a connection, sampled at each acquire.
+    pub const POOL_WAITING: &str = "pg_pool_waiting";
+    /// Gauge: connections in use, sampled at each acquire.
+    pub const POOL_IN_USE: &str = "pg_pool_in_use";
+}
+
+/// Why a [`PgPool`] could not be built.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PgSetupError {
+    /// The connection string does not parse.
+    BadUrl(tokio_postgres::Error),
+    /// A host is neither loopback nor allowed.
+    Refused(TargetRefused),
+    /// The pool settings are invalid.
+    Pool(String),
+}
+
+impl std::fmt::Display for PgSetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PgSetupError::BadUrl(e) => write!(f, "bad Postgres connection string: {e}"),
+            PgSetupError::Refused(r) => r.fmt(f),
+            PgSetupError::Pool(e) => write!(f, "bad Postgres pool settings: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for PgSetupError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PgSetupError::BadUrl(e) => Some(e),
+            PgSetupError::Refused(r) => Some(r),
+            PgSetupError::Pool(_) => None,
+        }
+    }
+}
+
+/// The error a Postgres workload closure returns: a database error (classed
+/// by SQLSTATE or cause) or an [`IterError`] of the workload's own choosing.
+/// `?` converts both.
+#[derive(Debug)]
+pub enum PgError {
+    /// An error from tokio-postgres.
+    Db(tokio_postgres::Error),
+    /// A failure the workload classed itself.
+    Iteration(IterError),
+}
+
+impl From<tokio_postgres::Error> for PgError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        PgError::Db(e)
+    }
+}
+
+impl From<IterError> for PgError {
+    fn from(e: IterError) -> Self {
+        PgError::Iteration(e)
+    }
+}
+
+impl std::fmt::Display for PgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PgError::Db(e) => e.fmt(f),
+            PgError::Iteration(e) => e.fmt(f),
+        }
+    }
+}
+
+impl PgError {
+    /// The report's view of this error (see [`classify`]).
+    #[must_use]
+    pub fn into_iter_error(self) -> IterError {
+        match self {
+            PgError::Db(e) => classify(&e),
+            PgError::Iteration(e) => e,
+        }
+    }
+}
+
+/// Class a tokio-postgres error: a database error keeps its SQLSTATE
+/// (`sqlstate_57014`), an I/O cause is classed by kind (refused →
+/// `connect`), a closed connection is `protocol`.
+#[must_use]
+pub fn classify(err: &tokio_postgres::Error) -> IterError {
+    if let Some(db) = err.as_db_error() {
+        return IterError::new(format!("sqlstate_{}", db.code().code())).with_message(format!(
+            "{}: {}",
+            db.severity(),
+            db.message()
+        ));
+    }
+    if let Some(code) = err.code() {
+        return IterError::new(format!("sqlstate_{}", code.code())).with_message(err.to_string());
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return IterError::of(class_of_io(io.kind())).with_message(err.to_string());
+        }
+        source = e.source();
+    }
+    IterError::of(ErrorClass::Protocol).with_message(err.to_string())
+}
+
+fn classify_pool(err: PoolError, wait_timeout: Duration) -> IterError {
+    use deadpool_postgres::TimeoutType;
+    match err {
+        PoolError::Timeout(TimeoutType::Wait) => IterError::of(ErrorClass::PoolTimeout)
+            .with_message(format!("no pooled connection free within {wait_timeout:?}")),
+        PoolError::Timeout(TimeoutType::Create) => {
+            IterError::of(ErrorClass::Connect).with_message("connecting to the database timed out")
+        }
+        PoolError::Timeout(TimeoutType::Recycle) => IterError::of(ErrorClass::Timeout)
+            .with_message("checking a pooled connection timed out"),
+        PoolError::Backend(e) => classify(&e),
+        other => IterError::of(ErrorClass::Protocol).with_message(other.to_string()),
+    }
+}
+
+/// What the Postgres workloads of one pool measured beside the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PgStats {
+    /// Iteration start → connection in hand (or the pool gave up).
+    pub pool_wait: MetricSnapshot,
+    /// Connection in hand → the closure returned.
+    pub query: MetricSnapshot,
+    /// Connections handed out.
+    pub acquired: u64,
+    /// Iterations that got no connection within the wait timeout.
+    pub pool_timeouts: u64,
+    /// Most iterations seen waiting for a connection at once.
+    pub peak_waiting: u64,
+    /// The pool's maximum size.
+    pub pool_size: usize,
+}
+
+#[derive(Debug)]
+struct Shared {
+    pool: Pool,
+    wait_timeout: Duration,
+    pool_wait: LatencyMetric,
+    query: LatencyMetric,
+    acquired: AtomicU64,
+    pool_timeouts: AtomicU64,
+    peak_waiting: AtomicU64,
+}
+
+/// A connection pool built by the driver, and the metrics of the workloads
+/// that use it. Cheap to clone (clones share the pool and the metrics).
+#[derive(Debug, Clone)]
+pub struct PgPool {
+    shared: Arc<Shared>,
+}
+
+/// Settings of a [`PgPool`]; see [`PgPool::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct PgPoolBuilder {
+    url: String,
+    pool_size: usize,
+    wait_timeout: Duration,
+    connect_timeout: Duration,
+    statement_timeout: Option<Duration>,
+    search_path: Option<String>,
+    allowed: Vec<String>,
+    window: Duration,
+}
+
+impl PgPool {
+    /// Settings for a pool on `url` (`postgres://user:pw@host:port/db`):
+    /// 10 connections, 1 s wait timeout, 2 s connect timeout, no statement
+    /// timeout, 1 s metric windows.
+    pub fn builder(url: impl Into<String>) -> PgPoolBuilder {
+        PgPoolBuilder {
+            url: url.into(),
+            pool_size: 10,
+            wait_timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(2),
+            statement_timeout: None,
+            search_path: None,
+            allowed: Vec::new(),
+            window: spike_core::DEFAULT_WINDOW,
+        }
+    }
+
+    /// The deadpool pool, for setup and checks outside the measured run.
+    #[must_use]
+    pub fn pool(&self) -> &Pool {
+        &self.shared.pool
+    }
+
+    /// What the workloads measured so far.
+    #[must_use]
+    pub fn stats(&self) -> PgStats {
+        let s = &self.shared;
+        PgStats {
+            pool_wait: s.pool_wait.snapshot(),
+            query: s.query.snapshot(),
+            acquired: s.acquired.load(Ordering::Relaxed),
+            pool_timeouts: s.pool_timeouts.load(Ordering::Relaxed),
+            peak_waiting: s.peak_waiting.load(Ordering::Relaxed),
+            pool_size: s.pool.status().max_size,
+        }
+    }
+
+    /// Open every connection of the pool now (outside the measured run), so
+    /// the run measures a warm pool rather than connection setup.
+    ///
+    /// # Errors
+    /// The first failure to acquire a connection, classed as in a run.
+    pub async fn warm_up(&self) -> Result<(), IterError> {
+        let size = self.shared.pool.status().max_size;
+        let mut held = Vec::with_capacity(size);
+        for _ in 0..size {
+            held.push(
+                self.shared
+                    .pool
+                    .get()
+                    .await
+                    .map_err(|e| classify_pool(e, self.shared.wait_timeout))?,
+            );
+        }
+        Ok(())
+    }
+
+    /// Close the pool: its connections are dropped now (the server frees
+    /// them), and later acquires fail.
+    pub fn close(&self) {
+        self.shared.pool.close();
+    }
+}
+
+impl PgPoolBuilder {
+    /// Most connections open at once.
+    pub fn pool_size(mut self, size: usize) -> Self {
+        self.pool_size = size;
+        self
+    }
+
+    /// How long an iteration may wait for a free connection before it fails
+    /// with `pool_timeout`.
+    pub fn wait_timeout(mut self, timeout: Duration) -> Self {
+        self.wait_timeout = timeout;
+        self
+    }
+
+    /// How long opening a connection may take (then `connect`).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The server cancels any statement running longer (SQLSTATE 57014).
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// Set `search_path` on every connection, e.g. to a [`TempSchema`].
+    pub fn search_path(mut self, schema: impl Into<String>) -> Self {
+        self.search_path = Some(schema.into());
+        self
+    }
+
+    /// Allow a non-loopback host (`SPIKE_ALLOW_HOSTS` is always honoured).
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed.push(host.into());
+        self
+    }
+
+    /// Window of the pool-wait and query metrics: use the scenario's.
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Check the settings and build the pool. No connection is opened yet:
+    /// the pool grows on demand, so an unreachable server shows up as
+    /// `connect` errors in the report, not here.
+    ///
+    /// # Errors
+    /// [`PgSetupError`] for a bad connection string, a refused host or
+    /// invalid pool settings.
+    pub fn build(self) -> Result<PgPool, PgSetupError> {
+        let mut config: tokio_postgres::Config = self.url.parse().map_err(PgSetupError::BadUrl)?;
+        for host in config.get_hosts() {
+            if let tokio_postgres::config::Host::Tcp(name) = host {
+                check_target_host("postgres", name, &self.allowed)
+                    .map_err(PgSetupError::Refused)?;
+            }
+        }
+        for addr in config.get_hostaddrs() {
+            check_target_host("postgres", &addr.to_string(), &self.allowed)
+                .map_err(PgSetupError::Refused)?;
+        }
+        let mut options: Vec<String> = config
+            .get_options()
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
+        if let Some(t) = self.statement_timeout {
+            options.push(format!("-c statement_timeout={}", t.as_millis().max(1)));
+        }
+        if let Some(path) = &self.search_path {
+            options.push(format!("-c search_path={path}"));
+        }
+        if !options.is_empty() {
+            config.options(options.join(" "));
+        }
+        config.connect_timeout(self.connect_timeout);
+        let manager = Manager::from_config(
+            config,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(self.pool_size)
+            .wait_timeout(Some(self.wait_timeout))
+            .create_timeout(Some(self.connect_timeout))
+            .recycle_timeout(Some(self.connect_timeout))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|e| PgSetupError::Pool(e.to_string()))?;
+        Ok(PgPool {
+            shared: Arc::new(Shared {
+                pool,
+                wait_timeout: self.wait_timeout,
+                pool_wait: LatencyMetric::new("pool_wait", self.window),
+                query: LatencyMetric::new("query", self.window),
+                acquired: AtomicU64::new(0),
+                pool_timeouts: AtomicU64::new(0),
+                peak_waiting: AtomicU64::new(0),
+            }),
+        })
+    }
+}

@@ -1,1 +1,594 @@
-//! Redis driver (in progress).
+//! Redis driver (feature `redis`, fred): cache-aside workloads and the
+//! counters that make a hit rate assertable.
+//!
+//! [`CacheAside`] does what a service in front of a cache does: `GET` the
+//! key; on a miss, load the value from the origin (a [`Source`], e.g. the
+//! simulated slow [`SlowSource`]) and `SET` it with a TTL. It records into
+//! the report, per window, phase and run, the counters
+//!
+//! | counter | counts |
+//! |---|---|
+//! | `cache_lookup` | lookups |
+//! | `cache_hit` / `cache_miss` | lookups that found / did not find the key |
+//! | `cache_load` | values loaded from the origin |
+//! | `cache_set` | values written back |
+//! | `eviction` | misses on a key this cache had set and not flushed itself: the server expired (TTL) or evicted (maxmemory) it |
+//!
+//! so `stats.ratio("cache_hit", "cache_lookup")` is the hit rate, and
+//! [`spike_core::recovery_time_by`] on that ratio per window is the time the
+//! cache took to warm up again after a flush. Beside the iteration latency
+//! it keeps the Redis lookup time and the origin load time as
+//! [`LatencyMetric`]s ([`CacheStats`]).
+//!
+//! Every key lives under the cache's prefix (unique per instance unless
+//! set), [`CacheAside::flush`] deletes them all (`SCAN` + `UNLINK`), and
+//! [`CacheWorkload::flush_at_start_of`] does so when a phase starts: the
+//! cold-cache spike. The connection is made on first use, so an
+//! unreachable server shows up as `connect` errors in the report.
+//!
+//! ```no_run
+//! use spike::prelude::*;
+//! use spike::redis::{CacheAside, SlowSource};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let cache = CacheAside::builder("redis://127.0.0.1:6379")
+//!     .ttl(secs(60))
+//!     .source(SlowSource::new(ms(20)).capacity(8))
+//!     .window(ms(100))
+//!     .build()?;
+//! let shape = Shape::builder().hold(rps(100), secs(1)).burst(rps(600), ms(500)).recover(rps(100), secs(2)).build()?;
+//! let report = Scenario::new("catalog").shape(shape).window(ms(100))
+//!     .run(cache.workload(500).flush_at_start_of("burst")).await?;
+//! println!("hit rate in the burst: {:?}", report.phase("burst").unwrap().stats.ratio("cache_hit", "cache_lookup"));
+//! cache.flush().await.map_err(|e| e.to_string())?; // delete this run's keys
+//! # Ok(()) }
+//! ```
+
+mod source;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher as _, RandomState};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use fred::prelude::{Builder, ClientLike as _, Config, Error as RedisError, ErrorKind, Expiration};
+use fred::prelude::{KeysInterface as _, Pool};
+use fred::types::Key;
+use futures_util::future::BoxFuture;
+use futures_util::StreamExt as _;
+use spike_core::{Ctx, ErrorClass, IterError, IterResult, Workload};
+use tokio::sync::OnceCell;
+
+pub use source::{SlowSource, Source};
+
+use crate::driver::{check_target_url, LatencyMetric, MetricSnapshot, TargetRefused};
+
+/// Names of the counters the cache-aside helpers record.
+pub mod counters {
+    /// Lookups.
+    pub const LOOKUP: &str = "cache_lookup";
+    /// Lookups that found the key.
+    pub const HIT: &str = "cache_hit";
+    /// Lookups that did not.
+    pub const MISS: &str = "cache_miss";
+    /// Values loaded from the origin.
+    pub const LOAD: &str = "cache_load";
+    /// Values written back.
+    pub const SET: &str = "cache_set";
+    /// Misses on keys this cache had set: expired or evicted by the server.
+    pub const EVICTION: &str = "eviction";
+}
+
+/// Why a [`CacheAside`] could not be built.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RedisSetupError {
+    /// The URL does not parse, or a setting is invalid.
+    Config(RedisError),
+    /// The host is neither loopback nor allowed.
+    Refused(TargetRefused),
+}
+
+impl std::fmt::Display for RedisSetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RedisSetupError::Config(e) => write!(f, "bad Redis settings: {e}"),
+            RedisSetupError::Refused(r) => r.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RedisSetupError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RedisSetupError::Config(e) => Some(e),
+            RedisSetupError::Refused(r) => Some(r),
+        }
+    }
+}
+
+/// Class a Redis error: timeouts are `timeout`, a broken or impossible
+/// connection `connect`, a bad frame `protocol`, anything else
+/// `redis_error` (with the server's message).
+#[must_use]
+pub fn classify(err: &RedisError) -> IterError {
+    let class = match err.kind() {
+        ErrorKind::Timeout => ErrorClass::Timeout,
+        ErrorKind::IO | ErrorKind::Canceled => ErrorClass::Connect,
+        ErrorKind::Protocol | ErrorKind::Parse => ErrorClass::Protocol,
+        _ => ErrorClass::Named("redis_error".into()),
+    };
+    IterError::of(class).with_message(err.to_string())
+}
+
+/// What a [`CacheAside`] measured beside the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheStats {
+    /// The Redis `GET` of each lookup.
+    pub lookup: MetricSnapshot,
+    /// Loading a missed value from the origin.
+    pub load: MetricSnapshot,
+    /// Lookups.
+    pub lookups: u64,
+    /// Hits.
+    pub hits: u64,
+    /// Misses.
+    pub misses: u64,
+    /// Values written back.
+    pub sets: u64,
+    /// Misses on keys this cache had set (expired or evicted).
+    pub evictions: u64,
+}
+
+impl CacheStats {
+    /// `hits / lookups`, `None` before the first lookup.
+    #[must_use]
+    pub fn hit_rate(&self) -> Option<f64> {
+        (self.lookups > 0).then(|| self.hits as f64 / self.lookups as f64)
+    }
+}
+
+const KNOWN_SHARDS: usize = 16;
+
+struct Shared {
+    builder: Builder,
+    pool_size: usize,
+    pool: OnceCell<Pool>,
+    prefix: String,
+    ttl: Duration,
+    source: Box<dyn Source>,
+    /// Keys this cache set (and when) and did not flush: a miss on one set
+    /// before the lookup was sent is an eviction.
+    known: Vec<Mutex<HashMap<String, Instant>>>,
+    hasher: RandomState,
+    lookup: LatencyMetric,
+    load: LatencyMetric,
+    lookups: AtomicU64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    sets: AtomicU64,
+    evictions: AtomicU64,
+}
+
+/// A cache-aside client: `GET`, on a miss load from the origin and `SET`
+/// with a TTL, counting hits, misses, loads, sets and evictions. Cheap to
+/// clone (clones share the connection pool, the origin and the counters).
+#[derive(Clone)]
+pub struct CacheAside {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for CacheAside {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CacheAside")
+            .field("prefix", &self.shared.prefix)
+            .field("ttl", &self.shared.ttl)
+            .field("connected", &self.shared.pool.initialized())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings of a [`CacheAside`]; see [`CacheAside::builder`].
+#[must_use]
+pub struct CacheAsideBuilder {
+    url: String,
+    prefix: Option<String>,
+    ttl: Duration,
+    source: Box<dyn Source>,
+    pool_size: usize,
+    connect_timeout: Duration,
+    command_timeout: Duration,
+    allowed: Vec<String>,
+    window: Duration,
+}
+
+impl std::fmt::Debug for CacheAsideBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CacheAsideBuilder")
+            .field("url", &self.url)
+            .field("prefix", &self.prefix)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CacheAside {
+    /// Settings for a cache on `url` (`redis://[user:pw@]host:port[/db]`):
+    /// a unique key prefix, 5 min TTL, a [`SlowSource`] of 10 ms, 4
+    /// connections, 2 s connect and 1 s command timeouts, 1 s windows.
+    pub fn builder(url: impl Into<String>) -> CacheAsideBuilder {
+        CacheAsideBuilder {
+            url: url.into(),
+            prefix: None,
+            ttl: Duration::from_secs(300),
+            source: Box::new(SlowSource::new(Duration::from_millis(10))),
+            pool_size: 4,
+            connect_timeout: Duration::from_secs(2),
+            command_timeout: Duration::from_secs(1),
+            allowed: Vec::new(),
+            window: spike_core::DEFAULT_WINDOW,
+        }
+    }
+
+    /// The prefix every key of this cache starts with.
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.shared.prefix
+    }
+
+    /// The connection pool, connecting on first use.
+    ///
+    /// # Errors
+    /// `connect` (or `timeout`) when the server cannot be reached; the next
+    /// call tries again.
+    pub async fn pool(&self) -> Result<&Pool, IterError> {
+        let s = &self.shared;
+        s.pool
+            .get_or_try_init(|| async {
+                let pool = s
+                    .builder
+                    .build_pool(s.pool_size)
+                    .map_err(|e| classify(&e))?;
+                match pool.init().await {
+                    Ok(_task) => Ok(pool),
+                    Err(e) => {
+                        let class = if *e.kind() == ErrorKind::Timeout {
+                            ErrorClass::Timeout
+                        } else {
+                            ErrorClass::Connect
+                        };
+                        Err(IterError::of(class).with_message(e.to_string()))
+                    }
+                }
+            })
+            .await
+    }
+
+    fn known(&self, key: &str) -> &Mutex<HashMap<String, Instant>> {
+        let s = &self.shared;
+        let shard = (s.hasher.hash_one(key) % KNOWN_SHARDS as u64) as usize;
+        &s.known[shard]
+    }
+
+    /// Look `key` up (the prefix is added); on a miss load it from the
+    /// origin and write it back with the TTL. Records the counters and
+    /// metrics for the iteration `ctx`.
+    ///
+    /// # Errors
+    /// A Redis error (classed by [`classify`]) or the origin's error.
+    pub async fn get_or_load(&self, ctx: &Ctx, key: &str) -> Result<String, IterError> {
+        let s = &self.shared;
+        let pool = self.pool().await?;
+        let full = format!("{}{key}", s.prefix);
+        ctx.count(counters::LOOKUP, 1);
+        s.lookups.fetch_add(1, Ordering::Relaxed);
+        let asked = Instant::now();
+        let found: Option<String> = pool.get(full.as_str()).await.map_err(|e| classify(&e))?;
+        s.lookup.record(ctx, asked.elapsed());
+        if let Some(value) = found {
+            ctx.count(counters::HIT, 1);
+            s.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(value);
+        }
+        ctx.count(counters::MISS, 1);
+        s.misses.fetch_add(1, Ordering::Relaxed);
+        // Set before this lookup was sent, yet missing: expired or evicted.
+        // (Set after it: a concurrent miss on the same key already refilled
+        // it, not an eviction.)
+        let evicted = {
+            let mut known = self
+                .known(&full)
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let before = known.get(&full).is_some_and(|set_at| *set_at < asked);
+            if before {
+                known.remove(&full);
+            }
+            before
+        };
+        if evicted {
+            ctx.count(counters::EVICTION, 1);
+            s.evictions.fetch_add(1, Ordering::Relaxed);
+        }
+        let loading = Instant::now();
+        let value = s.source.load(key.to_owned()).await?;
+        s.load.record(ctx, loading.elapsed());
+        ctx.count(counters::LOAD, 1);
+        self.set(&full, &value).await?;
+        ctx.count(counters::SET, 1);
+        Ok(value)
+    }
+
+    async fn set(&self, full: &str, value: &str) -> Result<(), IterError> {
+        let s = &self.shared;
+        let ttl_ms = i64::try_from(s.ttl.as_millis()).unwrap_or(i64::MAX).max(1);
+        self.pool()
+            .await?
+            .set::<(), _, _>(full, value, Some(Expiration::PX(ttl_ms)), None, false)
+            .await
+            .map_err(|e| classify(&e))?;
+        s.sets.fetch_add(1, Ordering::Relaxed);
+        self.known(full)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(full.to_owned(), Instant::now());
+        Ok(())
+    }
+
+    /// Write `key → value` with the TTL (outside any iteration: warming up).
+    ///
+    /// # Errors
+    /// As for [`get_or_load`](Self::get_or_load).
+    pub async fn put(&self, key: &str, value: &str) -> Result<(), IterError> {
+        self.set(&format!("{}{key}", self.shared.prefix), value)
+            .await
+    }
+
+    /// Load every key from the origin and write it: a warm cache. Returns
+    /// how many keys were written.
+    ///
+    /// # Errors
+    /// The first error of a load or a write.
+    pub async fn warm(&self, keys: impl IntoIterator<Item = String>) -> Result<u64, IterError> {
+        let keys: Vec<String> = keys.into_iter().collect();
+        let mut written = 0;
+        for chunk in keys.chunks(64) {
+            let loads = chunk.iter().map(|key| async move {
+                let value = self.shared.source.load(key.clone()).await?;
+                self.put(key, &value).await
+            });
+            futures_util::future::try_join_all(loads).await?;
+            written += chunk.len() as u64;
+        }
+        Ok(written)
+    }
+
+    /// Delete every key under the prefix (`SCAN` + `UNLINK`) and forget
+    /// them (a later miss on them is not an eviction). Returns how many
+    /// keys were deleted.
+    ///
+    /// # Errors
+    /// A Redis error.
+    pub async fn flush(&self) -> Result<u64, IterError> {
+        let pool = self.pool().await?;
+        let pattern = format!("{}*", glob_escape(&self.shared.prefix));
+        let keys: Vec<Key> = pool
+            .next()
+            .scan_buffered(pattern, Some(1_000), None)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .map_err(|e| classify(&e))?;
+        for shard in &self.shared.known {
+            shard.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        }
+        let mut deleted = 0;
+        for chunk in keys.chunks(500) {
+            deleted += pool
+                .unlink::<u64, _>(chunk.to_vec())
+                .await
+                .map_err(|e| classify(&e))?;
+        }
+        Ok(deleted)
+    }
+
+    /// How many keys exist under the prefix now.
+    ///
+    /// # Errors
+    /// A Redis error.
+    pub async fn count_keys(&self) -> Result<u64, IterError> {
+        let pool = self.pool().await?;
+        let pattern = format!("{}*", glob_escape(&self.shared.prefix));
+        let mut n = 0;
+        let mut keys = std::pin::pin!(pool.next().scan_buffered(pattern, Some(1_000), None));
+        while let Some(key) = keys.next().await {
+            key.map_err(|e| classify(&e))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Close the connections (after a final [`flush`](Self::flush)).
+    pub async fn close(&self) {
+        if let Some(pool) = self.shared.pool.get() {
+            let _ = pool.quit().await;
+        }
+    }
+
+    /// What the cache measured so far.
+    #[must_use]
+    pub fn stats(&self) -> CacheStats {
+        let s = &self.shared;
+        CacheStats {
+            lookup: s.lookup.snapshot(),
+            load: s.load.snapshot(),
+            lookups: s.lookups.load(Ordering::Relaxed),
+            hits: s.hits.load(Ordering::Relaxed),
+            misses: s.misses.load(Ordering::Relaxed),
+            sets: s.sets.load(Ordering::Relaxed),
+            evictions: s.evictions.load(Ordering::Relaxed),
+        }
+    }
+
+    /// A workload that looks up one of `keys` keys per iteration
+    /// (`item:0` … `item:<keys-1>`, uniformly, reproducibly per iteration).
+    pub fn workload(&self, keys: u64) -> CacheWorkload {
+        CacheWorkload {
+            cache: self.clone(),
+            keys: keys.max(1),
+            flush_at: None,
+        }
+    }
+
+    /// The key names [`workload`](Self::workload) uses, for
+    /// [`warm`](Self::warm).
+    pub fn key_names(keys: u64) -> impl Iterator<Item = String> {
+        (0..keys).map(|i| format!("item:{i}"))
+    }
+}
+
+fn glob_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl CacheAsideBuilder {
+    /// The prefix of every key (default `spike:<pid>:<time>:`, unique).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// TTL of written values (at least 1 ms).
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// The origin misses load from.
+    pub fn source(mut self, source: impl Source) -> Self {
+        self.source = Box::new(source);
+        self
+    }
+
+    /// Connections to Redis (commands are spread over them).
+    pub fn pool_size(mut self, size: usize) -> Self {
+        self.pool_size = size.max(1);
+        self
+    }
+
+    /// How long connecting may take.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one command may take (then `timeout`).
+    pub fn command_timeout(mut self, timeout: Duration) -> Self {
+        self.command_timeout = timeout;
+        self
+    }
+
+    /// Allow a non-loopback host (`SPIKE_ALLOW_HOSTS` is always honoured).
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed.push(host.into());
+        self
+    }
+
+    /// Window of the lookup and load metrics: use the scenario's.
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Check the settings. No connection is made yet.
+    ///
+    /// # Errors
+    /// [`RedisSetupError`] for a bad URL or a refused host.
+    pub fn build(self) -> Result<CacheAside, RedisSetupError> {
+        let config = Config::from_url(&self.url).map_err(RedisSetupError::Config)?;
+        check_target_url("redis", &self.url, &self.allowed).map_err(RedisSetupError::Refused)?;
+        let mut builder = Builder::from_config(config);
+        let (connect, command) = (self.connect_timeout, self.command_timeout);
+        builder
+            .with_connection_config(|c| {
+                c.connection_timeout = connect;
+                c.internal_command_timeout = connect;
+                c.max_command_attempts = 1;
+            })
+            .with_performance_config(|p| p.default_command_timeout = command);
+        let prefix = self.prefix.unwrap_or_else(|| {
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            format!("spike:{}:{nanos}:", std::process::id())
+        });
+        Ok(CacheAside {
+            shared: Arc::new(Shared {
+                builder,
+                pool_size: self.pool_size,
+                pool: OnceCell::new(),
+                prefix,
+                ttl: self.ttl.max(Duration::from_millis(1)),
+                source: self.source,
+                known: (0..KNOWN_SHARDS)
+                    .map(|_| Mutex::new(HashMap::new()))
+                    .collect(),
+                hasher: RandomState::new(),
+                lookup: LatencyMetric::new("lookup", self.window),
+                load: LatencyMetric::new("load", self.window),
+                lookups: AtomicU64::new(0),
+                hits: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
+                sets: AtomicU64::new(0),
+                evictions: AtomicU64::new(0),
+            }),
+        })
+    }
+}
+
+/// The ready-made cache-aside workload: one lookup of a uniformly chosen
+/// key per iteration ([`CacheAside::workload`]).
+#[derive(Debug, Clone)]
+pub struct CacheWorkload {
+    cache: CacheAside,
+    keys: u64,
+    flush_at: Option<(String, Arc<AtomicBool>)>,
+}
+
+impl CacheWorkload {
+    /// Flush the cache when the first iteration of phase `phase` arrives
+    /// (that iteration flushes, then does its lookup): a cold cache right
+    /// at the start of the burst.
+    #[must_use]
+    pub fn flush_at_start_of(mut self, phase: impl Into<String>) -> Self {
+        self.flush_at = Some((phase.into(), Arc::new(AtomicBool::new(false))));
+        self
+    }
+}
+
+impl Workload for CacheWorkload {
+    type Future = BoxFuture<'static, IterResult>;
+    type Output = IterResult;
+
+    fn call(&self, ctx: Ctx) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move {
+            if let Some((phase, done)) = &this.flush_at {
+                if ctx.phase() == phase && !done.swap(true, Ordering::AcqRel) {
+                    this.cache.flush().await?;
+                }
+            }
+            let key = format!("item:{}", ctx.random_below(this.keys, 0xCAC4E));
+            this.cache.get_or_load(&ctx, &key).await.map(drop)
+        })
+    }
+}

@@ -58,7 +58,7 @@ pub use avalanche::WsAvalanche;
 pub use server::{EchoServer, EchoServerStats, BROADCAST_PREFIX};
 pub use session::{Step, WsSession};
 
-use crate::driver::{check_target_host, LatencyMetric, MetricSnapshot, TargetRefused};
+use crate::driver::{check_target_url, LatencyMetric, MetricSnapshot, TargetRefused};
 
 /// Names of the counters and the gauge the WebSocket workloads record.
 pub mod counters {
@@ -181,23 +181,15 @@ impl Drop for Conn {
     }
 }
 
-/// The parts of a `ws://` URL the drivers need: the host, checked.
+/// Check that `url` is a `ws://` or `wss://` URL whose host may receive load.
 fn check_url(url: &str, allowed: &[String]) -> Result<(), WsTargetError> {
-    let rest = url
-        .strip_prefix("ws://")
-        .or_else(|| url.strip_prefix("wss://"))
-        .ok_or_else(|| WsTargetError::BadUrl(url.to_owned()))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let authority = authority.rsplit('@').next().unwrap_or_default();
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or_default()
-    } else {
-        authority.split(':').next().unwrap_or_default()
-    };
-    if host.is_empty() {
-        return Err(WsTargetError::BadUrl(url.to_owned()));
+    let bad = || WsTargetError::BadUrl(url.to_owned());
+    if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+        return Err(bad());
     }
-    check_target_host("ws", host, allowed).map_err(WsTargetError::Refused)
+    check_target_url("ws", url, allowed)
+        .map_err(WsTargetError::Refused)?
+        .ok_or_else(bad)
 }
 
 /// Why a WebSocket workload could not be built.

@@ -195,11 +195,6 @@ async fn serve(
     if !admitted {
         state.active.fetch_sub(1, Ordering::AcqRel);
         state.rejected.fetch_add(1, Ordering::Relaxed);
-        let refuse = |_: &Request, _: Response| -> Result<Response, ErrorResponse> {
-            let mut resp = ErrorResponse::new(Some("connection limit reached".to_owned()));
-            *resp.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-            Err(resp)
-        };
         let _ = tokio_tungstenite::accept_hdr_async(stream, refuse).await;
         return;
     }
@@ -258,6 +253,15 @@ async fn serve(
         }
     }
     drop(guard);
+}
+
+/// The handshake answer beyond the connection limit: `503`.
+// The signature is tungstenite's handshake callback; its error is large.
+#[allow(clippy::result_large_err)]
+fn refuse(_: &Request, _: Response) -> Result<Response, ErrorResponse> {
+    let mut resp = ErrorResponse::new(Some("connection limit reached".to_owned()));
+    *resp.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    Err(resp)
 }
 
 struct ActiveGuard(Arc<State>);

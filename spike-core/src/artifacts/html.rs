@@ -69,7 +69,9 @@ fn fmt_rate(v: f64) -> String {
 }
 
 fn fmt_ms(v: f64) -> String {
-    if v >= 1000.0 {
+    if v <= 0.0 {
+        "0".to_owned()
+    } else if v >= 1000.0 {
         format!("{}s", (v / 100.0).round() / 10.0)
     } else if v >= 1.0 {
         format!("{}ms", (v * 10.0).round() / 10.0)
@@ -224,6 +226,13 @@ fn latency_chart(report: &Report) -> Chart {
         bands: phase_bands(report),
         series: vec![
             Series {
+                name: "p99".to_owned(),
+                color: "#dc2626",
+                points: pts(|p| p.p99_us),
+                dashed: false,
+                step: false,
+            },
+            Series {
                 name: "p50".to_owned(),
                 color: "#2563eb",
                 points: pts(|p| p.p50_us),
@@ -234,13 +243,6 @@ fn latency_chart(report: &Report) -> Chart {
                 name: "p95".to_owned(),
                 color: "#f59e0b",
                 points: pts(|p| p.p95_us),
-                dashed: false,
-                step: false,
-            },
-            Series {
-                name: "p99".to_owned(),
-                color: "#dc2626",
-                points: pts(|p| p.p99_us),
                 dashed: false,
                 step: false,
             },

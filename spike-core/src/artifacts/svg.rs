@@ -371,12 +371,17 @@ impl Chart {
         // Vertical markers.
         for (i, m) in self.markers.iter().enumerate() {
             let x = self.sx(m.x);
+            // Labels near the right edge go to the left of their line.
+            let (tx, anchor) = if x > ML + pw() * 0.8 {
+                (x - 4.0, "end")
+            } else {
+                (x + 4.0, "start")
+            };
             let _ = write!(
                 o,
-                r#"<line class="marker" x1="{x:.1}" x2="{x:.1}" y1="{MT}" y2="{:.1}" stroke="{}" stroke-width="2"/><text x="{:.1}" y="{:.1}" class="mlabel" fill="{}">{}</text>"#,
+                r#"<line class="marker" x1="{x:.1}" x2="{x:.1}" y1="{MT}" y2="{:.1}" stroke="{}" stroke-width="2"/><text x="{tx:.1}" y="{:.1}" class="mlabel" text-anchor="{anchor}" fill="{}">{}</text>"#,
                 MT + ph(),
                 m.color,
-                x + 4.0,
                 MT + ph() - 8.0 - 14.0 * i as f64,
                 m.color,
                 esc(&m.label)

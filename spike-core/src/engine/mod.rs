@@ -83,6 +83,7 @@ pub(crate) struct RunConfig {
     pub(crate) shape: Shape,
     pub(crate) window: Duration,
     pub(crate) max_in_flight: u64,
+    pub(crate) precise_pacing: bool,
     pub(crate) iteration_timeout: Duration,
     pub(crate) drain_timeout: Duration,
     pub(crate) think_time: Duration,
@@ -142,6 +143,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
                 engine.clone(),
                 shape.clone(),
                 cfg.max_in_flight,
+                cfg.precise_pacing,
                 stop_driver.clone(),
             );
             tokio::spawn(async move { fut.await.max_in_flight })

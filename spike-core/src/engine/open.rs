@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::iteration::{run_iteration, IterId};
@@ -55,10 +56,46 @@ impl Pending {
     }
 }
 
+/// Wait until `due`: on the timer (1 ms resolution), or, with precise
+/// pacing, on the timer until 1 ms before and then yielding to the runtime
+/// until the instant (sub-millisecond, at the price of a busy pacer).
+/// Returns false when the run was stopped.
+async fn wait_until(due: Instant, precise: bool, stop: &CancellationToken) -> bool {
+    if !precise {
+        return tokio::select! {
+            biased;
+            () = stop.cancelled() => false,
+            () = tokio::time::sleep_until(due) => true,
+        };
+    }
+    let early = due.checked_sub(SPIN_WINDOW).unwrap_or(due);
+    if Instant::now() < early {
+        let slept = tokio::select! {
+            biased;
+            () = stop.cancelled() => false,
+            () = tokio::time::sleep_until(early) => true,
+        };
+        if !slept {
+            return false;
+        }
+    }
+    while Instant::now() < due {
+        if stop.is_cancelled() {
+            return false;
+        }
+        tokio::task::yield_now().await;
+    }
+    true
+}
+
+/// How long before a due instant precise pacing stops sleeping and spins.
+const SPIN_WINDOW: Duration = Duration::from_millis(1);
+
 pub(crate) async fn pace<W: Workload>(
     engine: Arc<Engine<W>>,
     shape: Shape,
     cap: u64,
+    precise: bool,
     stop: CancellationToken,
 ) -> PacerResult {
     let run = engine.run.clone();
@@ -73,10 +110,8 @@ pub(crate) async fn pace<W: Workload>(
     let mut max_in_flight = 0u64;
     let mut pending = Pending::default();
     'outer: while let Some(first_due) = next {
-        tokio::select! {
-            biased;
-            () = stop.cancelled() => break 'outer,
-            () = tokio::time::sleep_until(run.t0 + first_due) => {}
+        if !wait_until(run.t0 + first_due, precise, &stop).await {
+            break 'outer;
         }
         let now = run.t0.elapsed();
         let mut in_batch = 0u32;

@@ -1,21 +1,13 @@
-// `crate = ".."` names the spike crate when it is known under another name.
+// `crate = ".."` is accepted with a renamed crate and a re-export. (That the
+// generated code really goes through it is proven by `tests/crate_path.rs`
+// and by a unit test inside spike, where `::spike` does not resolve.)
 extern crate spike as my_spike;
 
-use my_spike::prelude::{ms, rps, Ctx, Scenario, Shape};
-
 #[my_spike::spike_test(crate = "my_spike")]
-async fn through_a_renamed_crate() {
-    let shape = Shape::builder().hold(rps(10), ms(100)).build().unwrap();
-    let report = Scenario::new("renamed")
-        .shape(shape)
-        .run(|_ctx: Ctx| async {})
-        .await
-        .unwrap();
-    assert!(my_spike::TestContext::current().is_some());
-    assert_eq!(report.total.errors, 0);
-}
+async fn through_a_renamed_crate() {}
 
 mod nested {
+    #[allow(unused_imports)]
     pub(crate) use my_spike as reexported;
 }
 
