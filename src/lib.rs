@@ -30,7 +30,7 @@
 
 pub use spike_core::*;
 
-// Fluent, soft assertions over a `Report` (spike-assert, docs/assertions.md).
+// Fluent, soft assertions over a `Report` (spike-assert, docs/spike_testing_guide.md, "Assertions").
 pub use spike_assert::{
     expect, Expect, Failure, Measure, RecoveryCheck, ServiceTime, TagShares, Threshold, Verified,
 };
@@ -72,7 +72,7 @@ pub use spike_assert::{
 /// Arguments (all optional): `worker_threads = 4`, `flavor =
 /// "multi_thread" | "current_thread"`, `timeout = "90s"` (units `ms`, `s`,
 /// `m`) and `crate = "path"`. See the "Writing spike tests" chapter of the
-/// guide (`docs/writing_spike_tests.md`).
+/// guide (`docs/spike_testing_guide.md`, "Writing spike tests").
 pub use spike_macros::spike_test;
 
 #[cfg(feature = "http")]

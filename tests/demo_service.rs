@@ -43,8 +43,11 @@ async fn a_full_queue_sheds_exactly_the_excess() {
 async fn throughput_is_capacity_over_work_time() {
     // 1 backend × 4 slots / 50 ms = 80 requests/s at most. A closed model
     // with 12 users keeps it saturated; over 2 s it completes 80/s minus
-    // the hand-over time between requests (timer tick, HTTP round trip):
-    // between 85% and 101% of 80/s even on a busy 2-core machine.
+    // the hand-over time between requests (timer tick, HTTP round trip),
+    // plus the 12 requests in flight when the hold ends (4 in their slots,
+    // 8 queued: all complete within 100 ms and count): at most
+    // (160 + 12) / 2 s = 86/s, at least 85% of 80/s even on a busy 2-core
+    // machine.
     let demo = DemoService::builder()
         .capacity(4)
         .queue(64)
@@ -63,7 +66,7 @@ async fn throughput_is_capacity_over_work_time() {
     assert_eq!(report.total.errors, 0, "{report}");
     let rate = report.total.throughput;
     assert!(
-        (68.0..=81.0).contains(&rate),
+        (68.0..=86.0).contains(&rate),
         "throughput {rate:.1}/s\n{report}"
     );
     // Little's law: 12 users at 80/s → 150 ms per request (3 work times).

@@ -177,6 +177,10 @@ async fn a_cold_cache_spike_shows_the_miss_storm_its_cost_and_the_hit_rate_recov
         })
         .collect();
     println!("hit rate per 250 ms window: {per_window:?}; recovered after {time:?}");
+    assert_eq!(
+        spike::redis::hit_rate_recovery(&report, 0.9, 3),
+        Some((time, unhealthy.clone()))
+    );
     let time = time.expect("the hit rate recovered inside the recover phase");
     assert!(
         !unhealthy.is_empty(),

@@ -58,6 +58,14 @@ async fn two_hundred_simultaneous_connections_succeed_with_bounded_message_laten
         .ratio(counters::CONNECTED, counters::CONNECT_ATTEMPT)
         .above(pct(90))
         .verify();
+    println!(
+        "connected {}/{} peak open {} | handshake burst {:?} | message rtt {:?}",
+        stats.connected,
+        stats.attempted,
+        stats.peak_open,
+        stats.handshake.phase("burst"),
+        stats.message_rtt.total
+    );
     let planned = report.total.scheduled;
     let burst = &report.phase("burst").expect("burst phase").stats;
     assert_eq!(report.total.counter(counters::CONNECT_ATTEMPT), planned);
@@ -229,7 +237,14 @@ fn non_loopback_targets_are_refused_before_any_traffic() {
     let err = WsAvalanche::new("ws://10.1.2.3:8080/chat").unwrap_err();
     assert!(matches!(err, WsTargetError::Refused(ref r) if r.host == "10.1.2.3"));
     assert!(err.to_string().contains("SPIKE_ALLOW_HOSTS"), "{err}");
-    assert!(WsSession::new("http://127.0.0.1/").is_err());
+    assert!(matches!(
+        WsSession::new("http://127.0.0.1/"),
+        Err(WsTargetError::BadUrl(_))
+    ));
+    assert!(matches!(
+        WsSession::new("wss://127.0.0.1/"),
+        Err(WsTargetError::BadUrl(_))
+    ));
     assert!(WsAvalanche::new_allowing("ws://ws.staging:80/", &["ws.staging".into()]).is_ok());
     assert!(WsSession::new("ws://[::1]:9/").is_ok());
 }

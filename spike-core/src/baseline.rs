@@ -16,7 +16,7 @@
 //!   reported.
 //!
 //! The default bands come from running the same build repeatedly on a
-//! busy 2-core machine (see `docs/reports.md`): latency may move by 50%
+//! busy 2-core machine (see "Reports" in `docs/spike_testing_guide.md`): latency may move by 50%
 //! and 5 ms plus twice the runs' schedule-lag p99 (machine noise), error
 //! rate by 1 percentage point, throughput by 10%, recovery time by 50% and
 //! 5 windows before the gate says anything.

@@ -32,6 +32,7 @@ pub mod progress;
 mod recorder;
 mod recovery;
 mod report;
+pub mod safety;
 mod scenario;
 mod schedule;
 mod serde_micros;

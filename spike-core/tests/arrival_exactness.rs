@@ -98,6 +98,8 @@ fn check_shape(shape: &Shape, truth: &Truth) {
     assert_eq!(starts.intended.len() as u64, planned);
     assert_eq!(report.total.completed, planned);
     assert_eq!(report.total.dropped, 0);
+    // Every record reached its window before the window closed.
+    assert_eq!(report.generator.late_records, 0);
 
     // The schedule itself: exactly the integral, ±1, in every window.
     check_windows(

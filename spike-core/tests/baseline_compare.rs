@@ -195,7 +195,7 @@ fn another_shape_is_not_comparable() {
     assert!(c.to_string().contains("not comparable"));
 }
 
-/// The noise experiment behind the default bands (docs/reports.md): the
+/// The noise experiment behind the default bands ("Reports" in docs/spike_testing_guide.md): the
 /// gate scenario of `baseline_gate.rs` against the fast target, `runs`
 /// times with the same build; every run compared with the first.
 /// `cargo test -p spike-core --test baseline_compare -- --ignored --nocapture`

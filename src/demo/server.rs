@@ -48,8 +48,8 @@ fn text(status: StatusCode, body: &'static str) -> Resp {
     r
 }
 
-fn with_header(mut r: Resp, name: &'static str, value: String) -> Resp {
-    if let Ok(v) = hyper::header::HeaderValue::from_str(&value) {
+fn with_header(mut r: Resp, name: &'static str, value: &str) -> Resp {
+    if let Ok(v) = hyper::header::HeaderValue::from_str(value) {
         r.headers_mut().insert(name, v);
     }
     r
@@ -93,7 +93,7 @@ async fn balanced(state: &State, login: Option<Bytes>) -> Resp {
             StatusCode::SERVICE_UNAVAILABLE,
             "overloaded: request shed\n",
         );
-        return with_header(with_header(r, "x-backend", backend), "x-shed", "1".into());
+        return with_header(with_header(r, "x-backend", &backend), "x-shed", "1");
     };
     tokio::time::sleep(state.work).await;
     drop(permit);
@@ -102,7 +102,7 @@ async fn balanced(state: &State, login: Option<Bytes>) -> Resp {
         None => text(StatusCode::OK, "ok\n"),
         Some(body) => login_answer(state, &body, &backend),
     };
-    with_header(r, "x-backend", backend)
+    with_header(r, "x-backend", &backend)
 }
 
 fn login_answer(state: &State, body: &[u8], backend: &str) -> Resp {
@@ -169,7 +169,7 @@ async fn checkout(state: &State) -> Resp {
         return with_header(
             text(StatusCode::OK, "fallback: cached checkout\n"),
             "x-path",
-            "fallback".into(),
+            "fallback",
         );
     }
     let ok = downstream_call(state).await;
@@ -185,7 +185,7 @@ async fn checkout(state: &State) -> Resp {
     } else {
         text(StatusCode::BAD_GATEWAY, "downstream failed\n")
     };
-    with_header(r, "x-path", "downstream".into())
+    with_header(r, "x-path", "downstream")
 }
 
 pub(super) async fn autoscaler(state: Arc<State>, cfg: Autoscale) {

@@ -1,12 +1,6 @@
 //! Where a driver may send load: loopback by default, other hosts only when
 //! named (by the driver's `allow_host` or `SPIKE_ALLOW_HOSTS`).
 
-use std::net::IpAddr;
-
-/// Environment variable naming the non-loopback hosts load may go to,
-/// separated by commas or spaces.
-const ALLOW_HOSTS_ENV: &str = "SPIKE_ALLOW_HOSTS";
-
 /// A driver refused its target before sending anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetRefused {
@@ -52,28 +46,15 @@ pub fn check_target_host(
     host: &str,
     allowed: &[String],
 ) -> Result<(), TargetRefused> {
-    let host = bare(host);
-    let loopback = match host.parse::<IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host.eq_ignore_ascii_case("localhost"),
-    };
-    let listed = |name: &str| bare(name).eq_ignore_ascii_case(host);
-    let env = std::env::var(ALLOW_HOSTS_ENV).unwrap_or_default();
-    if loopback
-        || allowed.iter().any(|a| listed(a))
-        || env
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .any(listed)
-    {
+    if spike_core::safety::host_allowed(host, allowed) {
         Ok(())
     } else {
         Err(TargetRefused {
             driver,
-            host: host.to_owned(),
+            host: bare(host).to_owned(),
         })
     }
 }
-
 /// The host of a `scheme://[user[:password]@]host[:port][/...]` URL.
 fn url_host(url: &str) -> Option<&str> {
     let (_, rest) = url.split_once("://")?;

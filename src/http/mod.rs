@@ -224,7 +224,7 @@ impl HttpBuilder {
         check_target(&url, &self.allowed)?;
         if url.query().is_some() || url.fragment().is_some() {
             return Err(HttpError::BadUrl {
-                url: self.base.clone(),
+                url: self.base,
                 reason: "the base URL must not have a query or a fragment".to_owned(),
             });
         }

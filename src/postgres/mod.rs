@@ -164,9 +164,6 @@ pub fn classify(err: &tokio_postgres::Error) -> IterError {
             db.message()
         ));
     }
-    if let Some(code) = err.code() {
-        return IterError::new(format!("sqlstate_{}", code.code())).with_message(err.to_string());
-    }
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = source {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {

@@ -449,6 +449,54 @@ impl CacheAside {
     }
 }
 
+/// The hit-rate recovery of a run: from the spike end (start of the recover
+/// phase) to the start of the first run of `sustain` windows whose
+/// `cache_hit / cache_lookup` is above `threshold` and that no later window
+/// breaks ([`spike_core::recovery_time_by`] on the ratio). Also returns the
+/// indexes of the recover-phase windows below the threshold. `None` when
+/// the shape has no burst followed by a recover phase.
+///
+/// ```
+/// use spike::prelude::*;
+/// use spike::redis::{counters, hit_rate_recovery};
+///
+/// # spike::__private::tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+/// // A stand-in for a cache that misses for 300 ms after the spike.
+/// let shape = Shape::builder().hold(rps(100), ms(500)).burst(rps(200), ms(200))
+///     .recover(rps(100), ms(1_000)).build()?;
+/// let report = Scenario::new("hit-rate").shape(shape).window(ms(100))
+///     .run(|ctx: Ctx| async move {
+///         ctx.count(counters::LOOKUP, 1);
+///         let cold = ctx.intended_start() >= ms(500) && ctx.intended_start() < ms(1_000);
+///         ctx.count(if cold { counters::MISS } else { counters::HIT }, 1);
+///     })
+///     .await?;
+/// let (time, cold_windows) = hit_rate_recovery(&report, 0.9, 3).unwrap();
+/// assert_eq!(time, Some(ms(300)));
+/// assert_eq!(cold_windows, vec![7, 8, 9]);
+/// # Ok::<(), SpikeError>(())
+/// # }).unwrap();
+/// ```
+#[must_use]
+pub fn hit_rate_recovery(
+    report: &spike_core::Report,
+    threshold: f64,
+    sustain: u32,
+) -> Option<(Option<Duration>, Vec<u64>)> {
+    let recovery = report.recovery.as_ref()?;
+    Some(spike_core::recovery_time_by(
+        &report.windows,
+        recovery.spike_end,
+        recovery.recover_end,
+        sustain,
+        |w| {
+            w.stats
+                .ratio(counters::HIT, counters::LOOKUP)
+                .is_some_and(|r| r > threshold)
+        },
+    ))
+}
+
 fn glob_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

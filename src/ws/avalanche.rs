@@ -42,7 +42,7 @@ impl WsAvalanche {
     ///
     /// # Errors
     /// [`WsTargetError`] when the URL is not a WebSocket URL, or its host is
-    /// neither loopback nor allowed (see [`allow_host`](Self::allow_host)).
+    /// neither loopback nor allowed (see [`new_allowing`](Self::new_allowing)).
     pub fn new(url: impl Into<String>) -> Result<Self, WsTargetError> {
         Self::new_allowing(url, &[])
     }

@@ -158,9 +158,14 @@ impl WsMetrics {
         }
     }
 
-    fn dropped(&self, ctx: &Ctx, why: &str) -> IterError {
+    fn count_drop(&self, ctx: &Ctx) {
         self.dropped.fetch_add(1, Ordering::Relaxed);
         ctx.count(counters::DROPPED, 1);
+    }
+
+    /// Count a drop and make its error.
+    fn dropped(&self, ctx: &Ctx, why: &str) -> IterError {
+        self.count_drop(ctx);
         IterError::new(DROPPED_CLASS).with_message(why.to_owned())
     }
 }
@@ -181,10 +186,11 @@ impl Drop for Conn {
     }
 }
 
-/// Check that `url` is a `ws://` or `wss://` URL whose host may receive load.
+/// Check that `url` is a `ws://` URL whose host may receive load (the
+/// driver speaks plain WebSocket: loopback targets need no TLS).
 fn check_url(url: &str, allowed: &[String]) -> Result<(), WsTargetError> {
     let bad = || WsTargetError::BadUrl(url.to_owned());
-    if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+    if !url.starts_with("ws://") {
         return Err(bad());
     }
     check_target_url("ws", url, allowed)
@@ -206,7 +212,11 @@ impl std::fmt::Display for WsTargetError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             WsTargetError::BadUrl(url) => {
-                write!(f, "`{url}` is not a WebSocket URL (ws://host[:port]/path)")
+                write!(
+                    f,
+                    "`{url}` is not a plain WebSocket URL (ws://host[:port]/path; \
+                     the driver speaks no TLS)"
+                )
             }
             WsTargetError::Refused(r) => r.fmt(f),
         }
@@ -287,20 +297,15 @@ impl Conn {
             .send(Message::text(text))
             .await
             .map_err(|e| self.fail(e))?;
-        self.metrics_sent();
-        Ok(sent)
-    }
-
-    fn metrics_sent(&self) {
         self.ctx.count(counters::MESSAGE_SENT, 1);
+        Ok(sent)
     }
 
     /// Class an error on an established connection (a drop is counted).
     fn fail(&self, err: WsError) -> IterError {
         let e = classify(err, true);
         if e.class().key() == DROPPED_CLASS {
-            self.metrics.dropped.fetch_add(1, Ordering::Relaxed);
-            self.ctx.count(counters::DROPPED, 1);
+            self.metrics.count_drop(&self.ctx);
         }
         e
     }

@@ -182,12 +182,17 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
             }
             _ = ticker.tick() => {}
         }
-        agg.absorb(run.shards.drain());
+        // Read the position BEFORE draining: every iteration due before it
+        // was flushed into a shard before it was published, so the drain
+        // below sees all of their scheduled counts. (Draining first could
+        // close a window whose last scheduled counts were flushed between
+        // the drain and the read.)
         let position = match model {
             Model::Open => Duration::from_micros(run.position_us.load(Ordering::Acquire)),
             Model::Closed if max_in_flight.is_some() => Duration::MAX,
             Model::Closed => run.t0.elapsed().saturating_sub(CLOSED_GRACE),
         };
+        agg.absorb(run.shards.drain());
         agg.close_ready(position);
         if let Some(observer) = &cfg.on_progress {
             let elapsed = run.t0.elapsed();
