@@ -45,7 +45,13 @@ async fn jobs_burst(
         .execute("CREATE TABLE jobs (iteration bigint PRIMARY KEY, phase text NOT NULL)")
         .await
         .expect("create table");
-    let pg = PgPool::builder(pg_url())
+    // Commits do not wait for the WAL flush: this scenario is about the
+    // pool, and a shared disk's occasional 50 ms fsync would otherwise
+    // decide whether a recover window is healthy.
+    let url = pg_url();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let url = format!("{url}{sep}options=-c%20synchronous_commit%3Doff");
+    let pg = PgPool::builder(url)
         .pool_size(pool_size)
         .wait_timeout(ms(300))
         .statement_timeout(secs(2))
@@ -65,12 +71,13 @@ async fn jobs_burst(
         client.batch_execute("SELECT pg_sleep(0.05)").await?;
         Ok::<(), PgError>(())
     });
-    // Healthy again: p95 within 50% or 25 ms of the baseline's (~60 ms).
-    // The sick state is the backlog's ~300 ms pool wait; the band only
-    // absorbs the jitter of a shared 2-core machine.
+    // Healthy again: p95 within 50% or 50 ms of the baseline's (~55 ms).
+    // The sick state is the backlog's ~300 ms pool wait (p95 ~350 ms); the
+    // band only absorbs the jitter of a shared 2-core machine, where
+    // single queries were seen taking 100–110 ms with nothing wrong.
     let criteria = RecoveryCriteria {
         tolerance: 0.5,
-        slack: ms(25),
+        slack: ms(50),
         ..RecoveryCriteria::default()
     };
     let report = Scenario::new(name)
@@ -123,7 +130,15 @@ async fn a_burst_against_a_small_pool_shows_pool_waits_bounded_timeouts_and_reco
         .phase("baseline")
         .error_rate()
         .at_most(pct(0))
+        // The pool wait is in the report itself (`ctx.record`): none to
+        // speak of before the burst, the backlog's ~300 ms during it.
+        .metric("pool_wait")
+        .p95()
+        .below(ms(10))
         .phase("burst")
+        .metric("pool_wait")
+        .p95()
+        .above(ms(100))
         .errors("pool_timeout")
         .at_least(burst.scheduled / 5)
         .errors("pool_timeout")

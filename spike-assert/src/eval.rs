@@ -128,6 +128,8 @@ pub(crate) enum Metric {
     ErrorRate,
     Latency(Quantile),
     ServiceTime(Quantile),
+    /// A duration the workload recorded with `ctx.record(name, ..)`.
+    Recorded(String, Quantile),
     Throughput,
     Dropped,
     Errors(String),
@@ -146,7 +148,7 @@ impl Metric {
     pub(crate) fn kind(&self) -> Kind {
         match self {
             Metric::ErrorRate | Metric::Ratio(..) | Metric::TagShare(_) => Kind::Percent,
-            Metric::Latency(_) | Metric::ServiceTime(_) => Kind::Duration,
+            Metric::Latency(_) | Metric::ServiceTime(_) | Metric::Recorded(..) => Kind::Duration,
             Metric::Throughput => Kind::Rate,
             Metric::Dropped | Metric::Errors(_) => Kind::Count,
         }
@@ -157,6 +159,7 @@ impl Metric {
             Metric::ErrorRate => "error rate".to_owned(),
             Metric::Latency(q) => format!("latency {q}"),
             Metric::ServiceTime(q) => format!("service time {q}"),
+            Metric::Recorded(name, q) => format!("{name} {q}"),
             Metric::Throughput => "throughput".to_owned(),
             Metric::Dropped => "dropped iterations".to_owned(),
             Metric::Errors(class) => format!("errors {class}"),
@@ -177,6 +180,14 @@ impl Metric {
             }
             Metric::Latency(q) => one(us_of(s.latency.at(*q))),
             Metric::ServiceTime(q) => one(us_of(s.service_time.at(*q))),
+            Metric::Recorded(name, q) => match s.metric(name) {
+                Some(p) if p.count > 0 => one(us_of(p.at(*q))),
+                _ if s.metrics.is_empty() => Err(format!("nothing was recorded as `{name}`")),
+                _ => Err(format!(
+                    "nothing was recorded as `{name}` (recorded: {})",
+                    s.metrics.keys().cloned().collect::<Vec<_>>().join(", ")
+                )),
+            },
             Metric::Throughput => one(s.throughput),
             Metric::Dropped => one(s.dropped as f64),
             Metric::Errors(class) => one(s.errors_of(class) as f64),

@@ -57,7 +57,7 @@ use spike_core::{Quantile, Report};
 use eval::{Metric, Scope};
 use verdict::{Row, Verdict};
 
-pub use measure::{Measure, RecoveryCheck, ServiceTime, TagShares, Threshold};
+pub use measure::{Measure, Recorded, RecoveryCheck, ServiceTime, TagShares, Threshold};
 pub use verdict::{Failure, Verified};
 
 /// Start a chain of checks on `report`. Nothing is decided until
@@ -194,6 +194,15 @@ impl<'r> Expect<'r> {
     /// `.service_time().p99().below(ms(50))`. See [`ServiceTime`].
     pub fn service_time(self) -> ServiceTime<'r> {
         ServiceTime::new(self)
+    }
+
+    /// Percentiles of a duration the workload recorded with
+    /// `ctx.record(name, ..)` (a pool wait, a handshake, a round trip), in
+    /// the current scope: `.metric("pool_wait").p95().below(ms(50))`. A name
+    /// nothing was recorded under fails, listing the names that were.
+    /// See [`Recorded`].
+    pub fn metric(self, name: impl Into<String>) -> Recorded<'r> {
+        Recorded::new(self, name.into())
     }
 
     /// Successful iterations per second over the scope's span.

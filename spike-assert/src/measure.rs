@@ -160,6 +160,41 @@ macro_rules! percentiles {
 }
 pub(crate) use percentiles;
 
+/// Percentiles of a duration the workload recorded with
+/// `ctx.record(name, ..)`: `.metric("pool_wait").p95().below(ms(50))`.
+/// Returned by [`Expect::metric`](crate::Expect::metric).
+#[must_use = "pick a percentile, then a comparator"]
+#[derive(Debug)]
+pub struct Recorded<'r> {
+    expect: Expect<'r>,
+    name: String,
+}
+
+impl<'r> Recorded<'r> {
+    pub(crate) fn new(expect: Expect<'r>, name: String) -> Self {
+        Recorded { expect, name }
+    }
+
+    fn percentile(self, q: Quantile) -> Measure<'r, Duration> {
+        Measure::new(self.expect, Metric::Recorded(self.name, q))
+    }
+
+    percentiles! {
+        /// Median of the recorded durations.
+        p50 => P50,
+        /// 90th percentile of the recorded durations.
+        p90 => P90,
+        /// 95th percentile of the recorded durations.
+        p95 => P95,
+        /// 99th percentile of the recorded durations.
+        p99 => P99,
+        /// 99.9th percentile of the recorded durations.
+        p999 => P999,
+        /// Longest recorded duration.
+        max => Max,
+    }
+}
+
 impl<'r> ServiceTime<'r> {
     pub(crate) fn new(expect: Expect<'r>) -> Self {
         ServiceTime { expect }

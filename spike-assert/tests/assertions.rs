@@ -249,6 +249,60 @@ fn service_time_is_not_latency() {
 }
 
 #[test]
+fn recorded_metrics_are_checked_by_name_in_the_current_scope() {
+    let mut r = report();
+    let wait = |p95_us: u64| spike_core::Percentiles {
+        count: 50,
+        p50_us: p95_us / 2,
+        p95_us,
+        max_us: p95_us * 2,
+        ..Default::default()
+    };
+    r.total.metrics.insert("pool_wait".into(), wait(40_000));
+    let burst = r.phases.len() - 1;
+    let burst_name = r.phases[burst].name.clone();
+    r.phases[burst]
+        .stats
+        .metrics
+        .insert("pool_wait".into(), wait(300_000));
+    let f = failure(
+        expect(&r)
+            .metric("pool_wait")
+            .p95()
+            .below(ms(50))
+            .phase(&burst_name)
+            .metric("pool_wait")
+            .p95()
+            .below(ms(50))
+            .run()
+            .metric("pool_wiat")
+            .p95()
+            .below(ms(50))
+            .try_verify(),
+    );
+    let checks = f.checks();
+    assert_eq!(checks[0].check, "pool_wait p95");
+    assert_eq!(checks[0].actual, "40ms");
+    assert!(checks[0].passed);
+    assert_eq!(checks[1].actual, "300ms");
+    assert!(!checks[1].passed);
+    // A misspelled name fails and lists the names that were recorded.
+    assert!(!checks[2].passed);
+    assert!(
+        checks[2]
+            .actual
+            .contains("nothing was recorded as `pool_wiat`"),
+        "{}",
+        checks[2].actual
+    );
+    assert!(
+        checks[2].actual.contains("pool_wait"),
+        "{}",
+        checks[2].actual
+    );
+}
+
+#[test]
 fn the_failure_message_lists_every_check_then_the_summary() {
     let mut r = report();
     set_errors(&mut r.windows[4].stats, "http_5xx", 3); // 7.50% in window #4

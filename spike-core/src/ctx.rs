@@ -127,6 +127,31 @@ impl Ctx {
         self.run.shards.with(|s| s.acc(key).count(name, n));
     }
 
+    /// Record a duration under a name (a pool wait, a handshake, a message
+    /// round trip): the report keeps its percentiles per window, phase and
+    /// run in `Stats::metrics`, next to the iteration's own latency.
+    ///
+    /// ```
+    /// use spike_core::{ms, rps, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// let shape = Shape::builder().hold(rps(100), ms(200)).build().unwrap();
+    /// let report = Scenario::new("doc")
+    ///     .shape(shape)
+    ///     .run(|ctx: Ctx| async move { ctx.record("pool_wait", ms(3)) })
+    ///     .await
+    ///     .unwrap();
+    /// let wait = report.total.metric("pool_wait").unwrap();
+    /// assert_eq!(wait.count, 20);
+    /// assert!((2_900..=3_100).contains(&wait.p50_us));
+    /// # });
+    /// ```
+    pub fn record(&self, name: impl Into<Cow<'static, str>>, value: Duration) {
+        let key = (self.window, self.phase);
+        let name = name.into();
+        let us = crate::histogram::micros(value);
+        self.run.shards.with(|s| s.acc(key).record_metric(name, us));
+    }
+
     /// Set a user gauge (last, min and max are kept per window, phase, run).
     pub fn gauge(&self, name: impl Into<Cow<'static, str>>, value: f64) {
         let key = (self.window, self.phase);

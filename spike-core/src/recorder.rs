@@ -87,6 +87,8 @@ pub(crate) struct Acc {
     pub(crate) counters: HashMap<Cow<'static, str>, u64>,
     pub(crate) gauges: HashMap<Cow<'static, str>, GaugeAcc>,
     pub(crate) tags: HashMap<Cow<'static, str>, HashMap<String, TagAcc>>,
+    /// User-recorded durations (`ctx.record(..)`), µs, 2 significant digits.
+    pub(crate) metrics: HashMap<Cow<'static, str>, Histogram<u64>>,
 }
 
 /// One finished iteration, as the engine hands it to the recorder.
@@ -164,6 +166,17 @@ impl Acc {
         }
     }
 
+    pub(crate) fn record_metric(&mut self, name: Cow<'static, str>, us: u64) {
+        match self.metrics.get_mut(name.as_ref()) {
+            Some(h) => h.saturating_record(us),
+            None => {
+                let mut h = new_tag_histogram();
+                h.saturating_record(us);
+                self.metrics.insert(name, h);
+            }
+        }
+    }
+
     pub(crate) fn gauge(&mut self, name: Cow<'static, str>, value: f64) {
         let g = GaugeAcc {
             last: value,
@@ -216,6 +229,17 @@ impl Acc {
                 .entry(k.clone())
                 .and_modify(|old| old.merge(g))
                 .or_insert(*g);
+        }
+        for (k, h) in &other.metrics {
+            match self.metrics.get_mut(k) {
+                // Same bounds on both sides: `add` cannot fail.
+                Some(mine) => {
+                    let _ = mine.add(h);
+                }
+                None => {
+                    self.metrics.insert(k.clone(), h.clone());
+                }
+            }
         }
         for (k, values) in &other.tags {
             let mine = self.tags.entry(k.clone()).or_default();

@@ -79,6 +79,10 @@ pub struct Stats {
     pub tags: BTreeMap<String, BTreeMap<String, TagStats>>,
     /// Samples above the 60 s histogram range (clamped to it).
     pub out_of_range: u64,
+    /// Durations the workload recorded by name (`ctx.record(..)`: a pool
+    /// wait, a handshake, a message round trip), 2 significant digits.
+    #[serde(default)]
+    pub metrics: BTreeMap<String, Percentiles>,
 }
 
 impl Stats {
@@ -162,6 +166,11 @@ impl Stats {
                 })
                 .collect(),
             out_of_range: acc.out_of_range,
+            metrics: acc
+                .metrics
+                .iter()
+                .map(|(k, h)| (k.to_string(), Percentiles::of(h)))
+                .collect(),
         }
     }
 
@@ -177,6 +186,12 @@ impl Stats {
     pub fn ratio(&self, numerator: &str, denominator: &str) -> Option<f64> {
         let d = self.counter(denominator);
         (d > 0).then(|| self.counter(numerator) as f64 / d as f64)
+    }
+
+    /// Percentiles of a duration the workload recorded with `ctx.record`.
+    #[must_use]
+    pub fn metric(&self, name: &str) -> Option<&Percentiles> {
+        self.metrics.get(name)
     }
 
     /// Errors of one class key.

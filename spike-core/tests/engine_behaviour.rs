@@ -180,6 +180,9 @@ fn counters_gauges_tags_and_error_classes_are_kept_per_phase() {
                 ctx.count("hit", 1);
             }
             ctx.gauge("iteration", ctx.iteration() as f64);
+            // A recorded duration: 2 ms in the hold, 8 ms in the burst.
+            let wait = if ctx.phase() == "hold" { ms(2) } else { ms(8) };
+            ctx.record("pool_wait", wait);
             let backend = ["a", "b"][(ctx.iteration() % 2) as usize];
             if ctx.iteration() % 10 == 0 {
                 Outcome::err(IterError::http(503)).tag("backend", backend)
@@ -200,6 +203,23 @@ fn counters_gauges_tags_and_error_classes_are_kept_per_phase() {
     assert_eq!(report.total.http_statuses[&503], 30);
     assert_eq!(report.total.errors_of("cache_miss_storm"), 12);
     assert_eq!(report.total.gauges["iteration"].max, 299.0);
+    let wait = |stats: &spike_core::Stats| *stats.metric("pool_wait").expect("recorded");
+    assert_eq!(wait(hold).count, 100);
+    assert_eq!(wait(burst).count, 200);
+    assert_eq!(wait(&report.total).count, 300);
+    // 2 significant digits: 2 ms and 8 ms come back within 1%.
+    assert!(
+        (1_980..=2_020).contains(&wait(hold).max_us),
+        "{:?}",
+        wait(hold)
+    );
+    assert!(
+        (7_920..=8_080).contains(&wait(burst).p50_us),
+        "{:?}",
+        wait(burst)
+    );
+    assert_eq!(wait(&report.windows[9].stats).count, 40);
+    assert!(report.total.metric("nothing").is_none());
     assert_eq!(report.total.gauges["iteration"].min, 0.0);
     let shares = report.total.tag_shares("backend");
     assert_eq!(shares.len(), 2);

@@ -119,8 +119,11 @@ impl LatencyMetric {
 
     /// Record one value for the iteration `ctx`: it lands in the whole run,
     /// the iteration's phase and the window of its intended start. Values
-    /// above 60 s are clamped and counted as out of range.
+    /// above 60 s are clamped and counted as out of range. The value is
+    /// also recorded in the report under this metric's name
+    /// (`Stats::metrics`, `expect(..).metric(name)`).
     pub fn record(&self, ctx: &Ctx, value: Duration) {
+        ctx.record(self.inner.name.clone(), value);
         let window = u64::try_from(ctx.intended_start().as_nanos() / self.inner.window.as_nanos())
             .unwrap_or(u64::MAX);
         let us = micros(value);
