@@ -56,6 +56,17 @@ impl TimeBand {
         diff.abs() > base * self.relative && diff.abs() > absolute_us
     }
 
+    /// Regressed (slower) or improved (faster) beyond the band, else unchanged.
+    fn verdict(self, base: f64, diff: f64, absolute_us: f64) -> Verdict {
+        if !self.exceeded(base, diff, absolute_us) {
+            Verdict::Unchanged
+        } else if diff > 0.0 {
+            Verdict::Regressed
+        } else {
+            Verdict::Improved
+        }
+    }
+
     fn describe(self, absolute_us: u64) -> String {
         format!(
             "±{:.0}% and ±{}",
@@ -391,15 +402,7 @@ pub fn compare(baseline: &Report, now: &Report, bands: &Bands) -> Comparison {
     ] {
         let diff = n as f64 - b as f64;
         let abs = micros(band.absolute) + lag_extra;
-        let verdict = if band.exceeded(b as f64, diff, abs as f64) {
-            if diff > 0.0 {
-                Verdict::Regressed
-            } else {
-                Verdict::Improved
-            }
-        } else {
-            Verdict::Unchanged
-        };
+        let verdict = band.verdict(b as f64, diff, abs as f64);
         rows.push(MetricComparison {
             metric: name.to_owned(),
             baseline: fmt_micros(b),
@@ -466,15 +469,7 @@ pub fn compare(baseline: &Report, now: &Report, bands: &Bands) -> Comparison {
         let (change, verdict) = match (b, n) {
             (Some((bu, _)), Some((nu, _))) => {
                 let diff = nu - bu;
-                let verdict = if band.exceeded(bu, diff, abs as f64) {
-                    if diff > 0.0 {
-                        Verdict::Regressed
-                    } else {
-                        Verdict::Improved
-                    }
-                } else {
-                    Verdict::Unchanged
-                };
+                let verdict = band.verdict(bu, diff, abs as f64);
                 let at_least = if n.is_some_and(|x| x.1) && diff > 0.0 {
                     "≥ "
                 } else {

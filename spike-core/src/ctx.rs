@@ -122,9 +122,8 @@ impl Ctx {
 
     /// Add `n` to a user counter (e.g. `ctx.count("cache_hit", 1)`).
     pub fn count(&self, name: impl Into<Cow<'static, str>>, n: u64) {
-        let key = (self.window, self.phase);
         let name = name.into();
-        self.run.shards.with(|s| s.acc(key).count(name, n));
+        self.with_acc(|acc| acc.count(name, n));
     }
 
     /// Record a duration under a name (a pool wait, a handshake, a message
@@ -146,16 +145,21 @@ impl Ctx {
     /// # });
     /// ```
     pub fn record(&self, name: impl Into<Cow<'static, str>>, value: Duration) {
-        let key = (self.window, self.phase);
         let name = name.into();
         let us = crate::histogram::micros(value);
-        self.run.shards.with(|s| s.acc(key).record_metric(name, us));
+        self.with_acc(|acc| acc.record_metric(name, us));
     }
 
     /// Set a user gauge (last, min and max are kept per window, phase, run).
     pub fn gauge(&self, name: impl Into<Cow<'static, str>>, value: f64) {
-        let key = (self.window, self.phase);
         let name = name.into();
-        self.run.shards.with(|s| s.acc(key).gauge(name, value));
+        self.with_acc(|acc| acc.gauge(name, value));
+    }
+
+    /// Run `f` on this thread's accumulator for the iteration's window and
+    /// phase.
+    fn with_acc(&self, f: impl FnOnce(&mut crate::recorder::Acc)) {
+        let key = (self.window, self.phase);
+        self.run.shards.with(|s| f(s.acc(key)));
     }
 }

@@ -137,21 +137,22 @@ pub fn recovery_time_by(
     sustain: u32,
     healthy: impl Fn(&WindowStats) -> bool,
 ) -> (Option<Duration>, Vec<u64>) {
-    let inside: Vec<&WindowStats> = windows
+    let inside: Vec<(&WindowStats, bool)> = windows
         .iter()
         .filter(|w| w.start >= spike_end && w.end <= recover_end)
+        .map(|w| (w, healthy(w)))
         .collect();
     let unhealthy: Vec<u64> = inside
         .iter()
-        .filter(|w| !healthy(w))
-        .map(|w| w.index)
+        .filter(|(_, ok)| !ok)
+        .map(|(w, _)| w.index)
         .collect();
-    let first_of_final_run = match inside.iter().rposition(|w| !healthy(w)) {
+    let first_of_final_run = match inside.iter().rposition(|(_, ok)| !ok) {
         Some(last_bad) => last_bad + 1,
         None => 0,
     };
     let run_len = inside.len() - first_of_final_run;
     let time = (run_len >= sustain.max(1) as usize)
-        .then(|| inside[first_of_final_run].start.saturating_sub(spike_end));
+        .then(|| inside[first_of_final_run].0.start.saturating_sub(spike_end));
     (time, unhealthy)
 }
