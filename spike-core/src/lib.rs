@@ -27,6 +27,7 @@ mod engine;
 mod error;
 mod histogram;
 mod level;
+pub mod notice;
 mod outcome;
 pub mod progress;
 mod recorder;

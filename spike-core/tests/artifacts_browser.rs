@@ -33,7 +33,7 @@ fn find_chromium() -> Option<PathBuf> {
 }
 
 fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+    spike_core::notice::is_ci()
 }
 
 /// Run chromium headless with `extra` arguments on `page`; returns
