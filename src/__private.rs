@@ -20,6 +20,7 @@ use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+pub use spike_core::run_lock::RunLock;
 pub use spike_core::TestContext;
 pub use tokio;
 
@@ -67,6 +68,7 @@ pub struct SpikeTest {
     worker_threads: Option<usize>,
     timeout: Option<(Duration, String)>,
     grace: Duration,
+    exclusive: bool,
 }
 
 /// Why the body stopped being polled.
@@ -90,6 +92,25 @@ impl SpikeTest {
             worker_threads: None,
             timeout: None,
             grace: DEFAULT_GRACE,
+            exclusive: true,
+        }
+    }
+
+    /// Take the machine's run lock shared instead of exclusive
+    /// (`exclusive = false`): this test may overlap other such tests, never
+    /// an exclusive one. See [`RunLock`].
+    pub fn shared_run(mut self) -> Self {
+        self.exclusive = false;
+        self
+    }
+
+    /// Wait for the machine's run lock (not part of the timeout: the
+    /// watchdog starts after it).
+    fn lock(&self) -> RunLock {
+        if self.exclusive {
+            RunLock::exclusive()
+        } else {
+            RunLock::shared()
         }
     }
 
@@ -154,6 +175,7 @@ impl SpikeTest {
     /// timeout and ends with the saved report paths).
     #[track_caller]
     pub fn run_async<T>(self, body: impl Future<Output = T>) -> T {
+        let _lock = self.lock();
         let rt = self.runtime();
         let ctx = TestContext::new(self.name.clone());
         let watchdog = self.watchdog(&ctx);
@@ -181,6 +203,7 @@ impl SpikeTest {
     /// As [`SpikeTest::run_async`].
     #[track_caller]
     pub fn run_sync<T>(self, body: impl FnOnce() -> T) -> T {
+        let _lock = self.lock();
         let rt = self.runtime();
         let ctx = TestContext::new(self.name.clone());
         let watchdog = self.watchdog(&ctx);

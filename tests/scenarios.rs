@@ -13,13 +13,6 @@ use spike::prelude::*;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// The scenarios measure latency on a 2-core machine: run them one at a
-/// time so that one scenario's load is not another's noise.
-async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
-    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    LOCK.lock().await
-}
-
 /// Offset of a service event from the run start.
 fn offset(at: Instant, t0: Instant) -> Duration {
     at.saturating_duration_since(t0)
@@ -29,7 +22,6 @@ fn offset(at: Instant, t0: Instant) -> Duration {
 ///    own new connection, each a different user.
 #[spike_test(timeout = "60s")]
 async fn thundering_herd_login() -> TestResult {
-    let _serial = one_at_a_time().await;
     // 2 backends × 8 slots / 10 ms = 1,600 logins/s; 250 may wait per backend.
     let demo = DemoService::builder()
         .backends(2)
@@ -93,7 +85,6 @@ async fn thundering_herd_login() -> TestResult {
 ///    p95 comes back once it has.
 #[spike_test(timeout = "60s")]
 async fn ramp_triggers_autoscaler() -> TestResult {
-    let _serial = one_at_a_time().await;
     // 4 slots / 40 ms = 100 requests/s; after 1 s of saturation and a 1 s
     // cold start, +8 slots: 300 requests/s.
     let demo = DemoService::builder()
@@ -164,7 +155,6 @@ async fn ramp_triggers_autoscaler() -> TestResult {
 ///    fast; the breaker closes again in the recover phase.
 #[spike_test(timeout = "60s")]
 async fn circuit_breaker_trips_and_closes() -> TestResult {
-    let _serial = one_at_a_time().await;
     // Downstream: 20 ms per call, 4 calls at once (200 calls/s). Breaker:
     // 5 failures within 1 s open it for 500 ms.
     let demo = DemoService::builder()
@@ -235,7 +225,6 @@ async fn circuit_breaker_trips_and_closes() -> TestResult {
 ///    burst); `SPIKE_TIME_SCALE=1` runs it full length (6.5 minutes).
 #[spike_test(timeout = "8m")]
 async fn ten_x_burst_held() -> TestResult {
-    let _serial = one_at_a_time().await;
     // 2 backends × 4 slots / 20 ms = 400 requests/s: the 10x burst (300/s)
     // fits, with a queue of 50 per backend for jitter.
     let demo = DemoService::builder()
@@ -281,7 +270,6 @@ async fn ten_x_burst_held() -> TestResult {
 /// 5. The load balancer spreads the spike evenly over its 3 backends.
 #[spike_test(timeout = "60s")]
 async fn load_balancer_spread() -> TestResult {
-    let _serial = one_at_a_time().await;
     // 3 backends × 4 slots / 20 ms = 600 requests/s, round robin.
     let demo = DemoService::builder()
         .backends(3)
@@ -327,7 +315,6 @@ async fn load_balancer_spread() -> TestResult {
 ///    pins what the failure says.
 #[spike_test(timeout = "60s")]
 async fn fragile_service_fails_its_spike_test() -> TestResult {
-    let _serial = one_at_a_time().await;
     // 2 slots / 50 ms = 40 requests/s, 4 may wait: a 200/s burst sheds
     // about 80% of it.
     let demo = DemoService::builder()

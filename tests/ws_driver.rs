@@ -5,7 +5,7 @@ mod drivers_common;
 
 use std::time::Duration;
 
-use drivers_common::{closed_port, SERIAL};
+use drivers_common::closed_port;
 use spike::prelude::*;
 use spike::ws::{counters, EchoServer, WsAvalanche, WsSession, WsTargetError};
 
@@ -34,6 +34,13 @@ async fn avalanche_against(limit: usize) -> (Report, spike::ws::WsStats, EchoSer
         .shape(avalanche_shape())
         .window(ms(100))
         .iteration_timeout(secs(5))
+        // The test judges whether connections succeed, not pacing to the
+        // millisecond: 200 handshakes within 500 ms, in a debug build
+        // sharing 2 cores with its echo server, lag the generator by ~25 ms
+        // on a quiet machine and more on a busy one (a lag p99 of 25.6 ms
+        // made this run inconclusive once). Up to 250 ms of lag still
+        // starts every burst connection inside the burst's second half.
+        .lag_budget(ms(250))
         .run(avalanche.clone())
         .await
         .expect("valid scenario");
@@ -44,7 +51,6 @@ async fn avalanche_against(limit: usize) -> (Report, spike::ws::WsStats, EchoSer
 /// than 90% must succeed and the message round trip must stay bounded.
 #[spike_test(timeout = "60s")]
 async fn two_hundred_simultaneous_connections_succeed_with_bounded_message_latency() {
-    let _serial = SERIAL.lock().await;
     let (report, stats, server) = avalanche_against(256).await;
     println!("{report}");
     spike::expect(&report)
@@ -111,7 +117,6 @@ async fn two_hundred_simultaneous_connections_succeed_with_bounded_message_laten
 /// test above fails, and the report says why (503 refusals).
 #[spike_test(timeout = "60s")]
 async fn a_too_small_connection_limit_fails_visibly() {
-    let _serial = SERIAL.lock().await;
     let (report, stats, server) = avalanche_against(64).await;
     println!("{report}");
     let failure = spike::expect(&report)
@@ -141,9 +146,8 @@ async fn a_too_small_connection_limit_fails_visibly() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
+#[spike_test(timeout = "60s")]
 async fn established_connections_dropped_by_the_server_are_counted() {
-    let _serial = SERIAL.lock().await;
     let server = EchoServer::start(100).await.expect("start the echo server");
     let avalanche = WsAvalanche::new(server.url())
         .expect("loopback URL")
@@ -175,9 +179,8 @@ async fn established_connections_dropped_by_the_server_are_counted() {
     assert!(report.total.latency.max_us < 1_500_000, "{report}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
+#[spike_test(timeout = "60s")]
 async fn scripted_sessions_echo_and_broadcast() {
-    let _serial = SERIAL.lock().await;
     let server = EchoServer::start(100).await.expect("start the echo server");
     let session = WsSession::new(server.url())
         .expect("loopback URL")

@@ -33,6 +33,7 @@ pub mod progress;
 mod recorder;
 mod recovery;
 mod report;
+pub mod run_lock;
 pub mod safety;
 mod scenario;
 mod schedule;

@@ -5,7 +5,7 @@ use syn::meta::ParseNestedMeta;
 use syn::{Expr, ExprLit, Lit, LitStr, Path};
 
 /// The keys `#[spike_test]` accepts, as listed in error messages.
-const VALID_KEYS: &str = "`worker_threads`, `timeout`, `flavor`, `crate`";
+const VALID_KEYS: &str = "`worker_threads`, `timeout`, `flavor`, `exclusive`, `crate`";
 
 /// Runtime flavor asked for with `flavor = ".."`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub(crate) struct Args {
     pub(crate) worker_threads: Option<(usize, Span)>,
     pub(crate) timeout: Option<Timeout>,
     pub(crate) flavor: Option<(Flavor, Span)>,
+    /// `exclusive = false`: take the run lock shared.
+    pub(crate) exclusive: Option<bool>,
     pub(crate) crate_path: Option<Path>,
 }
 
@@ -72,6 +74,13 @@ impl Args {
                 other => return Err(expected(other, "flavor", what)),
             };
             self.flavor = Some((flavor, lit.span()));
+        } else if path.is_ident("exclusive") {
+            let what = "`true` (the default: no other spike test runs meanwhile) or `false`";
+            let lit = take_value(meta, self.exclusive.is_some(), "exclusive", what)?;
+            let Lit::Bool(flag) = &lit else {
+                return Err(expected(&lit, "exclusive", what));
+            };
+            self.exclusive = Some(flag.value);
         } else if path.is_ident("crate") {
             let what = "a path string, like `\"my_spike\"`";
             let lit = take_value(meta, self.crate_path.is_some(), "crate", what)?;

@@ -33,6 +33,10 @@ const IGNORE_HINT: &str = "spike test: run with `cargo test --features spike`";
 ///   spike`", unless the crate that defines it has its `spike` feature on
 ///   (declare `spike = []` under `[features]`); a test that already carries
 ///   `#[ignore]` keeps its own;
+/// - runs alone: it waits for the machine's run lock (in-process and a file
+///   lock shared by every process, see `spike::run_lock`), so spike tests
+///   in parallel test threads, other test binaries or `cargo nextest` never
+///   load the machine together; the wait does not count against `timeout`;
 /// - on failure, ends the panic message with the paths of the saved reports.
 ///
 /// Arguments, all optional:
@@ -42,6 +46,7 @@ const IGNORE_HINT: &str = "spike test: run with `cargo test --features spike`";
 /// | `worker_threads = 4` | runtime worker threads (multi-thread only) |
 /// | `flavor = "multi_thread"` / `"current_thread"` | runtime flavor (default multi-thread) |
 /// | `timeout = "90s"` | wall-clock limit, units `ms`, `s`, `m`: the runs are interrupted, the body gets a few seconds to finish with its partial report, then the test fails naming the timeout |
+/// | `exclusive = false` | may overlap other `exclusive = false` spike tests (default `true`: the test waits until no other spike test runs on the machine, in this process or another; the wait is not part of the timeout) |
 /// | `crate = "my_spike"` | path of the `spike` crate when it is renamed (default `::spike`) |
 ///
 /// ```ignore
@@ -154,6 +159,9 @@ fn generate(args: &Args, func: ItemFn) -> TokenStream2 {
     if let Some((n, _)) = args.worker_threads {
         settings.extend(quote!(.worker_threads(#n)));
     }
+    if args.exclusive == Some(false) {
+        settings.extend(quote!(.shared_run()));
+    }
     if let Some(timeout) = &args.timeout {
         let millis = timeout.millis;
         let label = &timeout.label;
@@ -243,6 +251,11 @@ mod tests {
         );
         let current = expand_str("flavor = \"current_thread\"", "async fn f() {}");
         assert_has(&current, ". current_thread ()");
+        assert!(!current.contains("shared_run"), "{current}");
+        let shared = expand_str("exclusive = false", "async fn f() {}");
+        assert_has(&shared, ". shared_run ()");
+        let exclusive = expand_str("exclusive = true", "async fn f() {}");
+        assert!(!exclusive.contains("shared_run"), "{exclusive}");
     }
 
     #[test]

@@ -32,4 +32,7 @@ async fn workers_on_current_thread() {}
 #[spike_test(crate = "not a path")]
 async fn crate_not_a_path() {}
 
+#[spike_test(exclusive = "no")]
+async fn exclusive_not_a_bool() {}
+
 fn main() {}

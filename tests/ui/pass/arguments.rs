@@ -25,7 +25,13 @@ async fn timeout_spaced() {}
 #[spike_test(crate = "::spike")]
 async fn crate_default_spelled_out() {}
 
-#[spike_test(worker_threads = 4, timeout = "10s", flavor = "multi_thread", crate = "spike",)]
+#[spike_test(exclusive = false)]
+async fn shared() {}
+
+#[spike_test(exclusive = true)]
+fn exclusive_spelled_out() {}
+
+#[spike_test(worker_threads = 4, timeout = "10s", flavor = "multi_thread", exclusive = true, crate = "spike",)]
 async fn all_of_them_and_a_trailing_comma() {}
 
 fn main() {}
