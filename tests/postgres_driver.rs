@@ -247,7 +247,7 @@ async fn database_errors_keep_their_sqlstate() {
     // of 4 ids, so 4 succeed and the other 6 violate the primary key.
     let workload = pg.workload(|ctx: Ctx, client| async move {
         let i = ctx.iteration();
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             client.batch_execute("SELECT pg_sleep(1)").await?;
         } else {
             let id = i32::try_from((i / 2) % 4).unwrap();

@@ -26,7 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let slow = ctx.phase() == "burst" || ctx.intended_start() < ms(1_300);
             let slow = slow && ctx.intended_start() >= ms(500);
             tokio::time::sleep(if slow { ms(30) } else { ms(2) }).await;
-            if ctx.phase() == "burst" && ctx.iteration() % 20 == 0 {
+            if ctx.phase() == "burst" && ctx.iteration().is_multiple_of(20) {
                 return Err(IterError::http(503));
             }
             Ok(())

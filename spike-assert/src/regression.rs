@@ -13,10 +13,13 @@ impl Expect<'_> {
     /// `spike_core::baseline`), with the bands the test set through
     /// `spike_core::baseline::set_test_bands`, else the defaults. Each
     /// metric that got worse by more than its band fails; an improvement
-    /// passes and says so. A missing baseline passes (lenient) unless
-    /// `SPIKE_BASELINE_STRICT=1`. On a regression the full comparison
-    /// table and the paths of both reports are printed to standard error
-    /// as well.
+    /// passes and says so. A missing baseline fails in CI or with
+    /// `SPIKE_BASELINE_STRICT=1` and passes elsewhere (see
+    /// `spike_core::baseline::missing_baseline_fails`). A baseline that was
+    /// not conclusive fails the check: it is no reference (this run's own
+    /// conclusiveness is the chain's load guard). On a failure the full
+    /// comparison table and the paths of both reports are written to the
+    /// terminal as well.
     ///
     /// ```
     /// # use spike_assert::expect;
@@ -25,8 +28,10 @@ impl Expect<'_> {
     /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
     /// # let report = Scenario::new("doc-no-baseline").shape(shape).window(ms(100)).lag_budget(secs(1))
     /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
-    /// // No baseline `main` was saved for this scenario: lenient, passes.
-    /// expect(&report).no_regression_against("main").verify();
+    /// // No baseline `main` was saved for this scenario: that fails in CI
+    /// // (strict by default) and passes elsewhere, a row saying so.
+    /// let outcome = expect(&report).no_regression_against("main").try_verify();
+    /// assert_eq!(outcome.is_err(), spike_core::baseline::strict_from_env());
     /// # });
     /// ```
     pub fn no_regression_against(self, name: &str) -> Self {
@@ -61,7 +66,21 @@ impl Expect<'_> {
             }
             Ok(GateOutcome::Compared(c)) => {
                 if c.failed() {
-                    eprintln!("{c}");
+                    spike_core::notice::notice(&c.to_string());
+                }
+                let baseline_problems: Vec<&str> = c
+                    .inconclusive
+                    .iter()
+                    .filter_map(|why| why.strip_prefix("the baseline: "))
+                    .collect();
+                if !baseline_problems.is_empty() {
+                    self.rows.push(Row {
+                        check: format!("baseline `{name}` conclusive"),
+                        scope: scope.clone(),
+                        expected: "a baseline that applied its load".to_owned(),
+                        actual: baseline_problems.join("; "),
+                        verdict: Verdict::Fail,
+                    });
                 }
                 if let Some(why) = &c.incomparable {
                     self.rows.push(Row {
@@ -136,12 +155,18 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let base = report(&dir);
 
-        // No baseline yet: one passing row that says so.
-        let verified = expect(&base)
+        // No baseline yet: one row that says so, failing when a missing
+        // baseline is strict here (in CI by default), else passing.
+        let missing = expect(&base)
             .no_regression_against("main")
             .allow_inconclusive()
-            .verify();
-        assert!(verified.checks()[0].actual.starts_with("none at "));
+            .try_verify();
+        let checks = match &missing {
+            Ok(verified) => verified.checks(),
+            Err(failure) => failure.checks(),
+        };
+        assert!(checks[0].actual.starts_with("none at "), "{checks:?}");
+        assert_eq!(missing.is_err(), spike_core::baseline::strict_from_env());
 
         spike_core::baseline::save_baseline(&base, "main").unwrap();
         let same = expect(&base)

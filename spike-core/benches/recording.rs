@@ -26,7 +26,7 @@ fn recording(c: &mut Criterion) {
             // Latencies spread over 100 µs .. ~100 ms, as in a real run.
             let latency = 100 + (spread % 100_000);
             rec.record(black_box(n / 50_000), latency, latency / 2, spread % 1_000);
-            if n % 50_000 == 0 {
+            if n.is_multiple_of(50_000) {
                 black_box(rec.drain());
             }
         });

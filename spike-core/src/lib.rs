@@ -22,6 +22,7 @@
 mod aggregate;
 pub mod artifacts;
 pub mod baseline;
+mod conclusive;
 mod ctx;
 mod engine;
 mod error;
@@ -46,6 +47,7 @@ mod test_context;
 mod units;
 mod workload;
 
+pub use conclusive::InconclusiveReason;
 pub use ctx::Ctx;
 pub use engine::{Progress, ProgressFn, StopFuture, WindowFn};
 pub use error::SpikeError;

@@ -353,10 +353,10 @@ impl Scenario {
         if let Some(test) = &test {
             match test.save(&report) {
                 Ok(path) => report.artifacts = path.parent().map(std::path::Path::to_path_buf),
-                Err(e) => eprintln!(
-                    "spike: could not write the report of `{}`: {e}",
+                Err(e) => crate::notice::notice(&format!(
+                    "could not write the report of `{}`: {e}",
                     report.scenario
-                ),
+                )),
             }
         }
         Ok(report)

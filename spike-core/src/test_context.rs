@@ -151,11 +151,11 @@ impl TestContext {
         saved.artifacts = Some(dir.clone());
         let path = crate::artifacts::write_all(&saved, &dir)?.report_json;
         if let Some(baseline) = crate::baseline::save_if_asked(&saved)? {
-            eprintln!(
-                "spike: saved `{}` as baseline {}",
+            crate::notice::notice(&format!(
+                "saved `{}` as baseline {}",
                 report.scenario,
                 baseline.display()
-            );
+            ));
         }
         self.reports
             .lock()

@@ -125,17 +125,26 @@ fn recovery_is_measured_in_whole_windows() {
         compare(&base, &now, &Bands::default()).rows[5].verdict,
         Verdict::Regressed
     );
-    // Not recovering counts as taking the whole 300 ms recover phase: from
-    // 100 ms that is +200 ms, inside the band; from 0 ms it is +300 ms.
+    // A baseline that recovered and a run that did not: a regression even
+    // when the censored difference (+200 ms) is inside the band.
     let base = report(4_000, 9_000, 20_000, 0.0, 500.0, Some(100));
     let now = report(4_000, 9_000, 20_000, 0.0, 500.0, None);
     let c = compare(&base, &now, &Bands::default());
-    assert_eq!(c.rows[5].verdict, Verdict::Unchanged, "{c}");
+    assert_eq!(c.rows[5].verdict, Verdict::Regressed, "{c}");
     assert_eq!(c.rows[5].now, "not within 0.30s");
+    assert_eq!(c.rows[5].change, "did not recover (≥ +0.20s)");
     let base = report(4_000, 9_000, 20_000, 0.0, 500.0, Some(0));
     let c = compare(&base, &now, &Bands::default());
     assert_eq!(c.rows[5].verdict, Verdict::Regressed, "{c}");
-    assert_eq!(c.rows[5].change, "≥ +0.30s");
+    assert_eq!(c.rows[5].change, "did not recover (≥ +0.30s)");
+    // Neither recovered: both censored at the same 300 ms, unchanged.
+    let base = report(4_000, 9_000, 20_000, 0.0, 500.0, None);
+    let c = compare(&base, &now, &Bands::default());
+    assert_eq!(c.rows[5].verdict, Verdict::Unchanged, "{c}");
+    // Recovering where the baseline did not is an improvement.
+    let now = report(4_000, 9_000, 20_000, 0.0, 500.0, Some(0));
+    let c = compare(&base, &now, &Bands::default());
+    assert_eq!(c.rows[5].verdict, Verdict::Improved, "{c}");
 }
 
 #[test]
@@ -151,31 +160,149 @@ fn machine_noise_widens_the_latency_bands() {
     let c = compare(&base, &now, &Bands::default());
     assert_eq!(c.rows[2].verdict, Verdict::Unchanged, "{c}");
     assert_eq!(c.rows[2].band, "±50% and ±35.0ms");
-    assert!(c.notes[0].contains("30.0ms of machine noise"), "{c}");
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains("30.0ms of machine noise")),
+        "{c}"
+    );
     let strict = compare(&base, &now, &Bands::default().lag_allowance(0.0));
     assert_eq!(strict.rows[2].verdict, Verdict::Regressed);
 }
 
 #[test]
-fn recovery_within_machine_noise_is_not_judged() {
+fn machine_noise_never_excuses_a_run_that_did_not_recover() {
     let base = report(4_000, 9_000, 20_000, 0.0, 500.0, Some(0));
     let mut now = report(4_000, 9_000, 20_000, 0.0, 500.0, None);
     // Healthy headroom: the default 10 ms slack over the baseline p95.
     let rec = now.recovery.as_ref().unwrap();
     assert_eq!(rec.healthy_p95_us - rec.baseline_p95_us, 10_000);
-    assert_eq!(
-        compare(&base, &now, &Bands::default()).rows[5].verdict,
-        Verdict::Regressed
-    );
-    // 6 ms of schedule lag: 12 ms of noise ≥ 10 ms of headroom.
+    // 6 ms of schedule lag: 12 ms of noise ≥ 10 ms of headroom. The old
+    // gate stopped judging recovery here; now it is judged, with a note.
     now.generator.schedule_lag.p99_us = 6_000;
     let c = compare(&base, &now, &Bands::default());
-    assert_eq!(c.rows[5].verdict, Verdict::Unchanged, "{c}");
-    assert_eq!(c.rows[5].change, "≥ +0.30s (noise)");
+    assert_eq!(c.rows[5].verdict, Verdict::Regressed, "{c}");
+    assert!(c.failed());
     assert!(
-        c.notes
-            .iter()
-            .any(|n| n.contains("recovery time not judged")),
+        c.notes.iter().any(|n| n.contains(
+            "healthy headroom over the reference p95 (10.0ms) is within the machine noise (12.0ms)"
+        )),
+        "{c}"
+    );
+}
+
+/// The case measured end to end on the old gate: p99 from 20.4 ms to
+/// 1.80 s, no recovery, schedule-lag p99 922 ms, saturated. Every row said
+/// `ok` (bands "±50% and ±1.85s"), and recovery went unjudged.
+fn the_old_gates_blind_spot() -> (Report, Report) {
+    let base = report(4_100, 9_500, 20_400, 0.0, 450.0, Some(300));
+    let mut now = report(1_200_000, 1_700_000, 1_800_000, 0.0, 450.0, None);
+    now.generator.schedule_lag.p99_us = 922_000;
+    now.generator.saturated = true;
+    (base, now)
+}
+
+#[test]
+fn a_saturated_run_cannot_widen_its_own_band() {
+    let (base, now) = the_old_gates_blind_spot();
+    let c = compare(&base, &now, &Bands::default());
+    assert!(c.failed(), "{c}");
+    // 5 ms + 2 × the lag capped at 25 ms = 55 ms, not 1.85 s.
+    assert_eq!(c.rows[2].band, "±50% and ±55.0ms");
+    assert_eq!(
+        verdicts(&c),
+        vec![
+            ("p50", Verdict::Regressed),
+            ("p95", Verdict::Regressed),
+            ("p99", Verdict::Regressed),
+            ("error rate", Verdict::Unchanged),
+            ("throughput", Verdict::Unchanged),
+            ("recovery time", Verdict::Regressed),
+        ]
+    );
+    assert_eq!(
+        c.inconclusive,
+        ["this run: schedule lag p99 922.0ms is over the 25.0ms budget"]
+    );
+    assert!(
+        c.notes.iter().any(|n| n.contains("capped at 25.0ms")),
+        "{c}"
+    );
+    let text = c.to_string();
+    assert!(
+        text.contains("4 metric(s) REGRESSED; INCONCLUSIVE (a run did not apply its load)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  inconclusive: this run: schedule lag p99 922.0ms"),
+        "{text}"
+    );
+    // Allowing an inconclusive run does not hide the regressions.
+    let allowed = compare(&base, &now, &Bands::default().allow_inconclusive(true));
+    assert!(allowed.failed() && !allowed.is_inconclusive(), "{allowed}");
+    assert!(allowed
+        .to_string()
+        .contains("inconclusive (allowed): this run"));
+}
+
+#[test]
+fn an_inconclusive_run_fails_the_gate_unless_the_test_allows_it() {
+    let base = report(4_000, 9_000, 20_000, 0.0, 500.0, Some(100));
+    // Same numbers, but the run was not conclusive in three ways.
+    let mut now = base.clone();
+    now.generator.dropped = 12;
+    now.generator.saturated = true;
+    now.interrupted = Some("test timeout of 60s reached".to_owned());
+    let c = compare(&base, &now, &Bands::default());
+    assert_eq!(c.regressions().count(), 0, "{c}");
+    assert!(c.failed() && c.is_inconclusive(), "{c}");
+    assert_eq!(c.inconclusive.len(), 2, "{:?}", c.inconclusive);
+    assert!(c.inconclusive[0].starts_with("this run: 12 iterations were dropped"));
+    assert_eq!(
+        c.inconclusive[1],
+        "this run: the run was interrupted: test timeout of 60s reached"
+    );
+    let allowed = compare(&base, &now, &Bands::default().allow_inconclusive(true));
+    assert!(!allowed.failed(), "{allowed}");
+    // An inconclusive baseline is no reference either.
+    let c = compare(&now, &base, &Bands::default());
+    assert!(c.failed(), "{c}");
+    assert!(c.inconclusive[0].starts_with("the baseline: 12 iterations"));
+}
+
+/// The same case with two real runs: a baseline against a fast FIFO target,
+/// then a run whose workload blocks the generator's only worker for 3 ms
+/// per iteration (about 330 iterations/s against 300 and then 600 offered):
+/// latency and schedule lag climb to the better part of a second and the
+/// run never recovers.
+#[test]
+fn a_real_slowed_run_fails_the_gate() {
+    let _timing = common::timing_lock();
+    let base = common::runtime(2).block_on(artifacts_support::fifo_spike("slowed", 5000.0, 10));
+    let slowed = common::runtime(1).block_on(async {
+        let shape = Shape::builder()
+            .hold(rps(300), ms(1000))
+            .burst(rps(600), ms(1000))
+            .recover(rps(300), ms(2000))
+            .build()
+            .unwrap();
+        Scenario::new("slowed")
+            .shape(shape)
+            .window(ms(100))
+            .run(|_ctx: Ctx| async {
+                std::thread::sleep(Duration::from_millis(3));
+            })
+            .await
+            .unwrap()
+    });
+    let c = compare(&base, &slowed, &Bands::default());
+    println!("{c}");
+    assert!(c.failed(), "{c}");
+    assert_eq!(c.rows[2].metric, "p99");
+    assert_eq!(c.rows[2].verdict, Verdict::Regressed, "{c}");
+    assert!(slowed.total.latency.p99_us > 200_000, "{slowed}");
+    assert!(
+        c.inconclusive.iter().any(|r| r.starts_with("this run: ")),
         "{c}"
     );
 }

@@ -35,12 +35,23 @@ fn a_slowed_target_fails_the_gate_with_the_table() {
     std::env::remove_var("SPIKE_BASELINE_STRICT");
     let rt = common::runtime(2);
 
-    // 1. No baseline yet: lenient passes, strict fails.
+    let ci = std::env::var_os("CI");
+
+    // 1. No baseline yet: lenient outside CI, strict in CI (unless
+    //    SPIKE_BASELINE_STRICT=0), strict with SPIKE_BASELINE_STRICT=1.
     std::env::set_var("SPIKE_BASELINE", "main");
     let test = TestContext::new("gate");
     let fast = rt.block_on(run(&test, 5000.0));
     assert!(fast.artifacts.is_some());
+    std::env::remove_var("CI");
     assert_eq!(gate_test(&test), Ok(()));
+    std::env::set_var("CI", "true");
+    let err = gate_test(&test).unwrap_err();
+    assert!(err.contains("has no baseline `main`"), "{err}");
+    assert!(err.contains("no baseline is saved for it"), "{err}");
+    std::env::set_var("SPIKE_BASELINE_STRICT", "0");
+    assert_eq!(gate_test(&test), Ok(()));
+    std::env::remove_var("CI");
     std::env::set_var("SPIKE_BASELINE_STRICT", "1");
     let err = gate_test(&test).unwrap_err();
     assert!(err.contains("has no baseline `main`"), "{err}");
@@ -64,6 +75,15 @@ fn a_slowed_target_fails_the_gate_with_the_table() {
     let test = TestContext::new("gate");
     let again = rt.block_on(run(&test, 5000.0));
     assert_eq!(gate_test(&test), Ok(()), "{again}");
+
+    // 3b. A misspelt baseline name fails in CI and names the saved ones.
+    std::env::set_var("SPIKE_BASELINE", "mian");
+    std::env::set_var("CI", "true");
+    let err = gate_test(&test).unwrap_err();
+    assert!(err.contains("has no baseline `mian`"), "{err}");
+    assert!(err.contains("saved baselines: main"), "{err}");
+    std::env::remove_var("CI");
+    std::env::set_var("SPIKE_BASELINE", "main");
 
     // 4. Slowed to 450/s: the gate fails with the table and both paths.
     let test = TestContext::new("gate");
@@ -102,5 +122,8 @@ fn a_slowed_target_fails_the_gate_with_the_table() {
         slow.recovery_time().unwrap_or(Duration::MAX) >= ms(700),
         "the backlog takes ~1 s to drain: {slow}"
     );
+    if let Some(ci) = ci {
+        std::env::set_var("CI", ci);
+    }
     std::fs::remove_dir_all(&home).unwrap();
 }

@@ -50,7 +50,11 @@ fn a_panicking_workload_yields_panic_errors_and_a_complete_report() {
     let report = run(
         Scenario::new("panics").shape(hold(rps(300), secs(1))),
         |ctx: Ctx| async move {
-            assert!(ctx.iteration() % 3 != 0, "boom at {}", ctx.iteration());
+            assert!(
+                !ctx.iteration().is_multiple_of(3),
+                "boom at {}",
+                ctx.iteration()
+            );
         },
     );
     assert_eq!(report.total.completed, 300);
@@ -175,7 +179,7 @@ fn counters_gauges_tags_and_error_classes_are_kept_per_phase() {
         Scenario::new("metrics").shape(shape).window(ms(100)),
         |ctx: Ctx| async move {
             ctx.count("lookup", 1);
-            let hit = ctx.iteration() % 4 != 0;
+            let hit = !ctx.iteration().is_multiple_of(4);
             if hit {
                 ctx.count("hit", 1);
             }
@@ -184,7 +188,7 @@ fn counters_gauges_tags_and_error_classes_are_kept_per_phase() {
             let wait = if ctx.phase() == "hold" { ms(2) } else { ms(8) };
             ctx.record("pool_wait", wait);
             let backend = ["a", "b"][(ctx.iteration() % 2) as usize];
-            if ctx.iteration() % 10 == 0 {
+            if ctx.iteration().is_multiple_of(10) {
                 Outcome::err(IterError::http(503)).tag("backend", backend)
             } else if ctx.iteration() % 25 == 1 {
                 Outcome::err(IterError::new("cache_miss_storm"))

@@ -146,7 +146,7 @@ pub(crate) async fn pace<W: Workload>(
             iteration += 1;
             next = arrivals.next();
             in_batch += 1;
-            if in_batch % BATCH == 0 {
+            if in_batch.is_multiple_of(BATCH) {
                 pending.flush(&engine);
                 tokio::task::yield_now().await;
                 if stop.is_cancelled() {

@@ -1,16 +1,13 @@
 //! Shared helpers for the engine's integration tests.
 #![allow(dead_code, unreachable_pub)]
 
-use std::sync::{Mutex, MutexGuard};
+use spike_core::run_lock::RunLock;
 
-/// Timing-sensitive tests in one binary take this lock so they do not
-/// compete for the two cores with each other.
-static TIMING: Mutex<()> = Mutex::new(());
-
-pub fn timing_lock() -> MutexGuard<'static, ()> {
-    TIMING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// Timing-sensitive tests take the machine's run lock (what
+/// `#[spike_test]` takes), so they never compete for the two cores with
+/// each other, in this binary or another.
+pub fn timing_lock() -> RunLock {
+    RunLock::exclusive()
 }
 
 pub fn runtime(workers: usize) -> tokio::runtime::Runtime {

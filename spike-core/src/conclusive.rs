@@ -1,0 +1,69 @@
+//! Why a report does not describe the load its shape asked for.
+//!
+//! One list of reasons, used by the assertions' load guard and by the
+//! regression gate, so both say the same thing in the same words.
+
+use crate::histogram::fmt_micros;
+use crate::report::Report;
+
+/// One reason a run is inconclusive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InconclusiveReason {
+    /// A few words, for a table cell: `lag p99 922.0ms`.
+    pub short: String,
+    /// A sentence, for the explanation under a table.
+    pub long: String,
+}
+
+impl Report {
+    /// Every reason this report is not conclusive (empty when
+    /// [`Report::is_conclusive`]): iterations dropped at the in-flight cap,
+    /// schedule lag over its budget (or a generator that reported itself
+    /// saturated), abandoned iterations, an interrupted run.
+    #[must_use]
+    pub fn inconclusive_reasons(&self) -> Vec<InconclusiveReason> {
+        let g = &self.generator;
+        let budget = fmt_micros(g.lag_budget_us);
+        let lag = fmt_micros(g.schedule_lag.p99_us);
+        let mut reasons = Vec::new();
+        let mut push =
+            |short: String, long: String| reasons.push(InconclusiveReason { short, long });
+        if g.dropped > 0 {
+            push(
+                format!("{} dropped", g.dropped),
+                format!(
+                    "{} iterations were dropped at the in-flight cap of {}",
+                    g.dropped, g.in_flight_cap
+                ),
+            );
+        }
+        if g.schedule_lag.p99_us > g.lag_budget_us {
+            push(
+                format!("lag p99 {lag}"),
+                format!("schedule lag p99 {lag} is over the {budget} budget"),
+            );
+        } else if g.saturated && g.dropped == 0 {
+            push(
+                "saturated".to_owned(),
+                "the generator reported itself saturated".to_owned(),
+            );
+        }
+        if g.abandoned > 0 {
+            push(
+                format!("{} abandoned", g.abandoned),
+                format!(
+                    "{} iterations were abandoned: they blocked their thread and are missing \
+                     from the metrics",
+                    g.abandoned
+                ),
+            );
+        }
+        if let Some(why) = &self.interrupted {
+            push(
+                "interrupted".to_owned(),
+                format!("the run was interrupted: {why}"),
+            );
+        }
+        reasons
+    }
+}
