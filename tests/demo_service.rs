@@ -7,11 +7,13 @@ use std::time::{Duration, Instant};
 use spike::demo::{Autoscale, BreakerState, DemoEventKind, DemoService};
 use spike::http::Http;
 use spike::prelude::*;
+use spike::run_lock::RunLock;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_queue_sheds_exactly_the_excess() {
-    // 2 slots, 2 waiting, 100 ms work: of 10 simultaneous requests 2 run,
-    // 2 wait, 6 are shed at once with 503.
+    let _lock = RunLock::exclusive(); // timing: alone on the machine
+                                      // 2 slots, 2 waiting, 100 ms work: of 10 simultaneous requests 2 run,
+                                      // 2 wait, 6 are shed at once with 503.
     let demo = DemoService::builder()
         .capacity(2)
         .queue(2)
@@ -41,13 +43,14 @@ async fn a_full_queue_sheds_exactly_the_excess() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throughput_is_capacity_over_work_time() {
-    // 1 backend × 4 slots / 50 ms = 80 requests/s at most. A closed model
-    // with 12 users keeps it saturated; over 2 s it completes 80/s minus
-    // the hand-over time between requests (timer tick, HTTP round trip),
-    // plus the 12 requests in flight when the hold ends (4 in their slots,
-    // 8 queued: all complete within 100 ms and count): at most
-    // (160 + 12) / 2 s = 86/s, at least 85% of 80/s even on a busy 2-core
-    // machine.
+    let _lock = RunLock::exclusive(); // timing: alone on the machine
+                                      // 1 backend × 4 slots / 50 ms = 80 requests/s at most. A closed model
+                                      // with 12 users keeps it saturated; over 2 s it completes 80/s minus
+                                      // the hand-over time between requests (timer tick, HTTP round trip),
+                                      // plus the 12 requests in flight when the hold ends (4 in their slots,
+                                      // 8 queued: all complete within 100 ms and count): at most
+                                      // (160 + 12) / 2 s = 86/s, at least 85% of 80/s even on a busy 2-core
+                                      // machine.
     let demo = DemoService::builder()
         .capacity(4)
         .queue(64)
@@ -76,11 +79,12 @@ async fn throughput_is_capacity_over_work_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_load_above_capacity_sheds_one_minus_c_over_r() {
-    // Capacity 2 backends × 2 slots / 50 ms = 80/s, queue 4 per backend.
-    // 160 arrivals/s for 2 s = 320 requests. The service completes 80/s
-    // for 2 s plus what is queued or running at the end (≤ 12): 160-172
-    // served, so the error rate is 1 − 80/160 = 50% minus up to 4 points:
-    // 46-50%, and we allow 42-52% for timer jitter.
+    let _lock = RunLock::exclusive(); // timing: alone on the machine
+                                      // Capacity 2 backends × 2 slots / 50 ms = 80/s, queue 4 per backend.
+                                      // 160 arrivals/s for 2 s = 320 requests. The service completes 80/s
+                                      // for 2 s plus what is queued or running at the end (≤ 12): 160-172
+                                      // served, so the error rate is 1 − 80/160 = 50% minus up to 4 points:
+                                      // 46-50%, and we allow 42-52% for timer jitter.
     let demo = DemoService::builder()
         .backends(2)
         .capacity(2)
@@ -112,6 +116,7 @@ async fn open_load_above_capacity_sheds_one_minus_c_over_r() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn breaker_opens_falls_back_and_closes() {
+    let _lock = RunLock::exclusive(); // timing: alone on the machine
     let demo = DemoService::builder()
         .downstream_latency(ms(5))
         .breaker(3, ms(300))
@@ -163,9 +168,10 @@ async fn breaker_opens_falls_back_and_closes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn autoscaler_adds_capacity_after_sustained_saturation() {
-    // 1 × 2 slots / 20 ms = 100/s; 200/s arrivals saturate it from the
-    // start. Scale-up starts after 400 ms of saturation (sampled every
-    // 50 ms: 400-500 ms), capacity arrives 300 ms later.
+    let _lock = RunLock::exclusive(); // timing: alone on the machine
+                                      // 1 × 2 slots / 20 ms = 100/s; 200/s arrivals saturate it from the
+                                      // start. Scale-up starts after 400 ms of saturation (sampled every
+                                      // 50 ms: 400-500 ms), capacity arrives 300 ms later.
     let demo = DemoService::builder()
         .capacity(2)
         .queue(400)
@@ -202,6 +208,7 @@ async fn autoscaler_adds_capacity_after_sustained_saturation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_reports_shedding_and_bad_settings_are_refused() {
+    let _lock = RunLock::exclusive(); // timing: alone on the machine
     let demo = DemoService::builder()
         .capacity(1)
         .queue(1)

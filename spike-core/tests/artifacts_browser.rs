@@ -32,10 +32,6 @@ fn find_chromium() -> Option<PathBuf> {
     None
 }
 
-fn in_ci() -> bool {
-    spike_core::notice::is_ci()
-}
-
 /// Run chromium headless with `extra` arguments on `page`; returns
 /// (stdout, stderr). Killed after 90 s.
 fn chromium(bin: &Path, profile: &Path, extra: &[String], page: &Path) -> (String, String) {
@@ -106,13 +102,12 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 fn report_html_renders_in_headless_chromium() {
     let Some(bin) = find_chromium() else {
         let msg = "chromium not found (install Debian's `chromium` package, or set SPIKE_CHROMIUM): the report.html browser test cannot run";
-        if in_ci() {
+        if spike_core::notice::is_ci() {
             panic!("{msg}");
         }
-        // Straight to the process's stderr, past the harness's capture, so
-        // the skip shows in every log.
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED: {msg}\n");
+        // The raw stderr handle, past the harness's capture, so the skip
+        // shows in every log.
+        spike_core::notice::notice(&format!("*** SKIPPED: {msg} ***"));
         return;
     };
     // Every 5th burst request fails.
