@@ -32,6 +32,7 @@ mod outcome;
 pub mod progress;
 mod recorder;
 mod recovery;
+pub mod redact;
 mod report;
 pub mod safety;
 mod scenario;
