@@ -6,4 +6,5 @@ mod metric;
 mod target;
 
 pub use metric::{LatencyMetric, MetricSnapshot, MetricWindow};
-pub use target::{check_target_host, check_target_url, TargetRefused};
+pub(crate) use target::Endpoint;
+pub use target::{check_target_host, check_target_url, judge_target, TargetRefused};

@@ -74,7 +74,7 @@ impl DirectHttp1 {
     /// host that is not loopback and not allowed.
     pub fn new(url: &str) -> Result<Self, HttpError> {
         let bad = |reason: &str| HttpError::BadUrl {
-            url: url.to_owned(),
+            url: spike_core::redact::redact_url(url),
             reason: reason.to_owned(),
         };
         let parsed = reqwest::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
