@@ -239,7 +239,10 @@ mod tests {
             redact("a http://h/p b https://x@y/q?z c"),
             "a http://h/p b https://[redacted]@y/q?[redacted] c"
         );
-        assert_eq!(redact("postgres://pg:pw@127.0.0.1/db"), "postgres://[redacted]@127.0.0.1/db");
+        assert_eq!(
+            redact("postgres://pg:pw@127.0.0.1/db"),
+            "postgres://[redacted]@127.0.0.1/db"
+        );
     }
 
     #[test]
@@ -257,7 +260,10 @@ mod tests {
             redact("host=127.0.0.1 password=hunter22 user=pg"),
             "host=127.0.0.1 password=[redacted] user=pg"
         );
-        assert_eq!(redact("Proxy-Authorization=Basic Zm9v"), "Proxy-Authorization=[redacted]");
+        assert_eq!(
+            redact("Proxy-Authorization=Basic Zm9v"),
+            "Proxy-Authorization=[redacted]"
+        );
         assert_eq!(redact("pässword: é"), "pässword: é");
     }
 

@@ -121,8 +121,17 @@ pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
     is_loopback_host(host) || allowed_by_name(host, allowed)
 }
 
-/// Whether `host` is named in `allowed` or in `SPIKE_ALLOW_HOSTS`.
-fn allowed_by_name(host: &str, allowed: &[String]) -> bool {
+/// Whether `host` is named in `allowed` or in `SPIKE_ALLOW_HOSTS` (loopback
+/// or not): what discovery modes (Redis cluster and sentinel) require of
+/// their seeds, since the servers then point the client elsewhere.
+///
+/// ```
+/// use spike_core::safety::allowed_by_name;
+/// assert!(!allowed_by_name("127.0.0.1", &[]));
+/// assert!(allowed_by_name("[::1]", &["::1".into()]));
+/// ```
+#[must_use]
+pub fn allowed_by_name(host: &str, allowed: &[String]) -> bool {
     let host = bare(host);
     let same = |name: &str| bare(name).eq_ignore_ascii_case(host);
     allowed.iter().any(|a| same(a))

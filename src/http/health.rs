@@ -165,7 +165,8 @@ impl HealthProbe {
                 }
                 Err(e) => {
                     check.status = None;
-                    check.last_error = Some(spike_core::redact::redact(&describe(&e.without_url())).into_owned());
+                    check.last_error =
+                        Some(spike_core::redact::redact(&describe(&e.without_url())).into_owned());
                 }
             }
             check.waited = started.elapsed();

@@ -273,7 +273,10 @@ impl HttpBuilder {
                 client,
                 probe_client,
                 base: trimmed,
-                authority: (url.host_str().unwrap_or_default().to_owned(), url.port_or_known_default()),
+                authority: (
+                    url.host_str().unwrap_or_default().to_owned(),
+                    url.port_or_known_default(),
+                ),
                 opened,
                 reported: AtomicU64::new(0),
                 connections: self.connections,

@@ -213,7 +213,10 @@ fn check_url(url: &str, allowed: &[String]) -> Result<WsTarget, WsTargetError> {
     if parsed.scheme() != "ws" {
         return Err(bad());
     }
-    let host = parsed.host_str().filter(|h| !h.is_empty()).ok_or_else(bad)?;
+    let host = parsed
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(bad)?;
     let verdict = judge_target("ws", host, allowed).map_err(WsTargetError::Refused)?;
     let port = parsed.port_or_known_default().unwrap_or(80);
     if !parsed.username().is_empty() {
