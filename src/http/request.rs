@@ -89,7 +89,7 @@ impl HttpRequest {
     /// and is not a valid header value.
     pub fn header(self, name: &str, value: impl Into<String>) -> Self {
         let secret = spike_core::redact::is_secret_header(name);
-        self.add_header(name, value.into(), secret)
+        self.add_header(name, &value.into(), secret)
     }
 
     /// Add a header whose value is secret (an API key, a token): it never
@@ -101,19 +101,19 @@ impl HttpRequest {
     /// # Panics
     /// As [`header`](Self::header).
     pub fn secret_header(self, name: &str, value: impl Into<String>) -> Self {
-        self.add_header(name, value.into(), true)
+        self.add_header(name, &value.into(), true)
     }
 
-    fn add_header(mut self, name: &str, value: String, secret: bool) -> Self {
+    fn add_header(mut self, name: &str, value: &str, secret: bool) -> Self {
         let name = HeaderName::from_bytes(name.as_bytes())
             .unwrap_or_else(|e| panic!("invalid header name `{name}`: {e}"));
-        let template = Template::parse(&value);
+        let template = Template::parse(value);
         if template.is_static() {
             if secret {
-                register_header_secret(&value);
+                register_header_secret(value);
             }
-            if let Err(e) = HeaderValue::from_str(&value) {
-                let shown = if secret { REDACTED } else { value.as_str() };
+            if let Err(e) = HeaderValue::from_str(value) {
+                let shown = if secret { REDACTED } else { value };
                 panic!("invalid value for header `{name}` (`{shown}`): {e}");
             }
         }
