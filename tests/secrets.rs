@@ -250,7 +250,7 @@ async fn credentials_echoed_by_the_server_and_set_cookie_tags_are_redacted() {
         .build()
         .expect("client");
     let request = http
-        .get("/echo")
+        .get("/echo?access_token=EchoTok-5G2")
         .header("authorization", "Bearer AuthzStatic-2B7")
         .header("cookie", "sid=CookieStatic-6C1")
         .secret_header("x-api-key", "ApiKeyStatic-4D9")
@@ -262,7 +262,12 @@ async fn credentials_echoed_by_the_server_and_set_cookie_tags_are_redacted() {
     assert!(sample.contains("authorization: [redacted]"), "{sample}");
     assert!(sample.contains("x-api-key: [redacted]"), "{sample}");
     assert!(out.get("report.json").contains("set-cookie"));
+    assert!(
+        sample.starts_with("GET /echo?[redacted] answered 500"),
+        "{sample}"
+    );
     out.assert_free_of(&[
+        "EchoTok-5G2",
         "AuthzStatic-2B7",
         "CookieStatic-6C1",
         "ApiKeyStatic-4D9",

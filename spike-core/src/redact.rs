@@ -106,9 +106,15 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         out = Cow::Owned(redact_urls(&out));
     }
     let lower = out.to_ascii_lowercase();
-    if ["authorization", "cookie", "passw"]
-        .iter()
-        .any(|k| lower.contains(k))
+    if [
+        "authorization",
+        "cookie",
+        "passw",
+        "access_token",
+        "api_key",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
     {
         out = Cow::Owned(redact_keyed_values(&out));
     }
@@ -166,13 +172,15 @@ fn redact_urls(text: &str) -> String {
 
 /// Keys whose value (after `:` or `=`, to the end of the line for headers,
 /// to the next space, `;` or `&` for passwords) is replaced.
-const KEYS: [(&str, bool); 6] = [
+const KEYS: [(&str, bool); 8] = [
     ("proxy-authorization", true),
     ("authorization", true),
     ("set-cookie", true),
     ("cookie", true),
     ("password", false),
     ("passwd", false),
+    ("access_token", false),
+    ("api_key", false),
 ];
 
 fn redact_keyed_values(text: &str) -> String {
@@ -265,6 +273,10 @@ mod tests {
             "Proxy-Authorization=[redacted]"
         );
         assert_eq!(redact("pässword: é"), "pässword: é");
+        assert_eq!(
+            redact("GET /orders?access_token=abc&x=1 answered 500"),
+            "GET /orders?access_token=[redacted]&x=1 answered 500"
+        );
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub fn check_target_host(
 /// assert_eq!(check_target_url("ws", "ws://0x7f.1:9000/", &[]), Ok(Some(())));
 /// assert!(check_target_url("redis", "redis://cache.prod:6379", &[]).is_err());
 /// assert!(check_target_url("redis", "redis://127.0.0.1@cache.prod:6379", &[]).is_err());
-/// assert_eq!(check_target_url("ws", "ws:///nohost", &[]), Ok(None));
+/// assert_eq!(check_target_url("redis", "redis:///0", &[]), Ok(None));
 /// ```
 ///
 /// # Errors

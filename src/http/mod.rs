@@ -62,13 +62,24 @@
 //! that finished after the connection was made.
 //!
 //! # Safety
-//! Only loopback targets (`127.0.0.0/8`, `::1`, `localhost`) are accepted
-//! unless a host is allowed with [`HttpBuilder::allow_host`] or the
-//! `SPIKE_ALLOW_HOSTS` environment variable; otherwise
-//! [`HttpBuilder::build`] returns [`HttpError::HostNotAllowed`] before
-//! anything is sent. Redirects are never followed (a redirect answer is an
-//! HTTP status like any other), and request paths must start with `/`, so a
-//! template cannot move traffic to another host.
+//! Only loopback targets (`127.0.0.0/8`, `::1`, IPv4-mapped loopback,
+//! `localhost`) are accepted unless a host is allowed with
+//! [`HttpBuilder::allow_host`] or the `SPIKE_ALLOW_HOSTS` environment
+//! variable; otherwise [`HttpBuilder::build`] returns
+//! [`HttpError::HostNotAllowed`] before anything is sent. `0.0.0.0` and
+//! `::` are refused (unspecified is not loopback). `localhost` is pinned to
+//! `127.0.0.1` and `::1` by the client's own resolver, which refuses any
+//! name that is not allowed. Redirects are never followed (a redirect
+//! answer is an HTTP status like any other), request paths must start with
+//! `/`, and every rendered request URL is checked to stay on the base
+//! URL's host and port, so a template cannot move traffic to another host.
+//!
+//! # Secrets
+//! Userinfo in the base URL (sent as basic auth), query strings, and the
+//! values of `Authorization`, `Proxy-Authorization`, `Cookie`, `Set-Cookie`
+//! and of headers added with [`HttpRequest::secret_header`] never appear in
+//! error samples, health checks, tags or errors: transport errors lose
+//! their URL, and messages show paths without their query.
 //!
 //! # Speed
 //! [`DirectHttp1`] is a lean HTTP/1.1 GET path (hyper, one reused

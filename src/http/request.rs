@@ -26,6 +26,7 @@ enum Check {
 struct Spec {
     method: Method,
     path: Template,
+    /// The path template as messages show it: without its query string.
     path_text: String,
     /// Name, value template, and whether the value is secret.
     headers: Vec<(HeaderName, Template, bool)>,
@@ -62,7 +63,7 @@ impl HttpRequest {
             spec: Arc::new(Spec {
                 method,
                 path: Template::parse(&path),
-                path_text: path,
+                path_text: shown_path(&path),
                 headers: Vec::new(),
                 body: None,
                 expect: StatusSet::default(),
@@ -202,7 +203,8 @@ impl HttpRequest {
         self
     }
 
-    /// The method and path template, for messages: `GET /login`.
+    /// The method and path template, for messages: `GET /login` (a query
+    /// string shows as `?[redacted]`: tokens travel there).
     #[must_use]
     pub fn describe(&self) -> String {
         format!("{} {}", self.spec.method, self.spec.path_text)
@@ -325,6 +327,14 @@ fn with_tags(mut outcome: Outcome, tags: Vec<(Cow<'static, str>, String)>) -> Ou
 fn transport_error(e: reqwest::Error) -> IterError {
     let class = classify(&e);
     IterError::of(class).with_message(describe(&e.without_url()))
+}
+
+/// A path template for messages: the query string (and fragment) replaced.
+fn shown_path(path: &str) -> String {
+    match path.find(['?', '#']) {
+        Some(i) => format!("{}?{REDACTED}", &path[..i]),
+        None => path.to_owned(),
+    }
 }
 
 /// Whether `url` goes to the checked host and port.
