@@ -370,7 +370,7 @@ impl Http {
     /// If `path` does not start with `/` (a path that does not could name
     /// another host).
     pub fn request(&self, method: Method, path: impl Into<String>) -> HttpRequest {
-        HttpRequest::new(self.clone(), method, path.into())
+        HttpRequest::new(self.clone(), method, &path.into())
     }
 
     /// A `GET` request template. Panics as [`Http::request`].

@@ -53,17 +53,18 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
-    pub(crate) fn new(http: Http, method: Method, path: String) -> Self {
+    pub(crate) fn new(http: Http, method: Method, path: &str) -> Self {
         assert!(
             path.starts_with('/'),
-            "an HTTP request path must start with `/`, got `{path}`"
+            "an HTTP request path must start with `/`, got `{}`",
+            shown_path(path)
         );
         HttpRequest {
             http,
             spec: Arc::new(Spec {
                 method,
-                path: Template::parse(&path),
-                path_text: shown_path(&path),
+                path: Template::parse(path),
+                path_text: shown_path(path),
                 headers: Vec::new(),
                 body: None,
                 expect: StatusSet::default(),
