@@ -59,7 +59,7 @@ impl std::fmt::Debug for DirectHttp1 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DirectHttp1")
             .field("addr", &self.inner.addr)
-            .field("path", &self.inner.path)
+            .field("path", &self.inner.path.path())
             .finish_non_exhaustive()
     }
 }

@@ -334,7 +334,9 @@ impl Http {
         }
     }
 
-    /// The base URL requests are relative to (no trailing slash).
+    /// The base URL requests are relative to (no trailing slash), as
+    /// given: userinfo included, so do not print it (reports and errors
+    /// show it redacted, see [`spike_core::redact`]).
     #[must_use]
     pub fn base_url(&self) -> &str {
         &self.inner.base
