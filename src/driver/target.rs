@@ -3,8 +3,6 @@
 //! are [`spike_core::safety`]'s; this module turns a refusal into the
 //! drivers' error and connects only to the addresses a verdict names.
 
-use std::net::{IpAddr, SocketAddr};
-
 use spike_core::safety::{judge_host, Verdict};
 
 /// A driver refused its target before opening any socket.
@@ -118,21 +116,23 @@ pub fn check_target_url(
 
 /// Where a checked target is: the addresses to connect to (loopback, never
 /// resolved), or a name the user allowed (resolved when connecting).
+#[cfg(feature = "ws")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Endpoint {
     /// Connect to these addresses only, in order.
-    Pinned(Vec<SocketAddr>),
+    Pinned(Vec<std::net::SocketAddr>),
     /// An allowed host: resolve `host:port` as usual.
     Named(String, u16),
 }
 
+#[cfg(feature = "ws")]
 impl Endpoint {
     /// The endpoint of `host:port` under `verdict`.
     pub(crate) fn new(verdict: Verdict, host: &str, port: u16) -> Self {
         match verdict {
             Verdict::Loopback(ips) => Endpoint::Pinned(
                 ips.into_iter()
-                    .map(|ip: IpAddr| SocketAddr::new(ip, port))
+                    .map(|ip| std::net::SocketAddr::new(ip, port))
                     .collect(),
             ),
             Verdict::Allowed => Endpoint::Named(bare(host).to_owned(), port),
@@ -140,9 +140,8 @@ impl Endpoint {
     }
 
     /// Open a TCP connection to the first address that accepts.
-    #[cfg(feature = "ws")]
     pub(crate) async fn connect(&self) -> std::io::Result<tokio::net::TcpStream> {
-        let addrs: Vec<SocketAddr> = match self {
+        let addrs: Vec<std::net::SocketAddr> = match self {
             Endpoint::Pinned(addrs) => addrs.clone(),
             Endpoint::Named(host, port) => tokio::net::lookup_host((host.as_str(), *port))
                 .await?
