@@ -33,6 +33,7 @@ mod outcome;
 pub mod progress;
 mod recorder;
 mod recovery;
+pub mod redact;
 mod report;
 pub mod run_lock;
 pub mod safety;

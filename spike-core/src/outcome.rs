@@ -105,10 +105,19 @@ impl IterError {
         IterError::of(ErrorClass::Http(status))
     }
 
-    /// Attach a message (kept as a sample in the report).
+    /// Attach a message (kept as a sample in the report). The message is
+    /// redacted first ([`redact`](crate::redact::redact)): URLs lose their
+    /// userinfo and query, secret header values and registered secrets
+    /// are replaced, so no secret reaches a report, an artifact or a
+    /// failure message.
     #[must_use]
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
-        self.message = Some(message.into());
+        let message = message.into();
+        let clean = match crate::redact::redact(&message) {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(clean) => Some(clean),
+        };
+        self.message = Some(clean.unwrap_or(message));
         self
     }
 

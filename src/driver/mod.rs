@@ -6,4 +6,6 @@ mod metric;
 mod target;
 
 pub use metric::{LatencyMetric, MetricSnapshot, MetricWindow};
-pub use target::{check_target_host, check_target_url, TargetRefused};
+#[cfg(feature = "ws")]
+pub(crate) use target::Endpoint;
+pub use target::{check_target_host, check_target_url, judge_target, TargetRefused};

@@ -59,7 +59,7 @@ impl std::fmt::Debug for DirectHttp1 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DirectHttp1")
             .field("addr", &self.inner.addr)
-            .field("path", &self.inner.path)
+            .field("path", &self.inner.path.path())
             .finish_non_exhaustive()
     }
 }
@@ -74,7 +74,7 @@ impl DirectHttp1 {
     /// host that is not loopback and not allowed.
     pub fn new(url: &str) -> Result<Self, HttpError> {
         let bad = |reason: &str| HttpError::BadUrl {
-            url: url.to_owned(),
+            url: spike_core::redact::redact_url(url),
             reason: reason.to_owned(),
         };
         let parsed = reqwest::Url::parse(url).map_err(|e| bad(&e.to_string()))?;

@@ -42,7 +42,7 @@ pub struct HealthProbe {
 pub struct HealthCheck {
     /// What the probe was for (`before run`, `after recovery`, ...).
     pub label: String,
-    /// The probed URL.
+    /// The probed URL, redacted: no userinfo, no query.
     pub url: String,
     /// Whether it answered healthy before the timeout.
     pub healthy: bool,
@@ -117,19 +117,25 @@ impl HealthProbe {
         self
     }
 
-    /// The probed URL.
+    /// The probed URL, redacted (no userinfo, no query): what reports and
+    /// errors show.
     #[must_use]
     pub fn url(&self) -> String {
+        spike_core::redact::redact_url(&self.target())
+    }
+
+    /// The URL probes are sent to.
+    fn target(&self) -> String {
         format!("{}{}", self.http.base_url(), self.path)
     }
 
     /// Probe until healthy or until the timeout; never fails.
     pub async fn wait(&self, label: impl Into<String>) -> HealthCheck {
-        let url = self.url();
+        let url = self.target();
         let started = Instant::now();
         let mut check = HealthCheck {
             label: label.into(),
-            url: url.clone(),
+            url: self.url(),
             healthy: false,
             status: None,
             attempts: 0,
@@ -159,7 +165,8 @@ impl HealthProbe {
                 }
                 Err(e) => {
                     check.status = None;
-                    check.last_error = Some(describe(&e));
+                    check.last_error =
+                        Some(spike_core::redact::redact(&describe(&e.without_url())).into_owned());
                 }
             }
             check.waited = started.elapsed();

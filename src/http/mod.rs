@@ -62,13 +62,24 @@
 //! that finished after the connection was made.
 //!
 //! # Safety
-//! Only loopback targets (`127.0.0.0/8`, `::1`, `localhost`) are accepted
-//! unless a host is allowed with [`HttpBuilder::allow_host`] or the
-//! `SPIKE_ALLOW_HOSTS` environment variable; otherwise
-//! [`HttpBuilder::build`] returns [`HttpError::HostNotAllowed`] before
-//! anything is sent. Redirects are never followed (a redirect answer is an
-//! HTTP status like any other), and request paths must start with `/`, so a
-//! template cannot move traffic to another host.
+//! Only loopback targets (`127.0.0.0/8`, `::1`, IPv4-mapped loopback,
+//! `localhost`) are accepted unless a host is allowed with
+//! [`HttpBuilder::allow_host`] or the `SPIKE_ALLOW_HOSTS` environment
+//! variable; otherwise [`HttpBuilder::build`] returns
+//! [`HttpError::HostNotAllowed`] before anything is sent. `0.0.0.0` and
+//! `::` are refused (unspecified is not loopback). `localhost` is pinned to
+//! `127.0.0.1` and `::1` by the client's own resolver, which refuses any
+//! name that is not allowed. Redirects are never followed (a redirect
+//! answer is an HTTP status like any other), request paths must start with
+//! `/`, and every rendered request URL is checked to stay on the base
+//! URL's host and port, so a template cannot move traffic to another host.
+//!
+//! # Secrets
+//! Userinfo in the base URL (sent as basic auth), query strings, and the
+//! values of `Authorization`, `Proxy-Authorization`, `Cookie`, `Set-Cookie`
+//! and of headers added with [`HttpRequest::secret_header`] never appear in
+//! error samples, health checks, tags or errors: transport errors lose
+//! their URL, and messages show paths without their query.
 //!
 //! # Speed
 //! [`DirectHttp1`] is a lean HTTP/1.1 GET path (hyper, one reused
@@ -108,7 +119,7 @@ pub const CONNECTIONS_OPENED: &str = "http_connections_opened";
 pub enum HttpError {
     /// The target is not a loopback address and was not allowed.
     #[error(
-        "refusing to send load to `{host}` ({url}): by default spike only targets loopback \
+        "refusing to send load to `{host}` ({url}){note}: by default spike only targets loopback \
          addresses (127.0.0.0/8, ::1, localhost). To allow this host, call \
          `.allow_host(\"{host}\")` on the HTTP client builder or set \
          SPIKE_ALLOW_HOSTS={host} (comma-separated for several hosts)"
@@ -116,13 +127,15 @@ pub enum HttpError {
     HostNotAllowed {
         /// The host refused.
         host: String,
-        /// The full URL.
+        /// The URL, redacted (no userinfo, no query).
         url: String,
+        /// Why, beyond "not loopback" (e.g. for `0.0.0.0`); may be empty.
+        note: &'static str,
     },
     /// The URL could not be used.
     #[error("invalid target URL `{url}`: {reason}")]
     BadUrl {
-        /// The URL as given.
+        /// The URL as given, redacted (no userinfo, no query).
         url: String,
         /// Why it was refused.
         reason: String,
@@ -133,7 +146,7 @@ pub enum HttpError {
     /// A health probe gave up.
     #[error("`{url}` was not healthy after {waited:?} ({attempts} attempts; last answer: {last})")]
     Unhealthy {
-        /// The probed URL.
+        /// The probed URL, redacted (no userinfo, no query).
         url: String,
         /// Time spent probing.
         waited: Duration,
@@ -217,20 +230,30 @@ impl HttpBuilder {
     /// be built.
     pub fn build(self) -> Result<Http, HttpError> {
         let trimmed = self.base.trim_end_matches('/').to_owned();
-        let url = reqwest::Url::parse(&trimmed).map_err(|e| HttpError::BadUrl {
-            url: self.base.clone(),
-            reason: e.to_string(),
-        })?;
-        check_target(&url, &self.allowed)?;
+        let bad = |reason: String| HttpError::BadUrl {
+            url: spike_core::redact::redact_url(&self.base),
+            reason,
+        };
+        let url = reqwest::Url::parse(&trimmed).map_err(|e| bad(e.to_string()))?;
+        safety::judge(&url, &self.allowed)?;
         if url.query().is_some() || url.fragment().is_some() {
-            return Err(HttpError::BadUrl {
-                url: self.base,
-                reason: "the base URL must not have a query or a fragment".to_owned(),
-            });
+            return Err(bad(
+                "the base URL must not have a query or a fragment".to_owned()
+            ));
         }
+        // reqwest turns userinfo into basic auth: keep it out of every text.
+        spike_core::redact::register_secret(&percent_decode(url.username()));
+        if let Some(pw) = url.password() {
+            spike_core::redact::register_secret(&percent_decode(pw));
+            spike_core::redact::register_secret(pw);
+        }
+        let resolver = Arc::new(safety::PinnedResolver {
+            allowed: self.allowed.clone(),
+        });
         let opened = Arc::new(AtomicU64::new(0));
         let mut builder = reqwest::Client::builder()
             .no_proxy()
+            .dns_resolver(resolver.clone())
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.timeout)
             .tcp_nodelay(true)
@@ -251,6 +274,7 @@ impl HttpBuilder {
         // the pool of the load.
         let probe_client = reqwest::Client::builder()
             .no_proxy()
+            .dns_resolver(resolver)
             .redirect(reqwest::redirect::Policy::none())
             .http1_only()
             .build()
@@ -260,6 +284,10 @@ impl HttpBuilder {
                 client,
                 probe_client,
                 base: trimmed,
+                authority: (
+                    url.host_str().unwrap_or_default().to_owned(),
+                    url.port_or_known_default(),
+                ),
                 opened,
                 reported: AtomicU64::new(0),
                 connections: self.connections,
@@ -275,6 +303,8 @@ struct HttpInner {
     client: reqwest::Client,
     probe_client: reqwest::Client,
     base: String,
+    /// Host and port of the base URL: every request must go there.
+    authority: (String, Option<u16>),
     opened: Arc<AtomicU64>,
     /// Part of `opened` already counted into a run's user counter.
     reported: AtomicU64,
@@ -304,7 +334,9 @@ impl Http {
         }
     }
 
-    /// The base URL requests are relative to (no trailing slash).
+    /// The base URL requests are relative to (no trailing slash), as
+    /// given: userinfo included, so do not print it (reports and errors
+    /// show it redacted, see [`spike_core::redact`]).
     #[must_use]
     pub fn base_url(&self) -> &str {
         &self.inner.base
@@ -340,7 +372,7 @@ impl Http {
     /// If `path` does not start with `/` (a path that does not could name
     /// another host).
     pub fn request(&self, method: Method, path: impl Into<String>) -> HttpRequest {
-        HttpRequest::new(self.clone(), method, path.into())
+        HttpRequest::new(self.clone(), method, &path.into())
     }
 
     /// A `GET` request template. Panics as [`Http::request`].
@@ -382,6 +414,26 @@ fn classify(err: &reqwest::Error) -> spike_core::ErrorClass {
     } else {
         ErrorClass::Protocol
     }
+}
+
+/// `%XX` sequences decoded (userinfo as reqwest sends it).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The error message of a transport error, with its sources.

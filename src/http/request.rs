@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use reqwest::header::{HeaderName, HeaderValue};
+use spike_core::redact::REDACTED;
 use spike_core::{Ctx, ErrorClass, IterError, Outcome, Workload};
 
 use super::status::StatusSet;
@@ -25,8 +26,10 @@ enum Check {
 struct Spec {
     method: Method,
     path: Template,
+    /// The path template as messages show it: without its query string.
     path_text: String,
-    headers: Vec<(HeaderName, Template)>,
+    /// Name, value template, and whether the value is secret.
+    headers: Vec<(HeaderName, Template, bool)>,
     body: Option<Template>,
     expect: StatusSet,
     checks: Vec<Check>,
@@ -50,17 +53,18 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
-    pub(crate) fn new(http: Http, method: Method, path: String) -> Self {
+    pub(crate) fn new(http: Http, method: Method, path: &str) -> Self {
         assert!(
             path.starts_with('/'),
-            "an HTTP request path must start with `/`, got `{path}`"
+            "an HTTP request path must start with `/`, got `{}`",
+            shown_path(path)
         );
         HttpRequest {
             http,
             spec: Arc::new(Spec {
                 method,
-                path: Template::parse(&path),
-                path_text: path,
+                path: Template::parse(path),
+                path_text: shown_path(path),
                 headers: Vec::new(),
                 body: None,
                 expect: StatusSet::default(),
@@ -78,22 +82,44 @@ impl HttpRequest {
         Arc::make_mut(&mut self.spec)
     }
 
-    /// Add a header; the value is a template.
+    /// Add a header; the value is a template. The values of
+    /// `Authorization`, `Proxy-Authorization`, `Cookie` and `Set-Cookie`
+    /// are secret (see [`secret_header`](Self::secret_header)).
     ///
     /// # Panics
     /// If `name` is not a valid header name, or `value` has no placeholder
     /// and is not a valid header value.
-    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+    pub fn header(self, name: &str, value: impl Into<String>) -> Self {
+        let secret = spike_core::redact::is_secret_header(name);
+        self.add_header(name, &value.into(), secret)
+    }
+
+    /// Add a header whose value is secret (an API key, a token): it never
+    /// appears in a report, an artifact, a progress line or an error
+    /// message, and the request marks it sensitive. The value is a
+    /// template; a value without placeholders is also redacted wherever it
+    /// appears in error text.
+    ///
+    /// # Panics
+    /// As [`header`](Self::header).
+    pub fn secret_header(self, name: &str, value: impl Into<String>) -> Self {
+        self.add_header(name, &value.into(), true)
+    }
+
+    fn add_header(mut self, name: &str, value: &str, secret: bool) -> Self {
         let name = HeaderName::from_bytes(name.as_bytes())
             .unwrap_or_else(|e| panic!("invalid header name `{name}`: {e}"));
-        let value = value.into();
-        let template = Template::parse(&value);
+        let template = Template::parse(value);
         if template.is_static() {
-            if let Err(e) = HeaderValue::from_str(&value) {
-                panic!("invalid value for header `{name}`: {e}");
+            if secret {
+                register_header_secret(value);
+            }
+            if let Err(e) = HeaderValue::from_str(value) {
+                let shown = if secret { REDACTED } else { value };
+                panic!("invalid value for header `{name}` (`{shown}`): {e}");
             }
         }
-        self.spec().headers.push((name, template));
+        self.spec().headers.push((name, template, secret));
         self
     }
 
@@ -178,7 +204,8 @@ impl HttpRequest {
         self
     }
 
-    /// The method and path template, for messages: `GET /login`.
+    /// The method and path template, for messages: `GET /login` (a query
+    /// string shows as `?[redacted]`: tokens travel there).
     #[must_use]
     pub fn describe(&self) -> String {
         format!("{} {}", self.spec.method, self.spec.path_text)
@@ -219,17 +246,30 @@ async fn send(http: &Http, spec: &Spec, ctx: &Ctx) -> Outcome {
         users: spec.users,
         values: &spec.values,
     };
-    let url = format!("{}{}", http.inner.base, spec.path.render(&fill));
+    let text = format!("{}{}", http.inner.base, spec.path.render(&fill));
+    let url = match reqwest::Url::parse(&text) {
+        Ok(url) if same_authority(&url, &http.inner.authority) => url,
+        _ => {
+            return Outcome::err(IterError::new("request").with_message(format!(
+                "{} {}: the rendered URL does not stay on the checked target host",
+                spec.method, spec.path_text
+            )))
+        }
+    };
     let mut req = http.inner.client.request(spec.method.clone(), url);
-    for (name, value) in &spec.headers {
+    for (name, value, secret) in &spec.headers {
         let text = value.render(&fill);
         match HeaderValue::from_str(&text) {
-            Ok(v) => req = req.header(name.clone(), v),
+            Ok(mut v) => {
+                v.set_sensitive(*secret);
+                req = req.header(name.clone(), v);
+            }
             Err(e) => {
+                let shown = if *secret { REDACTED } else { text.as_str() };
                 return Outcome::err(
                     IterError::new("request")
-                        .with_message(format!("header `{name}` value `{text}`: {e}")),
-                )
+                        .with_message(format!("header `{name}` value `{shown}`: {e}")),
+                );
             }
         }
     }
@@ -242,17 +282,20 @@ async fn send(http: &Http, spec: &Spec, ctx: &Ctx) -> Outcome {
     let mut tags = spec.tags.clone();
     let resp = match req.send().await {
         Ok(r) => r,
-        Err(e) => return with_tags(Outcome::err(transport_error(&e)), tags),
+        Err(e) => return with_tags(Outcome::err(transport_error(e)), tags),
     };
     let status = resp.status().as_u16();
     for name in &spec.tag_headers {
         if let Some(v) = resp.headers().get(name).and_then(|v| v.to_str().ok()) {
-            tags.push((Cow::Owned(name.as_str().to_owned()), v.to_owned()));
+            let secret = spike_core::redact::is_secret_header(name.as_str())
+                || spec.headers.iter().any(|(n, _, s)| *s && n == name);
+            let value = if secret { REDACTED } else { v };
+            tags.push((Cow::Owned(name.as_str().to_owned()), value.to_owned()));
         }
     }
     let body = match resp.bytes().await {
         Ok(b) => b,
-        Err(e) => return with_tags(Outcome::err(transport_error(&e)), tags),
+        Err(e) => return with_tags(Outcome::err(transport_error(e)), tags),
     };
     let outcome = if spec.expect.contains(status) {
         match run_checks(&spec.checks, &body) {
@@ -280,8 +323,33 @@ fn with_tags(mut outcome: Outcome, tags: Vec<(Cow<'static, str>, String)>) -> Ou
     outcome
 }
 
-fn transport_error(e: &reqwest::Error) -> IterError {
-    IterError::of(classify(e)).with_message(describe(e))
+/// The error of a failed exchange, without the URL reqwest puts in its
+/// message (it may carry a token in its query).
+fn transport_error(e: reqwest::Error) -> IterError {
+    let class = classify(&e);
+    IterError::of(class).with_message(describe(&e.without_url()))
+}
+
+/// A path template for messages: the query string (and fragment) replaced.
+fn shown_path(path: &str) -> String {
+    match path.find(['?', '#']) {
+        Some(i) => format!("{}?{REDACTED}", &path[..i]),
+        None => path.to_owned(),
+    }
+}
+
+/// Whether `url` goes to the checked host and port.
+fn same_authority(url: &reqwest::Url, authority: &(String, Option<u16>)) -> bool {
+    url.host_str() == Some(authority.0.as_str()) && url.port_or_known_default() == authority.1
+}
+
+/// Register a secret header value, and its credential alone
+/// (`Bearer <token>` → `<token>`), for redaction.
+fn register_header_secret(value: &str) {
+    spike_core::redact::register_secret(value);
+    if let Some((_, credential)) = value.split_once(' ') {
+        spike_core::redact::register_secret(credential.trim());
+    }
 }
 
 fn snippet(body: &[u8]) -> String {

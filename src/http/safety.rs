@@ -1,6 +1,10 @@
 //! Where load may go: loopback by default, other hosts only when allowed.
 
+use std::net::SocketAddr;
+
 use reqwest::Url;
+use spike_core::redact::redact_url;
+use spike_core::safety::{judge_host, Verdict};
 
 use super::HttpError;
 
@@ -9,34 +13,84 @@ pub use spike_core::safety::{is_loopback_host, parse_allow_list, ALLOW_HOSTS_ENV
 /// Check that `url` may receive load: a loopback host, or one named in
 /// `allowed` or in `SPIKE_ALLOW_HOSTS`. Nothing is sent by this check.
 ///
+/// ```
+/// use spike::http::{check_target, HttpError};
+/// let ok = |u: &str| check_target(&u.parse().unwrap(), &[]).is_ok();
+/// assert!(ok("http://127.0.0.1:8080/"));
+/// assert!(ok("http://2130706433/"));          // the parser makes it 127.0.0.1
+/// assert!(ok("http://[::ffff:127.0.0.1]/"));
+/// assert!(!ok("http://0.0.0.0:8080/"));       // unspecified is not loopback
+/// assert!(!ok("http://[::]:8080/"));
+/// assert!(!ok("http://[::ffff:10.0.0.1]/"));
+/// assert!(!ok("http://127.0.0.1@10.0.0.1/")); // userinfo is not the host
+/// ```
+///
 /// # Errors
 /// [`HttpError::BadUrl`] for a URL that is not `http://` with a host;
 /// [`HttpError::HostNotAllowed`] for any other host, with the two ways to
 /// allow it.
 pub fn check_target(url: &Url, allowed: &[String]) -> Result<(), HttpError> {
+    judge(url, allowed).map(drop)
+}
+
+/// [`check_target`], returning the verdict.
+pub(crate) fn judge(url: &Url, allowed: &[String]) -> Result<Verdict, HttpError> {
     if url.scheme() != "http" {
         return Err(HttpError::BadUrl {
-            url: url.to_string(),
+            url: redact_url(url.as_str()),
             reason: format!(
                 "scheme `{}` is not supported: the driver speaks plain http:// (loopback targets need no TLS)",
                 url.scheme()
             ),
         });
     }
-    let Some(host) = url.host_str() else {
+    let Some(host) = url.host_str().filter(|h| !h.is_empty()) else {
         return Err(HttpError::BadUrl {
-            url: url.to_string(),
+            url: redact_url(url.as_str()),
             reason: "the URL has no host".to_owned(),
         });
     };
-    if spike_core::safety::host_allowed(host, allowed) {
-        return Ok(());
-    }
-    Err(HttpError::HostNotAllowed {
+    judge_host(host, allowed).map_err(|refusal| HttpError::HostNotAllowed {
         host: host
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_owned(),
-        url: url.to_string(),
+        url: redact_url(url.as_str()),
+        note: refusal.note(),
     })
+}
+
+/// The resolver of the driver's clients: `localhost` is pinned to
+/// [`LOCALHOST_ADDRS`](spike_core::safety::LOCALHOST_ADDRS), a name allowed by the user is resolved by the
+/// system, and any other name is refused without a lookup. (The base URL
+/// was checked already; this makes the rail hold for every name reqwest
+/// might be asked to resolve.)
+#[derive(Debug, Clone)]
+pub(crate) struct PinnedResolver {
+    pub(crate) allowed: Vec<String>,
+}
+
+impl reqwest::dns::Resolve for PinnedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        let verdict = judge_host(&host, &self.allowed);
+        Box::pin(async move {
+            match verdict {
+                Ok(Verdict::Loopback(ips)) => {
+                    let addrs: Vec<SocketAddr> =
+                        ips.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect();
+                    Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+                }
+                Ok(Verdict::Allowed) => {
+                    let addrs: Vec<SocketAddr> =
+                        tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+                    Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+                }
+                Err(_) => Err(format!(
+                    "spike refused to resolve `{host}`: not loopback and not allowed"
+                )
+                .into()),
+            }
+        })
+    }
 }

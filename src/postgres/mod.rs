@@ -63,7 +63,7 @@ pub use schema::TempSchema;
 pub use tokio_postgres;
 pub use workload::PgWorkload;
 
-use crate::driver::{check_target_host, LatencyMetric, MetricSnapshot, TargetRefused};
+use crate::driver::{judge_target, LatencyMetric, MetricSnapshot, TargetRefused};
 
 /// Names of the counters and gauges the Postgres workloads record.
 pub mod counters {
@@ -77,7 +77,7 @@ pub mod counters {
     pub const POOL_IN_USE: &str = "pg_pool_in_use";
 }
 
-/// Why a [`PgPool`] could not be built.
+/// Why a [`PgPool`] could not be built, or a [`TempSchema`] step failed.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PgSetupError {
@@ -87,6 +87,9 @@ pub enum PgSetupError {
     Refused(TargetRefused),
     /// The pool settings are invalid.
     Pool(String),
+    /// A database error while setting up or cleaning up (e.g. creating a
+    /// [`TempSchema`]).
+    Db(tokio_postgres::Error),
 }
 
 impl std::fmt::Display for PgSetupError {
@@ -95,6 +98,7 @@ impl std::fmt::Display for PgSetupError {
             PgSetupError::BadUrl(e) => write!(f, "bad Postgres connection string: {e}"),
             PgSetupError::Refused(r) => r.fmt(f),
             PgSetupError::Pool(e) => write!(f, "bad Postgres pool settings: {e}"),
+            PgSetupError::Db(e) => write!(f, "Postgres setup failed: {e}"),
         }
     }
 }
@@ -105,6 +109,7 @@ impl std::error::Error for PgSetupError {
             PgSetupError::BadUrl(e) => Some(e),
             PgSetupError::Refused(r) => Some(r),
             PgSetupError::Pool(_) => None,
+            PgSetupError::Db(e) => Some(e),
         }
     }
 }
@@ -189,6 +194,85 @@ fn classify_pool(err: PoolError, wait_timeout: Duration) -> IterError {
     }
 }
 
+impl std::fmt::Debug for PgPoolBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgPoolBuilder")
+            .field("url", &spike_core::redact::redact_url(&self.url))
+            .field("pool_size", &self.pool_size)
+            .field("wait_timeout", &self.wait_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("search_path", &self.search_path)
+            .field("allowed", &self.allowed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parse a connection string and check every host it may connect to,
+/// before any socket is opened. Loopback hosts are pinned: each host gets
+/// the `hostaddr` it was judged by (`localhost` → `127.0.0.1`), so the
+/// connection never asks a resolver. With a `hostaddr` list, the addresses
+/// are what is connected and what is judged. With a host allowed by name,
+/// nothing is pinned, and a `localhost` beside it must resolve to loopback
+/// addresses only. The password is registered for redaction.
+pub(crate) fn checked_config(
+    url: &str,
+    allowed: &[String],
+) -> Result<tokio_postgres::Config, PgSetupError> {
+    use spike_core::safety::{is_localhost_name, is_loopback_ip, Verdict};
+    use tokio_postgres::config::Host;
+
+    let mut config: tokio_postgres::Config = url.parse().map_err(PgSetupError::BadUrl)?;
+    if let Some(pw) = config.get_password() {
+        spike_core::redact::register_secret(&String::from_utf8_lossy(pw));
+    }
+    if !config.get_hostaddrs().is_empty() {
+        for addr in config.get_hostaddrs() {
+            judge_target("postgres", &addr.to_string(), allowed).map_err(PgSetupError::Refused)?;
+        }
+        return Ok(config);
+    }
+    let mut pins = Vec::new();
+    let mut all_pinned = true;
+    for host in config.get_hosts() {
+        match host {
+            Host::Tcp(name) => {
+                match judge_target("postgres", name, allowed).map_err(PgSetupError::Refused)? {
+                    Verdict::Loopback(ips) => pins.extend(ips.first().copied()),
+                    Verdict::Allowed => all_pinned = false,
+                }
+            }
+            #[cfg(unix)]
+            Host::Unix(_) => all_pinned = false,
+        }
+    }
+    if all_pinned {
+        for ip in pins {
+            config.hostaddr(ip);
+        }
+        return Ok(config);
+    }
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    for host in config.get_hosts() {
+        if let Host::Tcp(name) = host {
+            if is_localhost_name(name) {
+                let resolved: Vec<std::net::SocketAddr> =
+                    std::net::ToSocketAddrs::to_socket_addrs(&(name.as_str(), port))
+                        .map(Iterator::collect)
+                        .unwrap_or_default();
+                if resolved.is_empty() || !resolved.iter().all(|a| is_loopback_ip(a.ip())) {
+                    return Err(PgSetupError::Refused(TargetRefused {
+                        driver: "postgres",
+                        host: name.clone(),
+                        note: " (it does not resolve to loopback addresses only)",
+                    }));
+                }
+            }
+        }
+    }
+    Ok(config)
+}
+
 /// What the Postgres workloads of one pool measured beside the report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PgStats {
@@ -224,8 +308,9 @@ pub struct PgPool {
     shared: Arc<Shared>,
 }
 
-/// Settings of a [`PgPool`]; see [`PgPool::builder`].
-#[derive(Debug, Clone)]
+/// Settings of a [`PgPool`]; see [`PgPool::builder`]. Its `Debug` output
+/// shows the connection string without its password.
+#[derive(Clone)]
 #[must_use]
 pub struct PgPoolBuilder {
     url: String,
@@ -354,17 +439,7 @@ impl PgPoolBuilder {
     /// [`PgSetupError`] for a bad connection string, a refused host or
     /// invalid pool settings.
     pub fn build(self) -> Result<PgPool, PgSetupError> {
-        let mut config: tokio_postgres::Config = self.url.parse().map_err(PgSetupError::BadUrl)?;
-        for host in config.get_hosts() {
-            if let tokio_postgres::config::Host::Tcp(name) = host {
-                check_target_host("postgres", name, &self.allowed)
-                    .map_err(PgSetupError::Refused)?;
-            }
-        }
-        for addr in config.get_hostaddrs() {
-            check_target_host("postgres", &addr.to_string(), &self.allowed)
-                .map_err(PgSetupError::Refused)?;
-        }
+        let mut config = checked_config(&self.url, &self.allowed)?;
         let mut options: Vec<String> = config
             .get_options()
             .map(str::to_owned)

@@ -62,7 +62,7 @@ use tokio::sync::OnceCell;
 
 pub use source::{SlowSource, Source};
 
-use crate::driver::{check_target_url, LatencyMetric, MetricSnapshot, TargetRefused};
+use crate::driver::{judge_target, LatencyMetric, MetricSnapshot, TargetRefused};
 
 /// Names of the counters the cache-aside helpers record.
 pub mod counters {
@@ -93,7 +93,11 @@ pub enum RedisSetupError {
 impl std::fmt::Display for RedisSetupError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RedisSetupError::Config(e) => write!(f, "bad Redis settings: {e}"),
+            RedisSetupError::Config(e) => write!(
+                f,
+                "bad Redis settings: {}",
+                spike_core::redact::redact(&e.to_string())
+            ),
             RedisSetupError::Refused(r) => r.fmt(f),
         }
     }
@@ -206,7 +210,7 @@ pub struct CacheAsideBuilder {
 impl std::fmt::Debug for CacheAsideBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CacheAsideBuilder")
-            .field("url", &self.url)
+            .field("url", &spike_core::redact::redact_url(&self.url))
             .field("prefix", &self.prefix)
             .field("ttl", &self.ttl)
             .finish_non_exhaustive()
@@ -562,8 +566,8 @@ impl CacheAsideBuilder {
     /// # Errors
     /// [`RedisSetupError`] for a bad URL or a refused host.
     pub fn build(self) -> Result<CacheAside, RedisSetupError> {
-        let config = Config::from_url(&self.url).map_err(RedisSetupError::Config)?;
-        check_target_url("redis", &self.url, &self.allowed).map_err(RedisSetupError::Refused)?;
+        let mut config = Config::from_url(&self.url).map_err(RedisSetupError::Config)?;
+        check_servers(&mut config, &self.allowed).map_err(RedisSetupError::Refused)?;
         let mut builder = Builder::from_config(config);
         let (connect, command) = (self.connect_timeout, self.command_timeout);
         builder
@@ -600,6 +604,55 @@ impl CacheAsideBuilder {
                 evictions: AtomicU64::new(0),
             }),
         })
+    }
+}
+
+/// Check every host of a parsed client config before any socket is opened,
+/// and pin a loopback server to the address it was judged by (`localhost`
+/// → `127.0.0.1`), so the client never asks a resolver. Cluster and
+/// sentinel configs discover further servers from the ones named, which
+/// may point anywhere: they are refused unless every seed host is allowed
+/// by name (`allow_host` or `SPIKE_ALLOW_HOSTS`), even a loopback one.
+/// The password (and username) are registered for redaction.
+fn check_servers(config: &mut Config, allowed: &[String]) -> Result<(), TargetRefused> {
+    use fred::types::config::ServerConfig;
+    use spike_core::safety::{allowed_by_name, Verdict};
+
+    for secret in [&config.username, &config.password].into_iter().flatten() {
+        spike_core::redact::register_secret(secret);
+    }
+    match &mut config.server {
+        ServerConfig::Centralized { server } => {
+            if let Verdict::Loopback(ips) = judge_target("redis", &server.host, allowed)? {
+                if let Some(ip) = ips.first() {
+                    server.host = match ip {
+                        std::net::IpAddr::V4(v4) => v4.to_string(),
+                        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+                    }
+                    .into();
+                }
+            }
+            Ok(())
+        }
+        ServerConfig::Clustered { hosts, .. } | ServerConfig::Sentinel { hosts, .. } => {
+            for server in hosts.iter() {
+                judge_target("redis", &server.host, allowed)?;
+                if !allowed_by_name(&server.host, allowed) {
+                    return Err(TargetRefused {
+                        driver: "redis",
+                        host: server
+                            .host
+                            .trim_start_matches('[')
+                            .trim_end_matches(']')
+                            .to_owned(),
+                        note: " (cluster and sentinel discovery connect wherever the servers \
+                               point, so every seed host must be allowed by name, even a \
+                               loopback one)",
+                    });
+                }
+            }
+            Ok(())
+        }
     }
 }
 

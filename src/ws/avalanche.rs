@@ -6,11 +6,11 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use spike_core::{Ctx, IterResult, Workload};
 
-use super::{check_url, connect, WsMetrics, WsStats, WsTargetError};
+use super::{check_url, connect, WsMetrics, WsStats, WsTarget, WsTargetError};
 
 #[derive(Debug, Clone)]
 struct Config {
-    url: String,
+    target: WsTarget,
     hold: Duration,
     message_every: Option<Duration>,
     message_timeout: Duration,
@@ -54,10 +54,10 @@ impl WsAvalanche {
     /// As for [`new`](Self::new).
     pub fn new_allowing(url: impl Into<String>, allowed: &[String]) -> Result<Self, WsTargetError> {
         let url = url.into();
-        check_url(&url, allowed)?;
+        let target = check_url(&url, allowed)?;
         Ok(WsAvalanche {
             config: Arc::new(Config {
-                url,
+                target,
                 hold: Duration::from_secs(1),
                 message_every: Some(Duration::from_millis(250)),
                 message_timeout: Duration::from_secs(2),
@@ -122,7 +122,7 @@ impl WsAvalanche {
     }
 
     async fn iteration(config: Arc<Config>, metrics: Arc<WsMetrics>, ctx: Ctx) -> IterResult {
-        let mut conn = connect(&config.url, config.connect_timeout, &ctx, &metrics).await?;
+        let mut conn = connect(&config.target, config.connect_timeout, &ctx, &metrics).await?;
         let hold_end = tokio::time::Instant::now() + config.hold;
         if let Some(every) = config.message_every {
             let mut seq = 0_u64;

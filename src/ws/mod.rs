@@ -58,7 +58,7 @@ pub use avalanche::WsAvalanche;
 pub use server::{EchoServer, EchoServerStats, BROADCAST_PREFIX};
 pub use session::{Step, WsSession};
 
-use crate::driver::{check_target_url, LatencyMetric, MetricSnapshot, TargetRefused};
+use crate::driver::{judge_target, Endpoint, LatencyMetric, MetricSnapshot, TargetRefused};
 
 /// Names of the counters and the gauge the WebSocket workloads record.
 pub mod counters {
@@ -186,16 +186,49 @@ impl Drop for Conn {
     }
 }
 
+/// A checked WebSocket target: the normalised URL (sent in the handshake)
+/// and the addresses the connection may go to.
+#[derive(Clone)]
+struct WsTarget {
+    url: String,
+    endpoint: Endpoint,
+}
+
+impl std::fmt::Debug for WsTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsTarget")
+            .field("url", &spike_core::redact::redact_url(&self.url))
+            .field("endpoint", &self.endpoint)
+            .finish()
+    }
+}
+
 /// Check that `url` is a `ws://` URL whose host may receive load (the
-/// driver speaks plain WebSocket: loopback targets need no TLS).
-fn check_url(url: &str, allowed: &[String]) -> Result<(), WsTargetError> {
-    let bad = || WsTargetError::BadUrl(url.to_owned());
-    if !url.starts_with("ws://") {
+/// driver speaks plain WebSocket: loopback targets need no TLS). The URL is
+/// parsed as the WHATWG parser does, and the connection later goes only to
+/// the addresses judged here (`localhost` is pinned, never resolved).
+fn check_url(url: &str, allowed: &[String]) -> Result<WsTarget, WsTargetError> {
+    let bad = || WsTargetError::BadUrl(spike_core::redact::redact_url(url));
+    let parsed = url::Url::parse(url).map_err(|_| bad())?;
+    if parsed.scheme() != "ws" {
         return Err(bad());
     }
-    check_target_url("ws", url, allowed)
-        .map_err(WsTargetError::Refused)?
-        .ok_or_else(bad)
+    let host = parsed
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(bad)?;
+    let verdict = judge_target("ws", host, allowed).map_err(WsTargetError::Refused)?;
+    let port = parsed.port_or_known_default().unwrap_or(80);
+    if !parsed.username().is_empty() {
+        spike_core::redact::register_secret(parsed.username());
+    }
+    if let Some(pw) = parsed.password() {
+        spike_core::redact::register_secret(pw);
+    }
+    Ok(WsTarget {
+        endpoint: Endpoint::new(verdict, host, port),
+        url: parsed.into(),
+    })
 }
 
 /// Why a WebSocket workload could not be built.
@@ -249,7 +282,7 @@ fn classify(err: WsError, established: bool) -> IterError {
 /// Connect (TCP + handshake) within `timeout`, recording attempts, failures,
 /// handshake latency and the open count.
 async fn connect(
-    url: &str,
+    target: &WsTarget,
     timeout: Duration,
     ctx: &Ctx,
     metrics: &Arc<WsMetrics>,
@@ -257,9 +290,19 @@ async fn connect(
     metrics.attempted.fetch_add(1, Ordering::Relaxed);
     ctx.count(counters::CONNECT_ATTEMPT, 1);
     let started = Instant::now();
-    let result = match tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url)).await {
+    let handshake = async {
+        let tcp = target
+            .endpoint
+            .connect()
+            .await
+            .map_err(|e| IterError::of(class_of_io(e.kind())).with_message(e.to_string()))?;
+        tokio_tungstenite::client_async(target.url.as_str(), MaybeTlsStream::Plain(tcp))
+            .await
+            .map_err(|e| classify(e, false))
+    };
+    let result = match tokio::time::timeout(timeout, handshake).await {
         Ok(Ok((ws, _response))) => Ok(ws),
-        Ok(Err(e)) => Err(classify(e, false)),
+        Ok(Err(e)) => Err(e),
         Err(_) => Err(IterError::of(ErrorClass::Timeout)
             .with_message(format!("no WebSocket handshake within {timeout:?}"))),
     };

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use futures_util::future::BoxFuture;
 use spike_core::{Ctx, IterResult, Workload};
 
-use super::{check_url, connect, WsMetrics, WsStats, WsTargetError};
+use super::{check_url, connect, WsMetrics, WsStats, WsTarget, WsTargetError};
 
 /// One step of a [`WsSession`] script. In texts, `{iteration}` is replaced
 /// by the iteration number, so concurrent sessions can tell their replies
@@ -26,7 +26,7 @@ pub enum Step {
 
 #[derive(Debug, Clone)]
 struct Config {
-    url: String,
+    target: WsTarget,
     steps: Vec<Step>,
     message_timeout: Duration,
     connect_timeout: Duration,
@@ -80,10 +80,10 @@ impl WsSession {
     /// As for [`new`](Self::new).
     pub fn new_allowing(url: impl Into<String>, allowed: &[String]) -> Result<Self, WsTargetError> {
         let url = url.into();
-        check_url(&url, allowed)?;
+        let target = check_url(&url, allowed)?;
         Ok(WsSession {
             config: Arc::new(Config {
-                url,
+                target,
                 steps: Vec::new(),
                 message_timeout: Duration::from_secs(2),
                 connect_timeout: Duration::from_secs(5),
@@ -146,7 +146,7 @@ impl WsSession {
     }
 
     async fn iteration(config: Arc<Config>, metrics: Arc<WsMetrics>, ctx: Ctx) -> IterResult {
-        let mut conn = connect(&config.url, config.connect_timeout, &ctx, &metrics).await?;
+        let mut conn = connect(&config.target, config.connect_timeout, &ctx, &metrics).await?;
         let iteration = ctx.iteration().to_string();
         let fill = |t: &str| t.replace("{iteration}", &iteration);
         let mut last_send = Instant::now();
