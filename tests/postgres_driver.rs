@@ -6,7 +6,7 @@ mod drivers_common;
 
 use std::time::Duration;
 
-use drivers_common::{closed_port, pg_url, server_up, SERIAL};
+use drivers_common::{closed_port, pg_url, server_up};
 use spike::postgres::{counters, tokio_postgres, PgError, PgPool, PgSetupError, TempSchema};
 use spike::prelude::*;
 
@@ -111,7 +111,6 @@ async fn a_burst_against_a_small_pool_shows_pool_waits_bounded_timeouts_and_reco
     if !pg_up() {
         return;
     }
-    let _serial = SERIAL.lock().await;
     let schema = TempSchema::create(&pg_url(), "spike_pg_small")
         .await
         .expect("schema");
@@ -191,7 +190,6 @@ async fn the_same_burst_against_a_right_sized_pool_passes() {
     if !pg_up() {
         return;
     }
-    let _serial = SERIAL.lock().await;
     let schema = TempSchema::create(&pg_url(), "spike_pg_sized")
         .await
         .expect("schema");
@@ -223,12 +221,11 @@ async fn the_same_burst_against_a_right_sized_pool_passes() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
+#[spike_test(timeout = "60s")]
 async fn database_errors_keep_their_sqlstate() {
     if !pg_up() {
         return;
     }
-    let _serial = SERIAL.lock().await;
     let schema = TempSchema::create(&pg_url(), "spike_pg_sqlstate")
         .await
         .expect("schema");

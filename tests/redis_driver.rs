@@ -5,7 +5,7 @@
 
 mod drivers_common;
 
-use drivers_common::{closed_port, redis_url, server_up, unique, SERIAL};
+use drivers_common::{closed_port, redis_url, server_up, unique};
 use spike::prelude::*;
 use spike::recovery_time_by;
 use spike::redis::{counters, CacheAside, RedisSetupError, SlowSource};
@@ -55,7 +55,6 @@ async fn a_warm_cache_keeps_its_hit_rate_through_a_spike() {
     if !redis_up() {
         return;
     }
-    let _serial = SERIAL.lock().await;
     let origin = SlowSource::new(ms(20)).capacity(8);
     let cache = cache("spike-warm", &origin);
     let warmed = cache.warm(CacheAside::key_names(KEYS)).await.expect("warm");
@@ -108,7 +107,6 @@ async fn a_cold_cache_spike_shows_the_miss_storm_its_cost_and_the_hit_rate_recov
     if !redis_up() {
         return;
     }
-    let _serial = SERIAL.lock().await;
     let origin = SlowSource::new(ms(20)).capacity(8);
     let cache = cache("spike-cold", &origin);
     cache.warm(CacheAside::key_names(KEYS)).await.expect("warm");
@@ -193,12 +191,11 @@ async fn a_cold_cache_spike_shows_the_miss_storm_its_cost_and_the_hit_rate_recov
     clean_up(&cache, KEYS / 2).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
+#[spike_test(timeout = "60s")]
 async fn keys_that_expire_under_the_workload_count_as_evictions() {
     if !redis_up() {
         return;
     }
-    let _serial = SERIAL.lock().await;
     let origin = SlowSource::new(ms(2));
     let cache = CacheAside::builder(redis_url())
         .prefix(format!("{}:", unique("spike-ttl")))

@@ -4,10 +4,6 @@
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Tests whose numbers depend on timing run one at a time inside a binary:
-/// two bursts on 2 cores at once would measure each other.
-pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// `SPIKE_PG_URL`, or the local server's default.
 pub fn pg_url() -> String {
     std::env::var("SPIKE_PG_URL")
