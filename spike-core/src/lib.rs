@@ -68,6 +68,7 @@ pub use scenario::{
 pub use schedule::{Arrivals, RateProfile};
 pub use shape::{
     Phase, PhaseKind, Shape, ShapeBuilder, ShapeLimits, MAX_PHASES, MAX_RUN_DURATION,
+    MAX_VIRTUAL_USERS,
 };
 pub use shape_error::ShapeError;
 pub use stats::{GaugeStats, Stats, TagStats};

@@ -80,10 +80,14 @@ pub const MAX_RUN_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 /// The most phases a shape may have.
 pub const MAX_PHASES: usize = 10_000;
 
+/// The most virtual users a closed-model level may ask for, whatever
+/// [`ShapeLimits::max_users`] says (the engine keeps one slot per user).
+pub const MAX_VIRTUAL_USERS: u64 = 1_000_000;
+
 /// Safety limits checked when a shape is built. Defaults: 24 h, 100 million
 /// open-model iterations, 100,000 virtual users. A shape never lasts longer
-/// than [`MAX_RUN_DURATION`] nor has more than [`MAX_PHASES`] phases,
-/// whatever the limits say.
+/// than [`MAX_RUN_DURATION`], has more than [`MAX_PHASES`] phases or more
+/// than [`MAX_VIRTUAL_USERS`] users, whatever the limits say.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ShapeLimits {
     /// Longest total duration accepted.
@@ -407,11 +411,12 @@ impl ShapeBuilder {
                 if v.fract() != 0.0 {
                     return Err(ShapeError::FractionalUsers { phase, level });
                 }
-                if v > self.limits.max_users as f64 {
+                let limit = self.limits.max_users.min(MAX_VIRTUAL_USERS);
+                if v > limit as f64 {
                     return Err(ShapeError::TooManyUsers {
                         phase,
                         level,
-                        limit: self.limits.max_users,
+                        limit,
                     });
                 }
             }

@@ -106,7 +106,7 @@ pub enum ShapeError {
         limit: u64,
     },
     /// A closed-model level above the safety limit on virtual users.
-    #[error("phase `{phase}`: {level} is above the limit of {limit} virtual users; raise it with `ShapeLimits` if this is intended")]
+    #[error("phase `{phase}`: {level} is above the limit of {limit} virtual users; raise it with `ShapeLimits` if this is intended (up to {})", crate::shape::MAX_VIRTUAL_USERS)]
     TooManyUsers {
         /// The phase at fault.
         phase: String,
