@@ -53,15 +53,24 @@ const GUIDE: &str = include_str!("../docs/spike_testing_guide.md");
 
 /// The copies, in the guide's order.
 const COPIES: [(&str, &str); 6] = [
-    ("first_spike_test", include_str!("guide/first_spike_test.rs")),
-    ("result_returning", include_str!("guide/result_returning.rs")),
+    (
+        "first_spike_test",
+        include_str!("guide/first_spike_test.rs"),
+    ),
+    (
+        "result_returning",
+        include_str!("guide/result_returning.rs"),
+    ),
     ("renamed_crate", include_str!("guide/renamed_crate.rs")),
     ("ws_avalanche", include_str!("guide/ws_avalanche.rs")),
     (
         "postgres_small_pool",
         include_str!("guide/postgres_small_pool.rs"),
     ),
-    ("redis_cold_cache", include_str!("guide/redis_cold_cache.rs")),
+    (
+        "redis_cold_cache",
+        include_str!("guide/redis_cold_cache.rs"),
+    ),
 ];
 
 /// The visible text of every ```` ```rust ```` block (any `rust,..` info

@@ -21,8 +21,8 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::Progress;
-use crate::histogram::fmt_micros;
 use crate::error::SpikeError;
+use crate::histogram::fmt_micros;
 use crate::level::Model;
 use crate::scenario::env_text;
 

@@ -91,7 +91,10 @@ const SCALE_EXPECTED: &str = "a finite number above zero, such as 0.5 or 10";
 
 /// The value of `var` (`None` when unset). A value that is not Unicode is
 /// refused with [`SpikeError::BadEnv`] rather than ignored.
-pub(crate) fn env_text(var: &'static str, expected: &'static str) -> Result<Option<String>, SpikeError> {
+pub(crate) fn env_text(
+    var: &'static str,
+    expected: &'static str,
+) -> Result<Option<String>, SpikeError> {
     match std::env::var(var) {
         Ok(v) => Ok(Some(v)),
         Err(std::env::VarError::NotPresent) => Ok(None),

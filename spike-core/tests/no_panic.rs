@@ -287,7 +287,11 @@ fn scale(sane: std::ops::Range<f64>, refused: f64) -> impl Strategy<Value = (f64
 
 /// A factor a run honours but that plans more than the wall-clock cap
 /// lets it run: the run is interrupted.
-fn long_scale(sane: std::ops::Range<f64>, long: std::ops::Range<f64>, refused: f64) -> impl Strategy<Value = (f64, bool)> {
+fn long_scale(
+    sane: std::ops::Range<f64>,
+    long: std::ops::Range<f64>,
+    refused: f64,
+) -> impl Strategy<Value = (f64, bool)> {
     prop_oneof![
         3 => scale(sane, refused),
         1 => long.prop_map(|x| (x, true)),
@@ -341,7 +345,10 @@ fn settings() -> impl Strategy<Value = Settings> {
             // run still closes every planned window.)
             long_scale(1.0..2.0, 2.0..100.0, 1e11),
             prop::option::of(setting(10..11)),
-            prop_oneof![(1u64..100_000).prop_map(|n| (n, true)), any::<u64>().prop_map(|n| (n, n > 0))],
+            prop_oneof![
+                (1u64..100_000).prop_map(|n| (n, true)),
+                any::<u64>().prop_map(|n| (n, n > 0))
+            ],
         ),
         (
             setting(1_000..5_000),
@@ -530,11 +537,7 @@ fn env_readers_use_the_pure_parsers() {
     );
     // The infallible reader falls back to the default instead of panicking.
     let _ = ProgressMode::from_env();
-    for var in [
-        "SPIKE_SCALE",
-        "SPIKE_TIME_SCALE",
-        "SPIKE_PROGRESS_INTERVAL",
-    ] {
+    for var in ["SPIKE_SCALE", "SPIKE_TIME_SCALE", "SPIKE_PROGRESS_INTERVAL"] {
         std::env::remove_var(var);
     }
 }

@@ -390,8 +390,14 @@ fn settings_that_would_overflow_the_clock_are_refused() {
             "iteration_timeout",
             Scenario::new("s").iteration_timeout(Duration::MAX),
         ),
-        ("drain_timeout", Scenario::new("s").drain_timeout(Duration::MAX)),
-        ("think_time", Scenario::new("s").think_time(secs(24 * 3600 + 1))),
+        (
+            "drain_timeout",
+            Scenario::new("s").drain_timeout(Duration::MAX),
+        ),
+        (
+            "think_time",
+            Scenario::new("s").think_time(secs(24 * 3600 + 1)),
+        ),
     ] {
         let e = attempt(scenario);
         match &e {
