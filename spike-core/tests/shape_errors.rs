@@ -520,6 +520,11 @@ fn unwrap_shows_why_a_value_is_refused() {
         format!("{shape_error:?}"),
         "phase `hold`: level -1 rps must be a finite number above zero"
     );
+    let hlog = spike_core::artifacts::HlogError::Parse { offset: 7 };
+    assert_eq!(
+        format!("{hlog:?}"),
+        "latency.hlog is not an interval log: parse error at byte 7"
+    );
     let spike_error = SpikeError::from(shape_error);
     assert_eq!(
         format!("{spike_error:?}"),
