@@ -322,6 +322,11 @@ impl Scenario {
         let Some(shape) = self.shape else {
             return Err(SpikeError::NoShape { scenario });
         };
+        // A deserialized shape skipped the builder's checks.
+        let shape = shape.revalidated().map_err(|source| SpikeError::Shape {
+            scenario: Some(scenario.clone()),
+            source,
+        })?;
         let shape = if self.rate_scale == 1.0 && self.time_scale == 1.0 {
             shape
         } else {

@@ -238,6 +238,34 @@ impl Shape {
         self.scaled_with_limits(rate, time, ShapeLimits::default())
     }
 
+    /// The shape rebuilt from its phases' kinds, levels, durations, names
+    /// and baseline marks, checked by every rule and the hard caps: a shape
+    /// that did not come from [`ShapeBuilder::build`] (deserialized from an
+    /// edited report, say) is refused instead of reaching the engine.
+    pub(crate) fn revalidated(&self) -> Result<Shape, ShapeError> {
+        let specs = self
+            .phases
+            .iter()
+            .map(|p| PhaseSpec {
+                kind: p.kind,
+                level: p.to,
+                duration: p.duration,
+                name: Some(p.name.clone()),
+                baseline: p.baseline,
+            })
+            .collect();
+        ShapeBuilder {
+            specs,
+            marker_error: None,
+            limits: ShapeLimits {
+                max_duration: MAX_RUN_DURATION,
+                max_iterations: u64::MAX,
+                max_users: MAX_VIRTUAL_USERS,
+            },
+        }
+        .build()
+    }
+
     /// [`Shape::scaled`] with explicit limits.
     ///
     /// # Errors

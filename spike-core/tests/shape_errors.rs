@@ -531,3 +531,48 @@ fn unwrap_shows_why_a_value_is_refused() {
         "invalid load shape: phase `hold`: level -1 rps must be a finite number above zero"
     );
 }
+
+#[test]
+fn a_deserialized_shape_is_checked_again_before_it_runs() {
+    // Serde bypasses the builder: an edited report's shape with no phase
+    // used to reach `phase_index_at` (`len() - 1` underflow).
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let shape = Shape::builder()
+        .hold(rps(100), ms(100))
+        .burst(rps(300), ms(100))
+        .build()
+        .unwrap();
+    let json = serde_json::to_value(&shape).unwrap();
+    let run = |value: serde_json::Value| {
+        let shape: Shape = serde_json::from_value(value).expect("it deserializes");
+        rt.block_on(
+            Scenario::new("s")
+                .shape(shape)
+                .window(ms(50))
+                .run(|_ctx: Ctx| async {}),
+        )
+    };
+    let mut empty = json.clone();
+    empty["phases"] = serde_json::json!([]);
+    assert_eq!(
+        run(empty).unwrap_err(),
+        SpikeError::Shape {
+            scenario: Some("s".into()),
+            source: ShapeError::Empty
+        }
+    );
+    let mut lower = json.clone();
+    lower["phases"][1]["to"]["value"] = serde_json::json!(50.0);
+    assert!(matches!(
+        run(lower).unwrap_err(),
+        SpikeError::Shape {
+            source: ShapeError::BurstNotAboveBefore { .. },
+            ..
+        }
+    ));
+    // An untouched round trip runs as built: 10 + 30 iterations.
+    assert_eq!(run(json).unwrap().total.completed, 40);
+}
