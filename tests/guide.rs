@@ -185,3 +185,55 @@ fn the_guide_depends_on_spike_by_path() {
         "the fixture the guide points to depends on spike by path"
     );
 }
+
+/// Each `[dev-dependencies]` block of the guide, as written.
+fn dependency_blocks(markdown: &str) -> Vec<String> {
+    markdown
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .filter(|block| block.contains("[dev-dependencies]"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn the_guide_dependency_lines_resolve() {
+    // The layout the guide describes: this repository cloned as `spike`
+    // next to the user's crate (a symlink here), the crate's Cargo.toml
+    // holding the guide's block word for word. `cargo tree --offline`
+    // resolves the dependency graph without building anything.
+    use std::path::Path;
+    use std::process::Command;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let blocks = dependency_blocks(GUIDE);
+    assert_eq!(blocks.len(), 2, "{blocks:?}");
+    for (i, block) in blocks.iter().enumerate() {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("guide-dependency-{i}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("app/src")).expect("create the user crate");
+        std::os::unix::fs::symlink(root, dir.join("spike")).expect("link the checkout");
+        let manifest = format!(
+            "[package]\nname = \"app\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[workspace]\n\n{block}"
+        );
+        std::fs::write(dir.join("app/Cargo.toml"), manifest).expect("write Cargo.toml");
+        std::fs::write(dir.join("app/src/lib.rs"), "").expect("write lib.rs");
+        std::fs::copy(root.join("Cargo.lock"), dir.join("app/Cargo.lock")).expect("copy the lock");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(cargo)
+            .current_dir(dir.join("app"))
+            .args(["tree", "--offline", "--edges", "normal,dev", "--depth", "1"])
+            .output()
+            .expect("cargo runs");
+        assert!(
+            out.status.success(),
+            "the guide's dependency block does not resolve:\n{block}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The checkout beside the crate, not a registry crate of that name.
+        let tree = String::from_utf8_lossy(&out.stdout);
+        let local = format!("spike v0.1.0 ({})", dir.join("spike").display());
+        assert!(tree.contains(&local), "{tree}");
+    }
+}
