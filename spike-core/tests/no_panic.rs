@@ -333,6 +333,8 @@ struct Settings {
     seed: u64,
     precise_pacing: bool,
     wall: Duration,
+    /// What the workload hands to `ctx.count`, `ctx.gauge`, `ctx.record`.
+    recorded: (u64, f64, Duration),
 }
 
 fn settings() -> impl Strategy<Value = Settings> {
@@ -363,13 +365,19 @@ fn settings() -> impl Strategy<Value = Settings> {
             any_duration(),
             any::<u32>(),
         ),
-        (any_duration(), any::<u64>(), any::<bool>(), any_duration()),
+        (
+            any_duration(),
+            any::<u64>(),
+            any::<bool>(),
+            any_duration(),
+            (any::<u64>(), any_f64(), any_duration()),
+        ),
     )
         .prop_map(
             |(
                 (closed, phases, rate, time, window, max_in_flight),
                 (iteration_timeout, drain_timeout, think_time, tolerance, epsilon, slack, sustain),
-                (lag_budget, seed, precise_pacing, wall),
+                (lag_budget, seed, precise_pacing, wall, recorded),
             )| Settings {
                 closed,
                 phases,
@@ -388,6 +396,7 @@ fn settings() -> impl Strategy<Value = Settings> {
                 seed,
                 precise_pacing,
                 wall,
+                recorded,
             },
         )
 }
@@ -439,11 +448,20 @@ proptest! {
             scenario = scenario.window(w);
         }
         let started = std::time::Instant::now();
-        let result = runtime().block_on(scenario.run(|_ctx: Ctx| async {}));
+        let (n, gauge, duration) = s.recorded;
+        let result = runtime().block_on(scenario.run(move |ctx: Ctx| async move {
+            ctx.count("count", n);
+            ctx.gauge("gauge", gauge);
+            ctx.record("duration", duration);
+        }));
         // Bounded: 300 ms, then 1 s grace for iterations in flight, plus slack
         // for a loaded machine.
         prop_assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+        // Scaling users down rounds them together (a burst of 1 user after
+        // a hold of 1 user is refused, rightly): closed shapes stay rising
+        // only for rate factors of 1 or more.
         let sane = s.rate.1
+            && (!s.closed || s.rate.0 >= 1.0)
             && s.time.1
             && s.window.is_some_and(|w| w.1)
             && s.max_in_flight.1
@@ -554,4 +572,23 @@ fn env_readers_use_the_pure_parsers() {
     for var in ["SPIKE_SCALE", "SPIKE_TIME_SCALE", "SPIKE_PROGRESS_INTERVAL"] {
         std::env::remove_var(var);
     }
+}
+
+#[test]
+fn a_user_counter_saturates_instead_of_overflowing() {
+    // `ctx.count(name, u64::MAX)` twice overflowed (a panic in debug builds,
+    // inside the workload, so every iteration became a `panic` error).
+    let shape = Shape::builder().hold(rps(100), ms(100)).build().unwrap();
+    let report =
+        runtime()
+            .block_on(Scenario::new("counter").shape(shape).window(ms(50)).run(
+                |ctx: Ctx| async move {
+                    ctx.count("big", u64::MAX);
+                    ctx.count("big", 1);
+                },
+            ))
+            .unwrap();
+    assert_eq!(report.total.completed, 10);
+    assert_eq!(report.total.errors, 0, "no iteration panicked");
+    assert_eq!(report.total.counter("big"), u64::MAX);
 }
