@@ -5,7 +5,10 @@ use std::time::Duration;
 use crate::shape_error::ShapeError;
 
 /// Why a scenario refused to run. Nothing was sent when this is returned.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+///
+/// `Debug` prints the same sentence as `Display`, so `.unwrap()` and
+/// `.expect(..)` show why a value was refused, not just its fields.
+#[derive(Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SpikeError {
     /// The load shape is invalid.
@@ -41,17 +44,40 @@ pub enum SpikeError {
         /// The setting.
         setting: &'static str,
     },
+    /// A setting outside the values it accepts (a timeout beyond
+    /// [`MAX_SETTING_DURATION`](crate::MAX_SETTING_DURATION), a
+    /// recovery tolerance that is not a number, ...).
+    #[error("scenario `{scenario}`: `{setting}` = {value} is refused: it must be {expected}")]
+    BadSetting {
+        /// Scenario name.
+        scenario: String,
+        /// The setting.
+        setting: &'static str,
+        /// The value given, as text.
+        value: String,
+        /// What the setting accepts.
+        expected: &'static str,
+    },
     /// An environment variable spike reads has a bad value.
-    #[error("environment variable {var}={value:?} is not a number above zero")]
+    #[error("environment variable {var}={value:?} is refused: it must be {expected}")]
     BadEnv {
         /// The variable.
         var: &'static str,
-        /// Its value.
+        /// Its value (lossily decoded when it is not Unicode).
         value: String,
+        /// What the variable accepts.
+        expected: &'static str,
     },
     /// `run` was called outside a tokio runtime.
     #[error("spike needs a tokio runtime with the time driver enabled: call `run` inside `#[spike_test]`, `#[tokio::test]` or `Runtime::block_on`")]
     NoRuntime,
+}
+
+/// The `Display` sentence: what `.unwrap()` prints.
+impl std::fmt::Debug for SpikeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 fn scenario_prefix(scenario: &Option<String>) -> String {

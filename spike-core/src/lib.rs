@@ -66,11 +66,14 @@ pub use report::{
     WindowStats,
 };
 pub use scenario::{
-    Scenario, DEFAULT_DRAIN_TIMEOUT, DEFAULT_ITERATION_TIMEOUT, DEFAULT_LAG_BUDGET,
-    DEFAULT_MAX_IN_FLIGHT, DEFAULT_WINDOW, SHORT_WINDOW,
+    parse_scale_value, Scenario, DEFAULT_DRAIN_TIMEOUT, DEFAULT_ITERATION_TIMEOUT,
+    DEFAULT_LAG_BUDGET, DEFAULT_MAX_IN_FLIGHT, DEFAULT_WINDOW, MAX_SETTING_DURATION, SHORT_WINDOW,
 };
 pub use schedule::{Arrivals, RateProfile};
-pub use shape::{Phase, PhaseKind, Shape, ShapeBuilder, ShapeLimits};
+pub use shape::{
+    Phase, PhaseKind, Shape, ShapeBuilder, ShapeLimits, MAX_PHASES, MAX_RUN_DURATION,
+    MAX_VIRTUAL_USERS,
+};
 pub use shape_error::ShapeError;
 pub use stats::{GaugeStats, Stats, TagStats};
 pub use test_context::{folder_name, spike_home, TestContext};

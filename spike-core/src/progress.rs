@@ -21,8 +21,14 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::Progress;
+use crate::error::SpikeError;
 use crate::histogram::fmt_micros;
 use crate::level::Model;
+use crate::scenario::env_text;
+
+const PROGRESS_EXPECTED: &str =
+    "0, off, false or no (no progress), plain (plain lines), or 1, on, true, yes or auto (the default)";
+const INTERVAL_EXPECTED: &str = "a number of seconds from 0.1 to 86400";
 
 /// Default time between two plain progress lines.
 pub const DEFAULT_PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
@@ -44,16 +50,87 @@ pub enum ProgressMode {
 impl ProgressMode {
     /// The mode `SPIKE_PROGRESS` and `SPIKE_PROGRESS_INTERVAL` ask for:
     /// off for `0`/`off`/`false`/`no`, plain lines for `plain` or when
-    /// standard error is not a terminal, else the status line.
+    /// standard error is not a terminal, else the status line. A value
+    /// [`ProgressMode::parse`] refuses falls back to the default here;
+    /// `Scenario::run` refuses it first, through [`ProgressMode::try_from_env`].
     #[must_use]
     pub fn from_env() -> Self {
-        let setting = std::env::var("SPIKE_PROGRESS").unwrap_or_default();
-        let interval = std::env::var("SPIKE_PROGRESS_INTERVAL")
-            .ok()
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .map_or(DEFAULT_PROGRESS_INTERVAL, Duration::from_secs_f64);
-        ProgressMode::decide(&setting, std::io::stderr().is_terminal(), interval)
+        Self::try_from_env().unwrap_or_else(|_| {
+            ProgressMode::decide(
+                "",
+                std::io::stderr().is_terminal(),
+                DEFAULT_PROGRESS_INTERVAL,
+            )
+        })
+    }
+
+    /// [`ProgressMode::from_env`], refusing a bad value.
+    ///
+    /// # Errors
+    /// [`SpikeError::BadEnv`] as [`ProgressMode::parse`] says, or for a
+    /// value that is not Unicode.
+    pub fn try_from_env() -> Result<Self, SpikeError> {
+        let setting = env_text("SPIKE_PROGRESS", PROGRESS_EXPECTED)?;
+        let interval = env_text("SPIKE_PROGRESS_INTERVAL", INTERVAL_EXPECTED)?;
+        ProgressMode::parse(
+            setting.as_deref(),
+            interval.as_deref(),
+            std::io::stderr().is_terminal(),
+        )
+    }
+
+    /// The mode for the text of `SPIKE_PROGRESS` and
+    /// `SPIKE_PROGRESS_INTERVAL` (`None`: unset) and whether standard error
+    /// is a terminal. `SPIKE_PROGRESS` accepts (in any case) nothing,
+    /// `0`/`off`/`false`/`no`, `plain`, `1`/`on`/`true`/`yes`/`auto`;
+    /// `SPIKE_PROGRESS_INTERVAL` a number of seconds from 0.1 to 86400
+    /// (default 5).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use spike_core::progress::ProgressMode;
+    ///
+    /// let plain = ProgressMode::parse(Some("plain"), Some("2"), true)?;
+    /// assert_eq!(plain, ProgressMode::Plain { interval: Duration::from_secs(2) });
+    /// assert_eq!(ProgressMode::parse(Some("off"), None, true)?, ProgressMode::Off);
+    /// // Beyond what a Duration holds: refused, not a panic.
+    /// assert!(ProgressMode::parse(None, Some("1e300"), false).is_err());
+    /// # Ok::<(), spike_core::SpikeError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SpikeError::BadEnv`] naming the variable, the value and what it
+    /// accepts.
+    pub fn parse(
+        setting: Option<&str>,
+        interval: Option<&str>,
+        terminal: bool,
+    ) -> Result<Self, SpikeError> {
+        let interval = match interval {
+            None => DEFAULT_PROGRESS_INTERVAL,
+            Some(text) => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|s| (0.1..=86_400.0).contains(s))
+                .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                .ok_or_else(|| SpikeError::BadEnv {
+                    var: "SPIKE_PROGRESS_INTERVAL",
+                    value: text.to_owned(),
+                    expected: INTERVAL_EXPECTED,
+                })?,
+        };
+        let setting = setting.unwrap_or_default();
+        match setting.trim().to_ascii_lowercase().as_str() {
+            "" | "0" | "off" | "false" | "no" | "plain" | "1" | "on" | "true" | "yes" | "auto" => {
+                Ok(ProgressMode::decide(setting, terminal, interval))
+            }
+            _ => Err(SpikeError::BadEnv {
+                var: "SPIKE_PROGRESS",
+                value: setting.to_owned(),
+                expected: PROGRESS_EXPECTED,
+            }),
+        }
     }
 
     /// The mode for a `SPIKE_PROGRESS` value and whether standard error is

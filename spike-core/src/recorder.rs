@@ -159,7 +159,9 @@ impl Acc {
 
     pub(crate) fn count(&mut self, name: Cow<'static, str>, n: u64) {
         match self.counters.get_mut(name.as_ref()) {
-            Some(c) => *c += n,
+            // A user's counter saturates rather than overflow (a panic in
+            // debug builds).
+            Some(c) => *c = c.saturating_add(n),
             None => {
                 self.counters.insert(name, n);
             }
@@ -222,7 +224,8 @@ impl Acc {
                 .or_insert_with(|| v.clone());
         }
         for (k, v) in &other.counters {
-            *self.counters.entry(k.clone()).or_insert(0) += v;
+            let c = self.counters.entry(k.clone()).or_insert(0);
+            *c = c.saturating_add(*v);
         }
         for (k, g) in &other.gauges {
             self.gauges

@@ -82,14 +82,65 @@ pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default schedule-lag p99 above which the generator counts as saturated.
 pub const DEFAULT_LAG_BUDGET: Duration = Duration::from_millis(25);
 
-fn parse_scale(var: &'static str) -> Result<f64, SpikeError> {
+/// The longest `iteration_timeout`, `drain_timeout` and `think_time`
+/// accepted (24 h): longer ones are refused with
+/// [`SpikeError::BadSetting`], since every run must stop by itself.
+pub const MAX_SETTING_DURATION: Duration = Duration::from_secs(24 * 3600);
+
+const SCALE_EXPECTED: &str = "a finite number above zero, such as 0.5 or 10";
+
+/// The value of `var` (`None` when unset). A value that is not Unicode is
+/// refused with [`SpikeError::BadEnv`] rather than ignored.
+pub(crate) fn env_text(
+    var: &'static str,
+    expected: &'static str,
+) -> Result<Option<String>, SpikeError> {
     match std::env::var(var) {
-        Err(_) => Ok(1.0),
-        Ok(v) => match v.trim().parse::<f64>() {
-            Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
-            _ => Err(SpikeError::BadEnv { var, value: v }),
-        },
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(v)) => Err(SpikeError::BadEnv {
+            var,
+            value: v.to_string_lossy().into_owned(),
+            expected,
+        }),
     }
+}
+
+/// Parse the value of a scale variable (`SPIKE_SCALE`, `SPIKE_TIME_SCALE`):
+/// `None` (unset) is 1; a set value must be a finite number above zero.
+/// This is what [`Scenario::scale_from_env`] applies to each variable.
+///
+/// ```
+/// use spike_core::{parse_scale_value, SpikeError};
+///
+/// assert_eq!(parse_scale_value("SPIKE_SCALE", None), Ok(1.0));
+/// assert_eq!(parse_scale_value("SPIKE_SCALE", Some(" 2.5 ")), Ok(2.5));
+/// let err = parse_scale_value("SPIKE_SCALE", Some("0")).unwrap_err();
+/// assert!(matches!(err, SpikeError::BadEnv { var: "SPIKE_SCALE", .. }));
+/// assert_eq!(
+///     format!("{err:?}"), // what `.unwrap()` prints
+///     "environment variable SPIKE_SCALE=\"0\" is refused: it must be a finite number above zero, such as 0.5 or 10"
+/// );
+/// ```
+///
+/// # Errors
+/// [`SpikeError::BadEnv`] naming the variable, the value and what it accepts.
+pub fn parse_scale_value(var: &'static str, text: Option<&str>) -> Result<f64, SpikeError> {
+    let Some(text) = text else {
+        return Ok(1.0);
+    };
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(SpikeError::BadEnv {
+            var,
+            value: text.to_owned(),
+            expected: SCALE_EXPECTED,
+        }),
+    }
+}
+
+fn parse_scale(var: &'static str) -> Result<f64, SpikeError> {
+    parse_scale_value(var, env_text(var, SCALE_EXPECTED)?.as_deref())
 }
 
 impl Default for Scenario {
@@ -168,28 +219,31 @@ impl Scenario {
     }
 
     /// Per-iteration timeout, measured from the intended start (default
-    /// 30 s). A timed-out iteration is a `timeout` error whose latency is
-    /// the time it took.
+    /// 30 s, at most [`MAX_SETTING_DURATION`]). A timed-out iteration is a
+    /// `timeout` error whose latency is the time it took.
     pub fn iteration_timeout(mut self, timeout: Duration) -> Self {
         self.iteration_timeout = timeout;
         self
     }
 
     /// How long iterations still in flight get after the shape ends
-    /// (default 10 s); the ones still running then are recorded as
-    /// `timeout`, never lost.
+    /// (default 10 s, at most [`MAX_SETTING_DURATION`]); the ones still
+    /// running then are recorded as `timeout`, never lost.
     pub fn drain_timeout(mut self, timeout: Duration) -> Self {
         self.drain_timeout = timeout;
         self
     }
 
-    /// Closed model: pause between a user's iterations (default none).
+    /// Closed model: pause between a user's iterations (default none, at
+    /// most [`MAX_SETTING_DURATION`]).
     pub fn think_time(mut self, think: Duration) -> Self {
         self.think_time = think;
         self
     }
 
-    /// What "recovered" means (tolerance, slack, epsilon, sustain).
+    /// What "recovered" means (tolerance, slack, epsilon, sustain). The
+    /// tolerance and epsilon must be finite and not negative, the sustain
+    /// above zero; the run refuses other values with a [`SpikeError`].
     pub fn recovery_criteria(mut self, criteria: RecoveryCriteria) -> Self {
         self.recovery = criteria;
         self
@@ -209,7 +263,7 @@ impl Scenario {
     }
 
     /// Multiply every rate and user count by `rate` and every duration by
-    /// `time` (validated when the run starts).
+    /// `time` (validated when the run starts: see [`Shape::scaled`]).
     pub fn scale(mut self, rate: f64, time: f64) -> Self {
         self.rate_scale = rate;
         self.time_scale = time;
@@ -219,10 +273,11 @@ impl Scenario {
     /// Read `SPIKE_SCALE` and `SPIKE_TIME_SCALE` (each defaults to 1) and
     /// multiply them into the scale factors (once: calling it again, or
     /// running inside `#[spike_test]`, which calls it, changes nothing).
+    /// Each value is parsed by [`parse_scale_value`].
     ///
     /// # Errors
-    /// [`SpikeError::BadEnv`] when a variable is set but is not a number
-    /// above zero.
+    /// [`SpikeError::BadEnv`] when a variable is set but is not a finite
+    /// number above zero (or not Unicode).
     pub fn scale_from_env(mut self) -> Result<Self, SpikeError> {
         if self.env_scaled {
             return Ok(self);
@@ -267,6 +322,11 @@ impl Scenario {
         let Some(shape) = self.shape else {
             return Err(SpikeError::NoShape { scenario });
         };
+        // A deserialized shape skipped the builder's checks.
+        let shape = shape.revalidated().map_err(|source| SpikeError::Shape {
+            scenario: Some(scenario.clone()),
+            source,
+        })?;
         let shape = if self.rate_scale == 1.0 && self.time_scale == 1.0 {
             shape
         } else {
@@ -296,6 +356,33 @@ impl Scenario {
         ] {
             if zero {
                 return Err(SpikeError::ZeroSetting { scenario, setting });
+            }
+        }
+        for (setting, value) in [
+            ("iteration_timeout", self.iteration_timeout),
+            ("drain_timeout", self.drain_timeout),
+            ("think_time", self.think_time),
+        ] {
+            if value > MAX_SETTING_DURATION {
+                return Err(SpikeError::BadSetting {
+                    scenario,
+                    setting,
+                    value: format!("{value:?}"),
+                    expected: "at most 24h (MAX_SETTING_DURATION): every run stops by itself",
+                });
+            }
+        }
+        for (setting, value) in [
+            ("recovery tolerance", self.recovery.tolerance),
+            ("recovery epsilon", self.recovery.epsilon),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(SpikeError::BadSetting {
+                    scenario,
+                    setting,
+                    value: value.to_string(),
+                    expected: "a finite number, zero or above",
+                });
             }
         }
         let seed = self.seed.unwrap_or_else(|| {
@@ -343,6 +430,9 @@ impl Scenario {
         let mut this = self;
         if let Some(test) = &test {
             this = this.scale_from_env()?.interrupt_on(test.interrupted());
+            // A bad SPIKE_PROGRESS / SPIKE_PROGRESS_INTERVAL is refused here,
+            // before any traffic, rather than ignored.
+            crate::progress::ProgressMode::try_from_env()?;
             if let Some(model) = this.shape.as_ref().map(Shape::model) {
                 this.on_progress =
                     crate::progress::with_live_progress(this.on_progress.take(), &this.name, model);

@@ -63,7 +63,7 @@ impl Phase {
     /// Offset of the phase end from the start of the run.
     #[must_use]
     pub fn end(&self) -> Duration {
-        self.start + self.duration
+        self.start.saturating_add(self.duration)
     }
 
     /// Whether `offset` (from run start) falls inside this phase.
@@ -73,8 +73,21 @@ impl Phase {
     }
 }
 
+/// The longest a run can last, whatever [`ShapeLimits::max_duration`] says
+/// (365 days): the engine's clocks and window indexes are sized for it.
+pub const MAX_RUN_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The most phases a shape may have.
+pub const MAX_PHASES: usize = 10_000;
+
+/// The most virtual users a closed-model level may ask for, whatever
+/// [`ShapeLimits::max_users`] says (the engine keeps one slot per user).
+pub const MAX_VIRTUAL_USERS: u64 = 1_000_000;
+
 /// Safety limits checked when a shape is built. Defaults: 24 h, 100 million
-/// open-model iterations, 100,000 virtual users.
+/// open-model iterations, 100,000 virtual users. A shape never lasts longer
+/// than [`MAX_RUN_DURATION`], has more than [`MAX_PHASES`] phases or more
+/// than [`MAX_VIRTUAL_USERS`] users, whatever the limits say.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ShapeLimits {
     /// Longest total duration accepted.
@@ -208,11 +221,49 @@ impl Shape {
     /// duration by `time` (what `SPIKE_SCALE` and `SPIKE_TIME_SCALE` do).
     /// Closed-model levels are rounded to whole users (at least one).
     ///
+    /// ```
+    /// use spike_core::{rps, secs, Shape, ShapeError};
+    ///
+    /// let shape = Shape::builder().hold(rps(100), secs(10)).build()?;
+    /// assert_eq!(shape.scaled(2.0, 0.5)?.duration(), secs(5));
+    /// // A factor no run could honour is an error, not a panic.
+    /// assert!(matches!(shape.scaled(1.0, 1e20), Err(ShapeError::ScaledTooLong { .. })));
+    /// # Ok::<(), ShapeError>(())
+    /// ```
+    ///
     /// # Errors
-    /// A factor that is not finite and above zero, or a scaled shape that
-    /// breaks a rule or a limit.
+    /// A factor that is not finite and above zero, a scaled duration beyond
+    /// [`MAX_RUN_DURATION`], or a scaled shape that breaks a rule or a limit.
     pub fn scaled(&self, rate: f64, time: f64) -> Result<Shape, ShapeError> {
         self.scaled_with_limits(rate, time, ShapeLimits::default())
+    }
+
+    /// The shape rebuilt from its phases' kinds, levels, durations, names
+    /// and baseline marks, checked by every rule and the hard caps: a shape
+    /// that did not come from [`ShapeBuilder::build`] (deserialized from an
+    /// edited report, say) is refused instead of reaching the engine.
+    pub(crate) fn revalidated(&self) -> Result<Shape, ShapeError> {
+        let specs = self
+            .phases
+            .iter()
+            .map(|p| PhaseSpec {
+                kind: p.kind,
+                level: p.to,
+                duration: p.duration,
+                name: Some(p.name.clone()),
+                baseline: p.baseline,
+            })
+            .collect();
+        ShapeBuilder {
+            specs,
+            marker_error: None,
+            limits: ShapeLimits {
+                max_duration: MAX_RUN_DURATION,
+                max_iterations: u64::MAX,
+                max_users: MAX_VIRTUAL_USERS,
+            },
+        }
+        .build()
     }
 
     /// [`Shape::scaled`] with explicit limits.
@@ -234,17 +285,25 @@ impl Shape {
             Level::Rps(v) => Level::Rps(v * rate),
             Level::Users(v) => Level::Users((v * rate).round().max(1.0)),
         };
-        let specs = self
-            .phases
-            .iter()
-            .map(|p| PhaseSpec {
+        let mut specs = Vec::with_capacity(self.phases.len());
+        for p in &self.phases {
+            let seconds = p.duration.as_secs_f64() * time;
+            let duration = Duration::try_from_secs_f64(seconds)
+                .ok()
+                .filter(|d| *d <= MAX_RUN_DURATION)
+                .ok_or_else(|| ShapeError::ScaledTooLong {
+                    phase: p.name.clone(),
+                    duration: p.duration,
+                    factor: time,
+                })?;
+            specs.push(PhaseSpec {
                 kind: p.kind,
                 level: scale(p.to),
-                duration: p.duration.mul_f64(time),
+                duration,
                 name: Some(p.name.clone()),
                 baseline: p.baseline,
-            })
-            .collect();
+            });
+        }
         ShapeBuilder {
             specs,
             marker_error: None,
@@ -349,6 +408,12 @@ impl ShapeBuilder {
             return Err(err);
         }
         let first = self.specs.first().ok_or(ShapeError::Empty)?;
+        if self.specs.len() > MAX_PHASES {
+            return Err(ShapeError::TooManyPhases {
+                count: self.specs.len(),
+                limit: MAX_PHASES,
+            });
+        }
         let model = first.level.model();
         let names = assign_names(&self.specs)?;
         let mut phases: Vec<Phase> = Vec::with_capacity(self.specs.len());
@@ -374,11 +439,12 @@ impl ShapeBuilder {
                 if v.fract() != 0.0 {
                     return Err(ShapeError::FractionalUsers { phase, level });
                 }
-                if v > self.limits.max_users as f64 {
+                let limit = self.limits.max_users.min(MAX_VIRTUAL_USERS);
+                if v > limit as f64 {
                     return Err(ShapeError::TooManyUsers {
                         phase,
                         level,
-                        limit: self.limits.max_users,
+                        limit,
                     });
                 }
             }
@@ -417,6 +483,9 @@ impl ShapeBuilder {
             } else {
                 level
             };
+            let Some(end) = start.checked_add(spec.duration) else {
+                return Err(ShapeError::DurationOverflow { phase });
+            };
             phases.push(Phase {
                 name: phase,
                 kind: spec.kind,
@@ -426,12 +495,13 @@ impl ShapeBuilder {
                 duration: spec.duration,
                 baseline: spec.baseline,
             });
-            start += spec.duration;
+            start = end;
         }
-        if start > self.limits.max_duration {
+        let limit = self.limits.max_duration.min(MAX_RUN_DURATION);
+        if start > limit {
             return Err(ShapeError::TooLong {
                 total: start,
-                limit: self.limits.max_duration,
+                limit,
             });
         }
         let shape = Shape { model, phases };

@@ -6,7 +6,10 @@ use crate::level::{Level, Model};
 
 /// Why a load shape was refused. Every variant names the phase and the value
 /// at fault, so the message says what to change.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+///
+/// `Debug` prints the same sentence as `Display`, so `.unwrap()` and
+/// `.expect(..)` show why the shape was refused.
+#[derive(Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ShapeError {
     /// The shape has no phase at all.
@@ -87,7 +90,7 @@ pub enum ShapeError {
         marker: &'static str,
     },
     /// The whole shape would last longer than the safety limit.
-    #[error("the shape lasts {total:?}, above the limit of {limit:?}; raise it with `ShapeLimits` if this is intended")]
+    #[error("the shape lasts {total:?}, above the limit of {limit:?}; raise it with `ShapeLimits` if this is intended (up to {:?}, the most a run can last)", crate::shape::MAX_RUN_DURATION)]
     TooLong {
         /// Sum of all phase durations.
         total: Duration,
@@ -103,7 +106,7 @@ pub enum ShapeError {
         limit: u64,
     },
     /// A closed-model level above the safety limit on virtual users.
-    #[error("phase `{phase}`: {level} is above the limit of {limit} virtual users; raise it with `ShapeLimits` if this is intended")]
+    #[error("phase `{phase}`: {level} is above the limit of {limit} virtual users; raise it with `ShapeLimits` if this is intended (up to {})", crate::shape::MAX_VIRTUAL_USERS)]
     TooManyUsers {
         /// The phase at fault.
         phase: String,
@@ -120,4 +123,37 @@ pub enum ShapeError {
         /// The value given.
         value: f64,
     },
+    /// Scaling a phase's duration by the time factor gives a duration
+    /// beyond what a run can last.
+    #[error("phase `{phase}`: {duration:?} × time scale {factor} is beyond {:?}, the most a run can last", crate::shape::MAX_RUN_DURATION)]
+    ScaledTooLong {
+        /// The phase at fault.
+        phase: String,
+        /// Its duration before scaling.
+        duration: Duration,
+        /// The time factor.
+        factor: f64,
+    },
+    /// The phases' durations add up to more than a run can last (the sum
+    /// overflows before any limit applies).
+    #[error("phase `{phase}`: the durations up to this phase add up to more than {:?}, the most a run can last", crate::shape::MAX_RUN_DURATION)]
+    DurationOverflow {
+        /// The phase at which the sum overflowed.
+        phase: String,
+    },
+    /// More phases than a report can index.
+    #[error("the shape has {count} phases, above the limit of {limit}")]
+    TooManyPhases {
+        /// Phases given.
+        count: usize,
+        /// The most phases a shape may have.
+        limit: usize,
+    },
+}
+
+/// The `Display` sentence: what `.unwrap()` prints.
+impl std::fmt::Debug for ShapeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }

@@ -280,3 +280,299 @@ fn scaling_multiplies_rates_and_durations() {
         .unwrap();
     assert_eq!(u.phases()[0].to, Level::Users(1.0), "at least one user");
 }
+
+// ---- Issue 9 §7: values that used to panic are typed errors ----
+
+#[test]
+fn a_time_scale_beyond_any_duration_is_refused_not_a_panic() {
+    // `Duration::mul_f64` panicked here ("value is too big").
+    let shape = Shape::builder().hold(rps(10), secs(1)).build().unwrap();
+    let e = shape.scaled(1.0, 1e20).unwrap_err();
+    assert_eq!(
+        e,
+        ShapeError::ScaledTooLong {
+            phase: "hold".into(),
+            duration: secs(1),
+            factor: 1e20
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "phase `hold`: 1s × time scale 100000000000000000000 is beyond 31536000s, the most a run can last"
+    );
+    // Just past the hard cap (365 days = 31,536,000 s): still refused, even
+    // with limits that would allow more.
+    let lenient = ShapeLimits {
+        max_duration: Duration::MAX,
+        max_iterations: u64::MAX,
+        max_users: u64::MAX,
+    };
+    assert!(matches!(
+        shape.scaled_with_limits(1.0, 31_536_001.0, lenient),
+        Err(ShapeError::ScaledTooLong { .. })
+    ));
+    // Exactly at the cap: accepted.
+    assert_eq!(
+        shape
+            .scaled_with_limits(1.0, 31_536_000.0, lenient)
+            .unwrap()
+            .duration(),
+        spike_core::MAX_RUN_DURATION
+    );
+}
+
+#[test]
+fn durations_that_overflow_when_added_are_refused() {
+    // `start += duration` overflowed ("overflow when adding durations").
+    let lenient = ShapeLimits {
+        max_duration: Duration::MAX,
+        max_iterations: u64::MAX,
+        max_users: u64::MAX,
+    };
+    let e = Shape::builder()
+        .hold(users(1), Duration::MAX)
+        .hold(users(1), Duration::MAX)
+        .named("second")
+        .limits(lenient)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        e,
+        ShapeError::DurationOverflow {
+            phase: "second".into()
+        }
+    );
+    // One phase of Duration::MAX: the hard cap applies whatever the limits.
+    let e = Shape::builder()
+        .hold(users(1), Duration::MAX)
+        .limits(lenient)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        e,
+        ShapeError::TooLong {
+            total: Duration::MAX,
+            limit: spike_core::MAX_RUN_DURATION
+        }
+    );
+}
+
+#[test]
+fn too_many_phases_are_refused() {
+    let mut b = Shape::builder();
+    for _ in 0..=spike_core::MAX_PHASES {
+        b = b.hold(rps(1), ms(1));
+    }
+    assert_eq!(
+        b.build().unwrap_err(),
+        ShapeError::TooManyPhases {
+            count: 10_001,
+            limit: 10_000
+        }
+    );
+}
+
+#[test]
+fn settings_that_would_overflow_the_clock_are_refused() {
+    // `t0 + duration + drain_timeout` and `intended + iteration_timeout`
+    // panicked on `Duration::MAX` ("overflow when adding duration to instant").
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let shape = Shape::builder().hold(rps(100), ms(100)).build().unwrap();
+    let attempt = |scenario: Scenario| {
+        rt.block_on(scenario.shape(shape.clone()).run(|_ctx: Ctx| async {}))
+            .expect_err("must be refused")
+    };
+    for (setting, scenario) in [
+        (
+            "iteration_timeout",
+            Scenario::new("s").iteration_timeout(Duration::MAX),
+        ),
+        (
+            "drain_timeout",
+            Scenario::new("s").drain_timeout(Duration::MAX),
+        ),
+        (
+            "think_time",
+            Scenario::new("s").think_time(secs(24 * 3600 + 1)),
+        ),
+    ] {
+        let e = attempt(scenario);
+        match &e {
+            SpikeError::BadSetting { setting: s, .. } => assert_eq!(*s, setting),
+            other => panic!("wrong variant: {other}"),
+        }
+        assert!(e.to_string().contains("must be at most 24h"), "{e}");
+    }
+    // 24 h exactly is accepted (the no-op workload ends at once).
+    let report = rt
+        .block_on(
+            Scenario::new("s")
+                .shape(shape.clone())
+                .iteration_timeout(spike_core::MAX_SETTING_DURATION)
+                .drain_timeout(spike_core::MAX_SETTING_DURATION)
+                .run(|_ctx: Ctx| async {}),
+        )
+        .unwrap();
+    assert_eq!(report.total.completed, 10); // 100 rps × 100 ms
+    for (setting, criteria) in [
+        (
+            "recovery tolerance",
+            spike_core::RecoveryCriteria {
+                tolerance: f64::NAN,
+                ..Default::default()
+            },
+        ),
+        (
+            "recovery epsilon",
+            spike_core::RecoveryCriteria {
+                epsilon: -0.5,
+                ..Default::default()
+            },
+        ),
+    ] {
+        let e = attempt(Scenario::new("s").recovery_criteria(criteria));
+        match &e {
+            SpikeError::BadSetting { setting: s, .. } => assert_eq!(*s, setting),
+            other => panic!("wrong variant: {other}"),
+        }
+    }
+}
+
+#[test]
+fn env_values_are_parsed_by_pure_functions_with_typed_errors() {
+    use spike_core::parse_scale_value;
+    use spike_core::progress::ProgressMode;
+    for bad in ["0", "-1", "abc", "", "NaN", "inf", "1e999"] {
+        let e = parse_scale_value("SPIKE_TIME_SCALE", Some(bad)).unwrap_err();
+        assert_eq!(
+            e,
+            SpikeError::BadEnv {
+                var: "SPIKE_TIME_SCALE",
+                value: bad.into(),
+                expected: "a finite number above zero, such as 0.5 or 10"
+            }
+        );
+    }
+    // 1e20 is a number above zero: the variable is fine, the scaled shape
+    // is what gets refused (above).
+    assert_eq!(
+        parse_scale_value("SPIKE_TIME_SCALE", Some("1e20")),
+        Ok(1e20)
+    );
+    // SPIKE_PROGRESS_INTERVAL=1e300 panicked in `Duration::from_secs_f64`.
+    for bad in ["1e300", "0", "0.05", "86401", "-3", "soon", "NaN"] {
+        let e = ProgressMode::parse(None, Some(bad), false).unwrap_err();
+        assert_eq!(
+            e,
+            SpikeError::BadEnv {
+                var: "SPIKE_PROGRESS_INTERVAL",
+                value: bad.into(),
+                expected: "a number of seconds from 0.1 to 86400"
+            }
+        );
+    }
+    assert_eq!(
+        ProgressMode::parse(None, Some(" 86400 "), false),
+        Ok(ProgressMode::Plain {
+            interval: secs(86_400)
+        })
+    );
+    assert_eq!(
+        ProgressMode::parse(Some("OFF"), Some("0.1"), false),
+        Ok(ProgressMode::Off)
+    );
+    assert_eq!(
+        ProgressMode::parse(Some("yes"), None, true),
+        Ok(ProgressMode::Bar)
+    );
+    let e = ProgressMode::parse(Some("loud"), None, true).unwrap_err();
+    assert!(matches!(
+        e,
+        SpikeError::BadEnv {
+            var: "SPIKE_PROGRESS",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn unwrap_shows_why_a_value_is_refused() {
+    // What a test author sees when `.unwrap()` meets a bad value: the
+    // sentence, not `BadEnv { var: .., value: .. }`.
+    let payload = std::panic::catch_unwind(|| {
+        spike_core::parse_scale_value("SPIKE_SCALE", Some("0")).unwrap()
+    })
+    .unwrap_err();
+    let message = payload
+        .downcast_ref::<String>()
+        .expect("unwrap panics with a String");
+    assert_eq!(
+        message,
+        "called `Result::unwrap()` on an `Err` value: environment variable SPIKE_SCALE=\"0\" is refused: it must be a finite number above zero, such as 0.5 or 10"
+    );
+    // Every error's Debug is its Display.
+    let shape_error = err(Shape::builder().hold(rps(-1), secs(1)));
+    assert_eq!(format!("{shape_error:?}"), shape_error.to_string());
+    assert_eq!(
+        format!("{shape_error:?}"),
+        "phase `hold`: level -1 rps must be a finite number above zero"
+    );
+    let hlog = spike_core::artifacts::HlogError::Parse { offset: 7 };
+    assert_eq!(
+        format!("{hlog:?}"),
+        "latency.hlog is not an interval log: parse error at byte 7"
+    );
+    let spike_error = SpikeError::from(shape_error);
+    assert_eq!(
+        format!("{spike_error:?}"),
+        "invalid load shape: phase `hold`: level -1 rps must be a finite number above zero"
+    );
+}
+
+#[test]
+fn a_deserialized_shape_is_checked_again_before_it_runs() {
+    // Serde bypasses the builder: an edited report's shape with no phase
+    // used to reach `phase_index_at` (`len() - 1` underflow).
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let shape = Shape::builder()
+        .hold(rps(100), ms(100))
+        .burst(rps(300), ms(100))
+        .build()
+        .unwrap();
+    let json = serde_json::to_value(&shape).unwrap();
+    let run = |value: serde_json::Value| {
+        let shape: Shape = serde_json::from_value(value).expect("it deserializes");
+        rt.block_on(
+            Scenario::new("s")
+                .shape(shape)
+                .window(ms(50))
+                .run(|_ctx: Ctx| async {}),
+        )
+    };
+    let mut empty = json.clone();
+    empty["phases"] = serde_json::json!([]);
+    assert_eq!(
+        run(empty).unwrap_err(),
+        SpikeError::Shape {
+            scenario: Some("s".into()),
+            source: ShapeError::Empty
+        }
+    );
+    let mut lower = json.clone();
+    lower["phases"][1]["to"]["value"] = serde_json::json!(50.0);
+    assert!(matches!(
+        run(lower).unwrap_err(),
+        SpikeError::Shape {
+            source: ShapeError::BurstNotAboveBefore { .. },
+            ..
+        }
+    ));
+    // An untouched round trip runs as built: 10 + 30 iterations.
+    assert_eq!(run(json).unwrap().total.completed, 40);
+}

@@ -67,10 +67,11 @@ impl SlowSource {
         }
     }
 
-    /// At most `n` loads at once (at least 1).
+    /// At most `n` loads at once (at least 1, at most tokio's
+    /// `Semaphore::MAX_PERMITS`).
     #[must_use]
     pub fn capacity(mut self, n: usize) -> Self {
-        self.capacity = n.max(1);
+        self.capacity = n.clamp(1, Semaphore::MAX_PERMITS);
         self.permits = Arc::new(Semaphore::new(self.capacity));
         self
     }

@@ -39,8 +39,9 @@ use hdrhistogram::Histogram;
 use crate::histogram::{new_latency_histogram, Percentiles};
 use crate::report::Report;
 
-/// Why an interval log could not be written or read.
-#[derive(Debug, thiserror::Error)]
+/// Why an interval log could not be written or read. `Debug` prints the
+/// `Display` sentence, so `.unwrap()` says what went wrong.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum HlogError {
     /// Reading or writing the file failed.
@@ -69,6 +70,12 @@ pub enum HlogError {
     /// Encoding a histogram failed.
     #[error("latency.hlog: could not encode a histogram: {0}")]
     Encode(String),
+}
+
+impl std::fmt::Debug for HlogError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// An interval-log tag made of a phase name: the characters the format

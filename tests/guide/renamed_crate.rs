@@ -1,0 +1,4 @@
+extern crate spike as load;
+
+#[load::spike_test(crate = "load")]
+async fn renamed() {}
