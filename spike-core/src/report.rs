@@ -360,8 +360,8 @@ impl std::fmt::Display for Report {
             let _ = writeln!(
                 out,
                 "  scaled: rates ×{} (SPIKE_SCALE), durations ×{} (SPIKE_TIME_SCALE); the shape above is the scaled one",
-                trim_float(env.rate_scale),
-                trim_float(env.time_scale),
+                env.rate_scale,
+                env.time_scale,
             );
         }
         let _ = writeln!(
