@@ -257,6 +257,12 @@ fn timeline_rows_match_the_windows() {
             cells[col("errors_flaky")],
             w.stats.errors_of("flaky").to_string()
         );
+        // Served: the window's completions by completion instant, and the
+        // rate over the 100 ms window. (That the count is right against a
+        // target of known capacity is pinned by tests/served_throughput.rs.)
+        assert_eq!(cells[col("served")], w.served.to_string());
+        let rate: f64 = cells[col("served_rate")].parse().unwrap();
+        assert!((rate - w.served as f64 / 0.1).abs() < 1e-3, "{line}");
         let healthy = cells[col("healthy")];
         let r = report.recovery.as_ref().unwrap();
         if w.start >= r.spike_end && w.end <= r.recover_end {
@@ -265,6 +271,22 @@ fn timeline_rows_match_the_windows() {
             assert_eq!(healthy, "");
         }
     }
+}
+
+#[test]
+fn every_completion_is_served_in_exactly_one_window() {
+    let report = spiky_report("served-sum");
+    let served: u64 = report.windows.iter().map(|w| w.served).sum();
+    // Every iteration completed (the recover phase drains the backlog); all
+    // but the last few (due in the final milliseconds, 4 ms of service)
+    // complete before the planned end.
+    assert_eq!(report.total.completed, report.total.scheduled);
+    assert!(served <= report.total.completed);
+    assert!(
+        report.total.completed - served <= 3,
+        "{} completions after the end\n{report}",
+        report.total.completed - served
+    );
 }
 
 #[test]
