@@ -380,7 +380,10 @@ fn split_by_samples<'a>(
     targets: Vec<(&'a Stats, Option<&'a WindowStats>)>,
     metric: &Metric,
     min: u64,
-) -> (Vec<(&'a Stats, Option<&'a WindowStats>)>, Vec<&'a WindowStats>) {
+) -> (
+    Vec<(&'a Stats, Option<&'a WindowStats>)>,
+    Vec<&'a WindowStats>,
+) {
     let mut judged = Vec::new();
     let mut thin = Vec::new();
     for (stats, window) in targets {
@@ -434,9 +437,9 @@ pub(crate) fn evaluate(
             .max()
             .unwrap_or(0);
         let actual = match scope {
-            Scope::Window(_) => format!(
-                "only {most} samples, fewer than the minimum of {min_samples}: not judged"
-            ),
+            Scope::Window(_) => {
+                format!("only {most} samples, fewer than the minimum of {min_samples}: not judged")
+            }
             _ => format!(
                 "{}; no window left to judge (most samples in one: {most})",
                 thin_note(thin.len())

@@ -99,13 +99,7 @@ fn mostly_skipped_is_inconclusive_not_a_pass() {
     assert!(msg.contains(".min_samples(n)"), "{msg}");
     // Over the whole run: 2 burst windows judged, 8 skipped, none failing:
     // still inconclusive, the two judged windows say little about ten.
-    let f = failure(
-        expect(&r)
-            .every_window()
-            .p99()
-            .below(secs(1))
-            .try_verify(),
-    );
+    let f = failure(expect(&r).every_window().p99().below(secs(1)).try_verify());
     assert_eq!(
         first(f.checks()),
         (
@@ -154,11 +148,7 @@ fn skipped_windows_are_listed_when_most_are_judged() {
     for w in &mut r.windows[5..] {
         w.stats.completed = 25;
     }
-    let v = expect(&r)
-        .every_window()
-        .p99()
-        .below(secs(1))
-        .verify();
+    let v = expect(&r).every_window().p99().below(secs(1)).verify();
     assert_eq!(
         first(v.checks()),
         (

@@ -99,7 +99,10 @@ pub fn status_line(p: &Progress, model: Model, completing_now: Option<f64>) -> S
     if let Some(rate) = completing_now {
         line.push_str(&format!(", completing {rate:.0}/s"));
     }
-    line.push_str(&format!(", in flight {}, done {}", p.in_flight, p.completed));
+    line.push_str(&format!(
+        ", in flight {}, done {}",
+        p.in_flight, p.completed
+    ));
     if let Some(w) = &p.last_window {
         line.push_str(&format!(
             " | window {}s–{}s (last closed): offered {:.0}/s, p95 {}, errors {:.2}%",

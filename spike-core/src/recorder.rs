@@ -286,7 +286,12 @@ impl ShardData {
         self.acc(key).record(sample);
         match self.served.last_mut() {
             Some((w, n)) if *w == done_window => *n += 1,
-            _ => match self.served.iter_mut().rev().find(|(w, _)| *w == done_window) {
+            _ => match self
+                .served
+                .iter_mut()
+                .rev()
+                .find(|(w, _)| *w == done_window)
+            {
                 Some((_, n)) => *n += 1,
                 None => self.served.push((done_window, 1)),
             },
