@@ -343,10 +343,11 @@ impl<'r> Expect<'r> {
     /// # use spike_assert::expect;
     /// # use spike_core::{ms, pct, rps, secs, Ctx, Scenario, Shape};
     /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
-    /// # let shape = Shape::builder().hold(rps(100), ms(300)).named("baseline")
-    /// #     .burst(rps(300), ms(200)).recover(rps(100), ms(500)).build().unwrap();
-    /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
-    /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// // 30 to 60 samples in every 100 ms window.
+    /// let shape = Shape::builder().hold(rps(300), ms(300)).named("baseline")
+    ///     .burst(rps(600), ms(200)).recover(rps(300), ms(500)).build().unwrap();
+    /// let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    ///     .run(|_ctx: Ctx| async {}).await.unwrap();
     /// expect(&report)
     ///     .phase("burst").every_window().error_rate().below(pct(2))
     ///     .run().every_window().p99().below(secs(5))
@@ -368,7 +369,7 @@ impl<'r> Expect<'r> {
     /// # use spike_assert::expect;
     /// # use spike_core::{ms, rps, secs, Ctx, Scenario, Shape};
     /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
-    /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+    /// # let shape = Shape::builder().hold(rps(300), ms(300)).build().unwrap();
     /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
     /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
     /// expect(&report).window(0).p99().below(secs(5)).verify();
