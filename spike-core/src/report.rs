@@ -96,6 +96,8 @@ pub struct WindowStats {
     /// offered in the window, this counts what the target got through in it;
     /// under overload the two differ (see [`WindowStats::served_rate`]).
     /// Completions after the planned end (the drain) are in no window.
+    /// Final in the report; in a window handed to an `on_window` observer
+    /// (at close) it may still grow by completions recorded a moment late.
     #[serde(default)]
     pub served: u64,
 }
