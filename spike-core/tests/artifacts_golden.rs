@@ -319,6 +319,18 @@ fn html_is_self_contained_and_escapes_names() {
     assert!(html.contains("recovered") || html.contains("did not recover"));
     assert!(html.contains("checks: 0 passed, 1 failed"));
     assert!(html.contains("flaky"), "error class listed");
+    // The load chart draws offered and served; the phase table shows the
+    // burst's served rate: its windows' completions over its 0.5 s.
+    assert!(html.contains("offered (started / s, by intended start)"));
+    assert!(html.contains("served (completed / s, by completion time)"));
+    let burst_served: u64 = report
+        .windows
+        .iter()
+        .filter(|w| w.start >= ms(1000) && w.end <= ms(1500))
+        .map(|w| w.served)
+        .sum();
+    let cell = format!("<td>{:.1}/s</td>", burst_served as f64 / 0.5);
+    assert!(html.contains(&cell), "{cell}");
 }
 
 #[test]
