@@ -18,11 +18,15 @@
 //! | recover  | 100 rps, 9 s        | back to normal: how long until healthy?    |
 //!
 //! It prints progress every second, then the summary with the recovery
-//! time, checks the service's health again and writes the report to
-//! `target/spike/flash_sale/report.json`.
+//! time, checks the service's health again and writes every artifact a
+//! spike test writes (`report.json`, `report.html`, `timeline.csv`,
+//! `latency.hlog`) under the spike home, as a `#[spike_test]` named
+//! `flash_sale` would: `$SPIKE_HOME/flash_sale/`, else
+//! `$CARGO_TARGET_DIR/spike/flash_sale/`, else `target/spike/flash_sale/`.
+//! The last line it prints is the path of `report.html`: open it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use spike::demo::{Autoscale, DemoEventKind, DemoService};
 use spike::http::Http;
@@ -72,15 +76,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .recover(rps(100), secs(9))
         .build()?;
 
-    let last_second = AtomicU64::new(u64::MAX);
+    // The last printed snapshot: (whole second, elapsed, completed).
+    let last: Mutex<Option<(u64, Duration, u64)>> = Mutex::new(None);
     let started = Instant::now();
     let mut report = Scenario::new("flash_sale")
         .shape(shape)
         .window(ms(500))
         .on_progress(move |p: &Progress| {
             let second = p.elapsed.as_secs();
-            if last_second.swap(second, Ordering::Relaxed) != second {
-                print_progress(p);
+            let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_none_or(|(s, _, _)| s != second) {
+                // Completions per second since the previous line: now.
+                let now = last.and_then(|(_, t, done)| {
+                    let span = p.elapsed.checked_sub(t)?.as_secs_f64();
+                    (span > 0.0).then(|| p.completed.saturating_sub(done) as f64 / span)
+                });
+                print_progress(p, now);
+                *last = Some((second, p.elapsed, p.completed));
             }
         })
         .run(login)
@@ -130,28 +142,45 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         None => println!("\n  ⇒ did not recover within the recover phase"),
     }
-    let path = report.write_to("target/spike/flash_sale")?;
-    println!("  report: {}", path.display());
+    // Every artifact a spike test writes, where a `#[spike_test]` named
+    // `flash_sale` would write them.
+    let dir = spike::spike_home().join(spike::folder_name(&report.scenario));
+    report.artifacts = Some(dir.clone());
+    let paths = spike::artifacts::write_all(&report, &dir)?;
+    println!("\n  report.json:  {}", paths.report_json.display());
+    println!("  timeline.csv: {}", paths.timeline_csv.display());
+    if let Some(hlog) = &paths.latency_hlog {
+        println!("  latency.hlog: {}", hlog.display());
+    }
+    println!("  open the report in a browser:");
+    println!("{}", absolute(&paths.report_html).display());
     Ok(())
 }
 
-fn print_progress(p: &Progress) {
-    let (p95, errors) = match &p.last_window {
-        Some(w) => (
+/// `path` from the filesystem root, so it can be pasted into a browser.
+fn absolute(path: &std::path::Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn print_progress(p: &Progress, completing_now: Option<f64>) {
+    let now = completing_now.map_or_else(|| "    -".to_owned(), |r| format!("{r:5.0}"));
+    let closed = match &p.last_window {
+        Some(w) => format!(
+            "window {:.1}–{:.1}s (last closed): p95 {:>8}, errors {:5.1}%",
+            w.start.as_secs_f64(),
+            w.end.as_secs_f64(),
             spike::fmt_micros(w.stats.latency.p95_us),
-            format!("{:5.1}%", w.stats.error_rate * 100.0),
+            w.stats.error_rate * 100.0,
         ),
-        None => ("-".to_owned(), "    -".to_owned()),
+        None => "no window closed yet".to_owned(),
     };
     println!(
-        "[{:5.1}s / {:4.1}s] {:<9} target {:>5.0} rps  done {:>6}  in flight {:>4}  last window: p95 {:>8}, errors {}",
+        "[{:5.1}s / {:4.1}s] {:<9} now: target {:>5.0} rps, completing {now}/s, in flight {:>4}, done {:>6} | {closed}",
         p.elapsed.as_secs_f64(),
         p.planned.as_secs_f64(),
         p.phase,
         p.target,
-        p.completed,
         p.in_flight,
-        p95,
-        errors,
+        p.completed,
     );
 }

@@ -5,6 +5,14 @@ use std::collections::BTreeSet;
 
 use spike_core::{Percent, Quantile, Report, Stats, WindowStats};
 
+/// Fewest samples a window needs before a per-window check judges it
+/// (completed iterations for latency, service time and error rate; recorded
+/// values for a `ctx.record` duration). Below it a window's p99 is its
+/// largest value and one error is a 5% error rate: such a window is skipped
+/// and listed, and a check whose windows are mostly skipped is
+/// inconclusive. Change it with [`crate::Expect::min_samples`].
+pub const DEFAULT_MIN_SAMPLES: u64 = 20;
+
 /// How a value is shown: the unit of the metric and of its threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -211,6 +219,21 @@ impl Metric {
         }
     }
 
+    /// How many samples the metric is computed from in `s`, for the metrics
+    /// that are a statistic of samples (percentiles, error rate); `None` for
+    /// counts, rates and ratios, which need no minimum.
+    fn samples(&self, s: &Stats) -> Option<u64> {
+        match self {
+            Metric::ErrorRate | Metric::Latency(_) | Metric::ServiceTime(_) => Some(s.completed),
+            Metric::Recorded(name, _) => Some(s.metric(name).map_or(0, |p| p.count)),
+            Metric::Throughput
+            | Metric::Dropped
+            | Metric::Errors(_)
+            | Metric::Ratio(..)
+            | Metric::TagShare(_) => None,
+        }
+    }
+
     /// A hint for a count of 0 of an error class that may be misspelled.
     fn hint(&self, s: &Stats) -> Option<String> {
         let Metric::Errors(class) = self else {
@@ -319,6 +342,9 @@ impl Scope {
 pub(crate) struct Outcome {
     pub(crate) actual: String,
     pub(crate) passed: bool,
+    /// Nothing failed, but too few windows had enough samples to judge: the
+    /// check proves nothing either way (`passed` is false).
+    pub(crate) inconclusive: bool,
 }
 
 impl Outcome {
@@ -326,8 +352,47 @@ impl Outcome {
         Outcome {
             actual: actual.into(),
             passed: false,
+            inconclusive: false,
         }
     }
+}
+
+/// `#3, #4, #5, #6, #7 and 2 more`
+fn list_windows(windows: &[&WindowStats]) -> String {
+    const SHOWN: usize = 5;
+    let shown: Vec<String> = windows
+        .iter()
+        .take(SHOWN)
+        .map(|w| format!("#{}", w.index))
+        .collect();
+    let mut out = shown.join(", ");
+    if windows.len() > SHOWN {
+        out.push_str(&format!(" and {} more", windows.len() - SHOWN));
+    }
+    out
+}
+
+/// Split per-window targets into those with enough samples for `metric`
+/// and those without (0 < samples < `min`). A window where nothing
+/// completed is kept: it fails latency and error-rate checks, which is the
+/// point of checking it.
+fn split_by_samples<'a>(
+    targets: Vec<(&'a Stats, Option<&'a WindowStats>)>,
+    metric: &Metric,
+    min: u64,
+) -> (
+    Vec<(&'a Stats, Option<&'a WindowStats>)>,
+    Vec<&'a WindowStats>,
+) {
+    let mut judged = Vec::new();
+    let mut thin = Vec::new();
+    for (stats, window) in targets {
+        match (metric.samples(stats), window) {
+            (Some(n), Some(w)) if n > 0 && n < min => thin.push(w),
+            _ => judged.push((stats, window)),
+        }
+    }
+    (judged, thin)
 }
 
 fn place(case: &Case<'_>) -> String {
@@ -339,8 +404,15 @@ fn place(case: &Case<'_>) -> String {
     }
 }
 
-/// Evaluate `metric` against `cmp` over `scope` of `report`.
-pub(crate) fn evaluate(report: &Report, scope: &Scope, metric: &Metric, cmp: Cmp) -> Outcome {
+/// Evaluate `metric` against `cmp` over `scope` of `report`; a window
+/// scope judges only windows with at least `min_samples` samples.
+pub(crate) fn evaluate(
+    report: &Report,
+    scope: &Scope,
+    metric: &Metric,
+    cmp: Cmp,
+    min_samples: u64,
+) -> Outcome {
     if let Some(why) = cmp.invalid() {
         return Outcome::fail(format!("invalid expectation: {why}"));
     }
@@ -348,6 +420,37 @@ pub(crate) fn evaluate(report: &Report, scope: &Scope, metric: &Metric, cmp: Cmp
         Ok(t) => t,
         Err(why) => return Outcome::fail(why),
     };
+    let (targets, thin) = split_by_samples(targets, metric, min_samples);
+    let loaded = targets.len() + thin.len();
+    let thin_note = |n: usize| {
+        format!(
+            "{n} {} with fewer than {min_samples} samples skipped: {}",
+            if n == 1 { "window" } else { "windows" },
+            list_windows(&thin)
+        )
+    };
+    if targets.is_empty() {
+        // Every window in scope is too thin to judge.
+        let most = thin
+            .iter()
+            .filter_map(|w| metric.samples(&w.stats))
+            .max()
+            .unwrap_or(0);
+        let actual = match scope {
+            Scope::Window(_) => {
+                format!("only {most} samples, fewer than the minimum of {min_samples}: not judged")
+            }
+            _ => format!(
+                "{}; no window left to judge (most samples in one: {most})",
+                thin_note(thin.len())
+            ),
+        };
+        return Outcome {
+            actual,
+            passed: false,
+            inconclusive: true,
+        };
+    }
     let kind = metric.kind();
     let mut cases = Vec::new();
     let mut hint = None;
@@ -369,7 +472,11 @@ pub(crate) fn evaluate(report: &Report, scope: &Scope, metric: &Metric, cmp: Cmp
         }
     }
     let fails = |c: &Case<'_>| c.value.as_ref().map_or(true, |v| !cmp.holds(*v));
-    let passed = !cases.iter().any(fails);
+    // Mostly skipped: more thin windows than judged ones. A failure in a
+    // judged window is still a failure.
+    let any_fails = cases.iter().any(fails);
+    let inconclusive = !any_fails && thin.len() * 2 > loaded;
+    let passed = !any_fails && !inconclusive;
     let show = |c: &Case<'_>| match &c.value {
         Ok(v) => kind.fmt(*v),
         Err(why) => why.clone(),
@@ -382,7 +489,11 @@ pub(crate) fn evaluate(report: &Report, scope: &Scope, metric: &Metric, cmp: Cmp
         if let Some(hint) = hint {
             actual = format!("{actual} ({hint})");
         }
-        return Outcome { actual, passed };
+        return Outcome {
+            actual,
+            passed,
+            inconclusive,
+        };
     }
 
     // Several tag values of one scope: list them all when few.
@@ -394,6 +505,7 @@ pub(crate) fn evaluate(report: &Report, scope: &Scope, metric: &Metric, cmp: Cmp
         return Outcome {
             actual: parts.join(", "),
             passed,
+            inconclusive,
         };
     }
 
@@ -431,7 +543,7 @@ pub(crate) fn evaluate(report: &Report, scope: &Scope, metric: &Metric, cmp: Cmp
     } else {
         unit
     };
-    let head = if passed {
+    let head = if !any_fails {
         format!("all {total} {unit} pass")
     } else {
         format!("{failing} of {total} {unit} fail")
@@ -443,7 +555,20 @@ pub(crate) fn evaluate(report: &Report, scope: &Scope, metric: &Metric, cmp: Cmp
             " ({skipped} {windows} with no iteration due skipped)"
         ));
     }
-    Outcome { actual, passed }
+    if !thin.is_empty() {
+        actual.push_str(&format!(" ({})", thin_note(thin.len())));
+    }
+    if inconclusive {
+        actual.push_str(&format!(
+            "; only {} of {loaded} windows judged",
+            loaded - thin.len()
+        ));
+    }
+    Outcome {
+        actual,
+        passed,
+        inconclusive,
+    }
 }
 
 #[cfg(test)]

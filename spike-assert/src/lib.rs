@@ -57,6 +57,7 @@ use spike_core::{Quantile, Report};
 use eval::{Metric, Scope};
 use verdict::{Row, Verdict};
 
+pub use eval::DEFAULT_MIN_SAMPLES;
 pub use measure::{Measure, Recorded, RecoveryCheck, ServiceTime, TagShares, Threshold};
 pub use verdict::{Failure, Verified};
 
@@ -79,6 +80,7 @@ pub fn expect(report: &Report) -> Expect<'_> {
         scope: Scope::Run,
         rows: Vec::new(),
         allow_inconclusive: false,
+        min_samples: DEFAULT_MIN_SAMPLES,
     }
 }
 
@@ -97,12 +99,13 @@ pub struct Expect<'r> {
     scope: Scope,
     rows: Vec<Row>,
     allow_inconclusive: bool,
+    min_samples: u64,
 }
 
 impl<'r> Expect<'r> {
     /// Record one metric check in the current scope.
     fn push(mut self, metric: &Metric, cmp: eval::Cmp, each: &str) -> Self {
-        let outcome = eval::evaluate(self.report, &self.scope, metric, cmp);
+        let outcome = eval::evaluate(self.report, &self.scope, metric, cmp, self.min_samples);
         self.rows.push(Row {
             check: metric.name(),
             scope: self.scope.label(),
@@ -110,6 +113,8 @@ impl<'r> Expect<'r> {
             actual: outcome.actual,
             verdict: if outcome.passed {
                 Verdict::Pass
+            } else if outcome.inconclusive {
+                Verdict::Inconclusive
             } else {
                 Verdict::Fail
             },
@@ -329,14 +334,20 @@ impl<'r> Expect<'r> {
     /// iteration was due are skipped; a window with iterations due but
     /// none completed fails latency and error-rate checks.
     ///
+    /// Percentiles and error rates are judged only in windows with at least
+    /// [`DEFAULT_MIN_SAMPLES`] samples (see [`Expect::min_samples`]); thinner
+    /// windows are skipped and listed, and a check whose windows are mostly
+    /// skipped is inconclusive.
+    ///
     /// ```
     /// # use spike_assert::expect;
     /// # use spike_core::{ms, pct, rps, secs, Ctx, Scenario, Shape};
     /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
-    /// # let shape = Shape::builder().hold(rps(100), ms(300)).named("baseline")
-    /// #     .burst(rps(300), ms(200)).recover(rps(100), ms(500)).build().unwrap();
-    /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
-    /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// // 30 to 60 samples in every 100 ms window.
+    /// let shape = Shape::builder().hold(rps(300), ms(300)).named("baseline")
+    ///     .burst(rps(600), ms(200)).recover(rps(300), ms(500)).build().unwrap();
+    /// let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    ///     .run(|_ctx: Ctx| async {}).await.unwrap();
     /// expect(&report)
     ///     .phase("burst").every_window().error_rate().below(pct(2))
     ///     .run().every_window().p99().below(secs(5))
@@ -358,7 +369,7 @@ impl<'r> Expect<'r> {
     /// # use spike_assert::expect;
     /// # use spike_core::{ms, rps, secs, Ctx, Scenario, Shape};
     /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
-    /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+    /// # let shape = Shape::builder().hold(rps(300), ms(300)).build().unwrap();
     /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
     /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
     /// expect(&report).window(0).p99().below(secs(5)).verify();
@@ -366,6 +377,37 @@ impl<'r> Expect<'r> {
     /// ```
     pub fn window(mut self, index: u64) -> Self {
         self.scope = Scope::Window(index);
+        self
+    }
+
+    /// The fewest samples a window needs before the following per-window
+    /// checks (`every_window()`, `window(i)`) judge it; default
+    /// [`DEFAULT_MIN_SAMPLES`] (20). Samples are completed iterations for
+    /// latency, service time and error rate, recorded values for a
+    /// `ctx.record` duration; counts, rates and ratios need no minimum.
+    ///
+    /// A thinner window is skipped and listed in the table. When more
+    /// windows are skipped than judged, the check is *inconclusive*: it
+    /// fails the chain (unless [`Expect::allow_inconclusive`]) with a hint,
+    /// since a window's p99 over a handful of samples is just its slowest
+    /// call. Prefer longer windows or a higher rate over lowering this.
+    ///
+    /// ```
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// // 100 rps in 100 ms windows: 10 samples per window.
+    /// let shape = Shape::builder().hold(rps(100), ms(500)).build().unwrap();
+    /// let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    ///     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// let failure = expect(&report).every_window().p99().below(secs(1)).try_verify().unwrap_err();
+    /// assert!(failure.to_string().contains("INCONCLUSIVE"));
+    /// // Knowingly judging 10-sample windows:
+    /// expect(&report).min_samples(10).every_window().p99().below(secs(1)).verify();
+    /// # });
+    /// ```
+    pub fn min_samples(mut self, n: u64) -> Self {
+        self.min_samples = n;
         self
     }
 
@@ -379,7 +421,8 @@ impl<'r> Expect<'r> {
     /// dropped, generator saturated, iterations abandoned, run
     /// interrupted). Without it such a report fails as inconclusive: a
     /// generator that could not apply the load proves nothing about the
-    /// service.
+    /// service. It also accepts per-window checks left inconclusive by too
+    /// few samples (see [`Expect::min_samples`]); their rows show `allowed`.
     ///
     /// ```
     /// # use spike_assert::expect;

@@ -342,6 +342,17 @@ pub(crate) fn conclude(
 ) -> Result<Verified, Failure> {
     let (guard_row, reasons) = guard(report, allow_inconclusive);
     let inconclusive = guard_row.verdict == Verdict::Inconclusive;
+    // Checks left inconclusive by thin windows.
+    let mut thin: Vec<String> = Vec::new();
+    for row in &mut rows {
+        if row.verdict == Verdict::Inconclusive {
+            if allow_inconclusive {
+                row.verdict = Verdict::Allowed;
+            } else {
+                thin.push(format!("{}, {}: {}", row.check, row.scope, row.actual));
+            }
+        }
+    }
     rows.push(guard_row);
     let checks: Vec<Check> = rows.iter().map(Row::to_check).collect();
     let saved = record(report, &checks);
@@ -374,6 +385,20 @@ pub(crate) fn conclude(
         }
         message.push_str(
             "Lower the load, raise `max_in_flight` or `lag_budget`, or accept it with \
+             `.allow_inconclusive()`.\n",
+        );
+    }
+    if !thin.is_empty() {
+        message.push_str(
+            "\nToo few samples per window to judge, so these checks are inconclusive, not a \
+             pass:\n",
+        );
+        for t in &thin {
+            message.push_str(&format!("  - {t}\n"));
+        }
+        message.push_str(
+            "Lengthen the windows (`Scenario::window`) or raise the rate; or judge thinner \
+             windows knowingly with `.min_samples(n)`, or accept it with \
              `.allow_inconclusive()`.\n",
         );
     }

@@ -515,6 +515,8 @@ fn every_window_finds_the_one_bad_window_of_its_phase() {
     set_errors(&mut r.windows[4].stats, "http_5xx", 3); // 7.50%
     let f = failure(
         expect(&r)
+            // The fixture's windows hold 10 samples each (see common).
+            .min_samples(10)
             .phase("burst")
             .every_window()
             .error_rate()
@@ -562,6 +564,8 @@ fn every_window_names_the_worst_latency_and_skips_idle_windows() {
     r.windows[9].stats.scheduled = 0;
     let f = failure(
         expect(&r)
+            // The fixture's windows hold 10 samples each (see common).
+            .min_samples(10)
             .phase("recover")
             .every_window()
             .p95()
@@ -607,6 +611,8 @@ fn one_window_by_number() {
     let r = report();
     let f = failure(
         expect(&r)
+            // The fixture's windows hold 10 samples each (see common).
+            .min_samples(10)
             .window(5)
             .p95()
             .below(ms(30))

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::level::Model;
-use crate::recorder::{Acc, AccKey};
+use crate::recorder::{Acc, AccKey, Drained};
 use crate::report::{IntervalHistogram, WindowStats};
 use crate::schedule::RateProfile;
 use crate::shape::Shape;
@@ -37,6 +37,13 @@ pub(crate) struct Aggregator {
     total: Acc,
     windows: Vec<WindowStats>,
     late_records: u64,
+    /// Completions per window of completion instant (served throughput).
+    /// Counted apart from the window's latency stats: a completion may land
+    /// in a window that already closed (its iteration was due earlier), so
+    /// a window's served count is final only at the end of the run.
+    /// Completions past the planned end (the drain) are in no window: the
+    /// run's `completed` minus the windows' served counts.
+    served: Vec<u64>,
     /// Observer of each closed window (live progress, artifacts).
     on_window: Option<crate::engine::WindowFn>,
     /// Encoded latency histogram of each closed (window, phase).
@@ -62,6 +69,7 @@ impl Aggregator {
             total: Acc::default(),
             windows: Vec::new(),
             late_records: 0,
+            served: vec![0; usize::try_from(windows_total).unwrap_or(usize::MAX)],
             on_window,
             interval_histograms: Vec::new(),
             serializer: hdrhistogram::serialization::V2DeflateSerializer::new(),
@@ -102,8 +110,13 @@ impl Aggregator {
     }
 
     /// Take in what the shards recorded since the last call.
-    pub(crate) fn absorb(&mut self, drained: Vec<(AccKey, Acc)>) {
-        for (key, acc) in drained {
+    pub(crate) fn absorb(&mut self, drained: Drained) {
+        for (w, n) in drained.served {
+            if let Some(count) = usize::try_from(w).ok().and_then(|w| self.served.get_mut(w)) {
+                *count += n;
+            }
+        }
+        for (key, acc) in drained.accs {
             if key.0 < self.next_window {
                 // The window already closed: keep the data in phase and run.
                 self.late_records += acc.completed + acc.scheduled;
@@ -178,12 +191,21 @@ impl Aggregator {
             end,
             phase,
             stats,
+            served: self.served_count(w),
         };
         if let Some(observer) = &mut self.on_window {
             observer(&ws);
         }
         self.windows.push(ws);
         self.next_window = w + 1;
+    }
+
+    fn served_count(&self, w: u64) -> u64 {
+        usize::try_from(w)
+            .ok()
+            .and_then(|w| self.served.get(w))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Close every remaining window and return (phases, total, windows).
@@ -199,6 +221,10 @@ impl Aggregator {
             self.late_records += acc.completed;
             self.phases[usize::from(key.1)].merge(&acc);
             self.total.merge(&acc);
+        }
+        // Served counts grew after their windows closed: the final ones.
+        for i in 0..self.windows.len() {
+            self.windows[i].served = self.served_count(self.windows[i].index);
         }
         let phases = self
             .shape

@@ -1,8 +1,12 @@
 //! Live progress while a run goes on.
 //!
 //! * On a terminal: one status line per running scenario (indicatif),
-//!   redrawn at most 4 times a second: phase, elapsed/planned, target vs
-//!   achieved rate, in flight, the last window's p95 and error rate.
+//!   redrawn at most 4 times a second: phase, elapsed/planned, the target
+//!   now, completions per second now (over the last second), in flight,
+//!   and, labelled with its time span, the last *closed* window's offered
+//!   rate, p95 and error rate. A window closes once every iteration due in
+//!   it finished, so under overload it lags behind the present: the label
+//!   keeps a reader from taking its numbers for now.
 //! * Not a terminal (CI logs): the same facts as one plain line every
 //!   `SPIKE_PROGRESS_INTERVAL` seconds (default 5), and a closing line when
 //!   the run ends. Plain lines go straight to the process's standard error,
@@ -146,34 +150,75 @@ impl ProgressMode {
     }
 }
 
-/// One status line for a progress snapshot, e.g.
-/// `spike checkout 12.0s/30.0s burst: target 800 rps, achieved 796/s, in flight 41, p95 12.3ms, errors 0.10%`.
+/// How far back "completions per second now" looks.
+pub const NOW_SPAN: Duration = Duration::from_secs(1);
+
+/// One status line for a progress snapshot and the completions per second
+/// now (`None` before there is a span to measure it over), e.g.
+/// `spike checkout 12.0s/30.0s burst: now target 800 rps, completing 612/s, in flight 41, done 9000 | window 10s–11s (last closed): offered 796/s, p95 12.3ms, errors 0.10%`.
+///
+/// Everything before `|` is the present; everything after it is the last
+/// closed window, named by its time span.
 #[must_use]
-pub fn status_line(p: &Progress, model: Model) -> String {
+pub fn status_line(p: &Progress, model: Model, completing_now: Option<f64>) -> String {
     let unit = match model {
         Model::Open => "rps",
         Model::Closed => "users",
     };
     let mut line = format!(
-        "spike {} {:.1}s/{:.1}s {}: target {} {unit}",
+        "spike {} {:.1}s/{:.1}s {}: now target {} {unit}",
         p.scenario,
         p.elapsed.as_secs_f64(),
         p.planned.as_secs_f64(),
         p.phase,
         (p.target * 10.0).round() / 10.0,
     );
-    match &p.last_window {
-        Some(w) => line.push_str(&format!(
-            ", achieved {:.0}/s, in flight {}, p95 {}, errors {:.2}%",
+    if let Some(rate) = completing_now {
+        line.push_str(&format!(", completing {rate:.0}/s"));
+    }
+    line.push_str(&format!(
+        ", in flight {}, done {}",
+        p.in_flight, p.completed
+    ));
+    if let Some(w) = &p.last_window {
+        line.push_str(&format!(
+            " | window {}s–{}s (last closed): offered {:.0}/s, p95 {}, errors {:.2}%",
+            secs(w.start),
+            secs(w.end),
             w.stats.achieved_rate,
-            p.in_flight,
             fmt_micros(w.stats.latency.p95_us),
             w.stats.error_rate * 100.0
-        )),
-        None => line.push_str(&format!(", in flight {}", p.in_flight)),
+        ));
     }
-    line.push_str(&format!(", done {}", p.completed));
     line
+}
+
+/// An offset in seconds, without trailing zeros: `11`, `1.25`.
+fn secs(d: Duration) -> String {
+    let s = format!("{:.3}", d.as_secs_f64());
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Completions per second over the last [`NOW_SPAN`], from the snapshots
+/// seen so far: (elapsed, completed) pairs, oldest first.
+#[derive(Debug, Default)]
+struct RecentRate {
+    seen: std::collections::VecDeque<(Duration, u64)>,
+}
+
+impl RecentRate {
+    /// Take a snapshot in; returns the rate over the newest span of at
+    /// least a quarter of [`NOW_SPAN`] and at most about [`NOW_SPAN`].
+    fn observe(&mut self, elapsed: Duration, completed: u64) -> Option<f64> {
+        self.seen.push_back((elapsed, completed));
+        // Keep one snapshot at or before `elapsed − NOW_SPAN` as the base.
+        while self.seen.len() > 2 && elapsed.saturating_sub(self.seen[1].0) >= NOW_SPAN {
+            self.seen.pop_front();
+        }
+        let (t0, c0) = *self.seen.front()?;
+        let span = elapsed.checked_sub(t0)?;
+        (span >= NOW_SPAN / 4).then(|| completed.saturating_sub(c0) as f64 / span.as_secs_f64())
+    }
 }
 
 fn multi() -> &'static MultiProgress {
@@ -185,6 +230,7 @@ struct PlainState {
     next_line: Duration,
     printed: bool,
     last: Option<(Duration, u64, u64)>,
+    recent: RecentRate,
 }
 
 /// A progress observer for one run; pass [`LiveProgress::observe`] to
@@ -234,6 +280,7 @@ impl LiveProgress {
                 },
                 printed: false,
                 last: None,
+                recent: RecentRate::default(),
             }),
             echo: true,
         }
@@ -248,23 +295,28 @@ impl LiveProgress {
     /// Take one snapshot: update the status line, or print a plain line
     /// when the interval has passed. Returns the plain line printed, if any.
     pub fn observe(&self, p: &Progress) -> Option<String> {
+        if self.mode == ProgressMode::Off {
+            return None;
+        }
+        let mut st = self
+            .plain
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = st.recent.observe(p.elapsed, p.completed);
         match self.mode {
             ProgressMode::Off => None,
             ProgressMode::Bar => {
+                drop(st);
                 if let Some(bar) = &self.bar {
                     let planned = p.planned.as_secs_f64().max(1e-9);
                     bar.set_position(
                         ((p.elapsed.as_secs_f64() / planned).min(1.0) * 1000.0).round() as u64,
                     );
-                    bar.set_message(status_line(p, self.model));
+                    bar.set_message(status_line(p, self.model, now));
                 }
                 None
             }
             ProgressMode::Plain { interval } => {
-                let mut st = self
-                    .plain
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 st.last = Some((p.elapsed, p.completed, p.errors));
                 if p.elapsed < st.next_line {
                     return None;
@@ -274,7 +326,7 @@ impl LiveProgress {
                 }
                 st.printed = true;
                 drop(st);
-                let line = status_line(p, self.model);
+                let line = status_line(p, self.model, now);
                 if self.echo {
                     let _ = writeln!(std::io::stderr().lock(), "{line}");
                 }
@@ -355,6 +407,7 @@ mod tests {
                 end: Duration::from_secs(12),
                 phase: "burst".to_owned(),
                 stats,
+                served: 0,
             }),
         }
     }
@@ -377,17 +430,40 @@ mod tests {
     }
 
     #[test]
-    fn status_line_has_every_fact() {
+    fn status_line_tells_now_from_the_last_closed_window() {
         assert_eq!(
-            status_line(&snapshot(12_000), Model::Open),
-            "spike checkout 12.0s/30.0s burst: target 800 rps, achieved 796/s, in flight 41, p95 12.3ms, errors 0.10%, done 9000"
+            status_line(&snapshot(12_000), Model::Open, Some(612.4)),
+            "spike checkout 12.0s/30.0s burst: now target 800 rps, completing 612/s, in flight 41, done 9000 \
+             | window 11s–12s (last closed): offered 796/s, p95 12.3ms, errors 0.10%"
         );
         let mut early = snapshot(100);
         early.last_window = None;
         assert_eq!(
-            status_line(&early, Model::Closed),
-            "spike checkout 0.1s/30.0s burst: target 800 users, in flight 41, done 9000"
+            status_line(&early, Model::Closed, None),
+            "spike checkout 0.1s/30.0s burst: now target 800 users, in flight 41, done 9000"
         );
+    }
+
+    #[test]
+    fn completions_now_are_counted_over_the_last_second() {
+        let mut r = RecentRate::default();
+        // 100 completions per 250 ms tick for 2 s, then 25 per tick.
+        let mut done = 0;
+        let mut rates = Vec::new();
+        for tick in 0..=16u64 {
+            done += if tick <= 8 { 100 } else { 25 };
+            rates.push(r.observe(Duration::from_millis(tick * 250), done));
+        }
+        assert_eq!(rates[0], None, "no span yet");
+        // 400/s while the fast phase fills the last second (ticks 4..=8).
+        for (i, rate) in rates.iter().enumerate().take(9).skip(1) {
+            assert_eq!(*rate, Some(400.0), "tick {i}");
+        }
+        // Once the last second holds only slow ticks: 100/s, not the
+        // run's average.
+        for (i, rate) in rates.iter().enumerate().skip(12) {
+            assert_eq!(*rate, Some(100.0), "tick {i}");
+        }
     }
 
     #[test]

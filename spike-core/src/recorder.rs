@@ -267,9 +267,40 @@ impl Acc {
 #[derive(Debug, Default)]
 pub(crate) struct ShardData {
     accs: Vec<(AccKey, Acc)>,
+    /// Completions counted by the window their completion instant falls
+    /// in (not their intended start): (window, count).
+    served: Vec<(u64, u64)>,
+}
+
+/// What one drain of every shard took out.
+#[derive(Debug, Default)]
+pub(crate) struct Drained {
+    /// Accumulators keyed by (window of intended start, phase).
+    pub(crate) accs: Vec<(AccKey, Acc)>,
+    /// Completions by window of completion instant: (window, count).
+    pub(crate) served: Vec<(u64, u64)>,
 }
 
 impl ShardData {
+    /// Record a finished iteration: its sample under `key` (window of its
+    /// intended start, phase), and one completion in `done_window`, the
+    /// window its completion instant falls in.
+    pub(crate) fn record(&mut self, key: AccKey, done_window: u64, sample: &Sample<'_>) {
+        self.acc(key).record(sample);
+        match self.served.last_mut() {
+            Some((w, n)) if *w == done_window => *n += 1,
+            _ => match self
+                .served
+                .iter_mut()
+                .rev()
+                .find(|(w, _)| *w == done_window)
+            {
+                Some((_, n)) => *n += 1,
+                None => self.served.push((done_window, 1)),
+            },
+        }
+    }
+
     pub(crate) fn acc(&mut self, key: AccKey) -> &mut Acc {
         let pos = match self.accs.iter().rposition(|(k, _)| *k == key) {
             Some(p) => p,
@@ -325,13 +356,14 @@ impl Shards {
     }
 
     /// Take everything recorded so far out of every shard.
-    pub(crate) fn drain(&self) -> Vec<(AccKey, Acc)> {
-        let mut out = Vec::new();
+    pub(crate) fn drain(&self) -> Drained {
+        let mut out = Drained::default();
         for shard in self.shards.iter() {
             let mut guard = shard
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            out.append(&mut guard.accs);
+            out.accs.append(&mut guard.accs);
+            out.served.append(&mut guard.served);
         }
         out
     }
@@ -363,12 +395,17 @@ impl BenchRecorder {
             tags: &[],
             drain_timeout: false,
         };
-        self.shards.with(|s| s.acc((window, 0)).record(&sample));
+        self.shards.with(|s| s.record((window, 0), window, &sample));
     }
 
     /// Take everything recorded (what the aggregator does once per tick);
     /// returns the number of samples taken.
     pub fn drain(&self) -> u64 {
-        self.shards.drain().iter().map(|(_, a)| a.completed).sum()
+        self.shards
+            .drain()
+            .accs
+            .iter()
+            .map(|(_, a)| a.completed)
+            .sum()
     }
 }

@@ -91,6 +91,42 @@ pub struct WindowStats {
     pub phase: String,
     /// Metrics of the iterations whose intended start lies in the window.
     pub stats: Stats,
+    /// Served: iterations (success or error) whose *completion* instant lies
+    /// in the window, whenever they were due. Where `stats` counts what was
+    /// offered in the window, this counts what the target got through in it;
+    /// under overload the two differ (see [`WindowStats::served_rate`]).
+    /// Completions after the planned end (the drain) are in no window.
+    /// Final in the report; in a window handed to an `on_window` observer
+    /// (at close) it may still grow by completions recorded a moment late.
+    #[serde(default)]
+    pub served: u64,
+}
+
+impl WindowStats {
+    /// Length of the window (the last one may be shorter).
+    #[must_use]
+    pub fn span(&self) -> Duration {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// Offered rate: iterations started per second, counted by intended
+    /// start (`stats.achieved_rate`).
+    #[must_use]
+    pub fn offered_rate(&self) -> f64 {
+        self.stats.achieved_rate
+    }
+
+    /// Served rate: completions per second, counted by completion instant
+    /// (`served / window length`; 0 for an empty span).
+    #[must_use]
+    pub fn served_rate(&self) -> f64 {
+        let len = self.span().as_secs_f64();
+        if len > 0.0 {
+            self.served as f64 / len
+        } else {
+            0.0
+        }
+    }
 }
 
 /// Whether the generator applied the load it claims.
@@ -219,6 +255,29 @@ impl Report {
         !self.generator.saturated && self.interrupted.is_none() && self.generator.abandoned == 0
     }
 
+    /// Served rate over `[start, end)`: completions per second by
+    /// completion instant, over the windows lying wholly inside the span.
+    /// `None` when no window does (a phase shorter than a window).
+    #[must_use]
+    pub fn served_rate_between(&self, start: Duration, end: Duration) -> Option<f64> {
+        let (served, len) = self
+            .windows
+            .iter()
+            .filter(|w| w.start >= start && w.end <= end)
+            .fold((0u64, Duration::ZERO), |(n, len), w| {
+                (n + w.served, len + w.span())
+            });
+        (!len.is_zero()).then(|| served as f64 / len.as_secs_f64())
+    }
+
+    /// The generator could not keep the schedule: schedule-lag p99 above
+    /// the lag budget (the load applied was limited by spike itself, not
+    /// by the target).
+    #[must_use]
+    pub fn generator_bound(&self) -> bool {
+        self.generator.schedule_lag.p99_us > self.generator.lag_budget_us
+    }
+
     /// The report as pretty JSON.
     ///
     /// # Panics
@@ -263,13 +322,15 @@ fn fmt_target(model: Model, v: f64) -> String {
     }
 }
 
-fn stats_row(out: &mut String, name: &str, model: Model, s: &Stats) {
+fn stats_row(out: &mut String, name: &str, model: Model, s: &Stats, served: Option<f64>) {
+    let served = served.map_or_else(|| "—".to_owned(), |r| format!("{r:.1}/s"));
     let _ = writeln!(
         out,
-        "  {:<12} {:>11} {:>10.1}/s {:>9} {:>7.2}% {:>9} {:>9} {:>9} {:>9}",
+        "  {:<12} {:>11} {:>10.1}/s {:>12} {:>9} {:>7.2}% {:>9} {:>9} {:>9} {:>9}",
         name,
         fmt_target(model, s.target),
         s.achieved_rate,
+        served,
         s.completed,
         s.error_rate * 100.0,
         fmt_micros(s.latency.p50_us),
@@ -296,15 +357,26 @@ impl std::fmt::Display for Report {
             self.elapsed.as_secs_f64(),
             fmt_micros(crate::histogram::micros(self.window)),
         );
+        let env = &self.environment;
+        if (env.rate_scale - 1.0).abs() > 1e-12 || (env.time_scale - 1.0).abs() > 1e-12 {
+            let _ = writeln!(
+                out,
+                "  scaled: rates ×{} (SPIKE_SCALE), durations ×{} (SPIKE_TIME_SCALE); the shape above is the scaled one",
+                env.rate_scale,
+                env.time_scale,
+            );
+        }
         let _ = writeln!(
             out,
-            "  {:<12} {:>11} {:>12} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9}",
-            "phase", "target", "achieved", "done", "errors", "p50", "p95", "p99", "max"
+            "  {:<12} {:>11} {:>12} {:>12} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9}",
+            "phase", "target", "offered", "served", "done", "errors", "p50", "p95", "p99", "max"
         );
         for p in &self.phases {
-            stats_row(&mut out, &p.name, self.model, &p.stats);
+            let served = self.served_rate_between(p.start, p.start + p.duration);
+            stats_row(&mut out, &p.name, self.model, &p.stats, served);
         }
-        stats_row(&mut out, "total", self.model, &self.total);
+        let served = self.served_rate_between(Duration::ZERO, self.shape.duration());
+        stats_row(&mut out, "total", self.model, &self.total, served);
         if !self.total.errors_by_class.is_empty() {
             let classes: Vec<String> = self
                 .total
@@ -368,6 +440,19 @@ impl std::fmt::Display for Report {
                 ""
             },
         );
+        if g.saturated && self.generator_bound() {
+            let _ = writeln!(
+                out,
+                "  generator-bound: schedule lag p99 {} over the {} budget{}",
+                fmt_micros(g.schedule_lag.p99_us),
+                fmt_micros(g.lag_budget_us),
+                if self.environment.build_profile == "debug" {
+                    " (debug build: an unoptimised generator drives a fraction of the load; see the guide, CI section)"
+                } else {
+                    ""
+                },
+            );
+        }
         if let Some(why) = &self.interrupted {
             let _ = writeln!(out, "  INTERRUPTED: {why}");
         }

@@ -257,6 +257,12 @@ fn timeline_rows_match_the_windows() {
             cells[col("errors_flaky")],
             w.stats.errors_of("flaky").to_string()
         );
+        // Served: the window's completions by completion instant, and the
+        // rate over the 100 ms window. (That the count is right against a
+        // target of known capacity is pinned by tests/served_throughput.rs.)
+        assert_eq!(cells[col("served")], w.served.to_string());
+        let rate: f64 = cells[col("served_rate")].parse().unwrap();
+        assert!((rate - w.served as f64 / 0.1).abs() < 1e-3, "{line}");
         let healthy = cells[col("healthy")];
         let r = report.recovery.as_ref().unwrap();
         if w.start >= r.spike_end && w.end <= r.recover_end {
@@ -265,6 +271,22 @@ fn timeline_rows_match_the_windows() {
             assert_eq!(healthy, "");
         }
     }
+}
+
+#[test]
+fn every_completion_is_served_in_exactly_one_window() {
+    let report = spiky_report("served-sum");
+    let served: u64 = report.windows.iter().map(|w| w.served).sum();
+    // Every iteration completed (the recover phase drains the backlog); all
+    // but the last few (due in the final milliseconds, 4 ms of service)
+    // complete before the planned end.
+    assert_eq!(report.total.completed, report.total.scheduled);
+    assert!(served <= report.total.completed);
+    assert!(
+        report.total.completed - served <= 3,
+        "{} completions after the end\n{report}",
+        report.total.completed - served
+    );
 }
 
 #[test]
@@ -297,6 +319,18 @@ fn html_is_self_contained_and_escapes_names() {
     assert!(html.contains("recovered") || html.contains("did not recover"));
     assert!(html.contains("checks: 0 passed, 1 failed"));
     assert!(html.contains("flaky"), "error class listed");
+    // The load chart draws offered and served; the phase table shows the
+    // burst's served rate: its windows' completions over its 0.5 s.
+    assert!(html.contains("offered (started / s, by intended start)"));
+    assert!(html.contains("served (completed / s, by completion time)"));
+    let burst_served: u64 = report
+        .windows
+        .iter()
+        .filter(|w| w.start >= ms(1000) && w.end <= ms(1500))
+        .map(|w| w.served)
+        .sum();
+    let cell = format!("<td>{:.1}/s</td>", burst_served as f64 / 0.5);
+    assert!(html.contains(&cell), "{cell}");
 }
 
 #[test]

@@ -7,6 +7,10 @@
 //! Shape: `baseline` hold 100 rps 300 ms, `burst` 400 rps 200 ms, `recover`
 //! 100 rps 500 ms; windows of 100 ms: #0–#2 baseline, #3–#4 burst, #5–#9
 //! recover.
+//!
+//! Served (completions by completion instant) per window: 10 in the
+//! baseline windows, 30 in each burst window (the target gets 300/s through
+//! while 400/s are offered), 30 in #5 (the backlog drains), then 10.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -25,6 +29,8 @@ pub const BASELINE: Lat = [10, 15, 18, 20, 22, 25];
 pub const BURST_WINDOW: Lat = [60, 100, 120, 200, 250, 300];
 pub const BURST: Lat = [60, 110, 140, 220, 260, 300];
 pub const SLOW_RECOVER_WINDOW: Lat = [20, 35, 40, 50, 55, 60];
+/// Completions per window by completion instant (sum 160 = completed).
+pub const SERVED: [u64; 10] = [10, 10, 10, 30, 30, 30, 10, 10, 10, 10];
 pub const TOTAL: Lat = [12, 60, 110, 200, 250, 300];
 
 fn percentiles(count: u64, lat: Lat, divide: u64) -> Percentiles {
@@ -147,6 +153,7 @@ pub fn report() -> Report {
                 end: ms(100 * (i + 1)),
                 phase: phase.to_owned(),
                 stats: s,
+                served: SERVED[i as usize],
             }
         })
         .collect();

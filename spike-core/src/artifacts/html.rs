@@ -112,11 +112,11 @@ fn rate_chart(report: &Report) -> Chart {
             ]
         })
         .collect();
-    let step = |f: fn(&crate::stats::Stats) -> f64| -> Vec<(f64, f64)> {
+    let step = |f: fn(&crate::report::WindowStats) -> f64| -> Vec<(f64, f64)> {
         let mut pts: Vec<(f64, f64)> = report
             .windows
             .iter()
-            .map(|w| (w.start.as_secs_f64(), f(&w.stats)))
+            .map(|w| (w.start.as_secs_f64(), f(w)))
             .collect();
         if let (Some(last), Some(&(_, y))) = (report.windows.last(), pts.last()) {
             pts.push((last.end.as_secs_f64(), y));
@@ -125,12 +125,12 @@ fn rate_chart(report: &Report) -> Chart {
     };
     let (title, target_name, y_label) = match report.model {
         Model::Open => (
-            "Load: target vs achieved arrival rate",
+            "Load: target, offered (by intended start) and served (by completion time)",
             "target rate",
             "iterations / s",
         ),
         Model::Closed => (
-            "Load: virtual users (target) and iterations started per second",
+            "Load: virtual users (target), iterations started and completed per second",
             "target users",
             "users · iterations / s",
         ),
@@ -153,16 +153,16 @@ fn rate_chart(report: &Report) -> Chart {
                 step: false,
             },
             Series {
-                name: "achieved (started / s)".to_owned(),
+                name: "offered (started / s, by intended start)".to_owned(),
                 color: "#2563eb",
-                points: step(|s| s.achieved_rate),
+                points: step(crate::report::WindowStats::offered_rate),
                 dashed: false,
                 step: true,
             },
             Series {
-                name: "throughput (successes / s)".to_owned(),
+                name: "served (completed / s, by completion time)".to_owned(),
                 color: "#059669",
-                points: step(|s| s.throughput),
+                points: step(crate::report::WindowStats::served_rate),
                 dashed: false,
                 step: true,
             },
@@ -393,14 +393,22 @@ fn unit(model: Model) -> &'static str {
     }
 }
 
-fn stats_row(o: &mut String, name: &str, model: Model, s: &crate::stats::Stats) {
+fn stats_row(
+    o: &mut String,
+    name: &str,
+    model: Model,
+    s: &crate::stats::Stats,
+    served: Option<f64>,
+) {
+    let served = served.map_or_else(|| "—".to_owned(), |r| format!("{r:.1}/s"));
     let _ = write!(
         o,
-        "<tr><td class=\"l\">{}</td><td>{} {}</td><td>{:.1}/s</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        "<tr><td class=\"l\">{}</td><td>{} {}</td><td>{:.1}/s</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         esc(name),
         fmt_rate(s.target),
         unit(model),
         s.achieved_rate,
+        served,
         s.completed,
         s.errors,
         s.error_rate * 100.0,
@@ -485,11 +493,13 @@ pub fn report_html(report: &Report) -> String {
     o.push_str("</div>");
 
     // Summary table.
-    o.push_str("<h2>Phases</h2><table id=\"phases\"><tr><th class=\"l\">phase</th><th>target</th><th>achieved</th><th>done</th><th>errors</th><th>error rate</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th>dropped</th></tr>");
+    o.push_str("<h2>Phases</h2><table id=\"phases\"><tr><th class=\"l\">phase</th><th>target</th><th title=\"iterations started per second, counted by intended start\">offered</th><th title=\"iterations completed per second, counted by completion time, over the windows wholly inside the phase\">served</th><th>done</th><th>errors</th><th>error rate</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th>dropped</th></tr>");
     for p in &report.phases {
-        stats_row(&mut o, &p.name, report.model, &p.stats);
+        let served = report.served_rate_between(p.start, p.start + p.duration);
+        stats_row(&mut o, &p.name, report.model, &p.stats, served);
     }
-    stats_row(&mut o, "total", report.model, &report.total);
+    let served = report.served_rate_between(std::time::Duration::ZERO, report.shape.duration());
+    stats_row(&mut o, "total", report.model, &report.total, served);
     o.push_str("</table>");
 
     o.push_str("<h2>Load</h2>");

@@ -3,12 +3,18 @@
 //! Columns (times in seconds from the run start, latencies in whole
 //! microseconds, rates per second, `error_rate` as a fraction):
 //!
-//! `window,start_s,end_s,phase,target,achieved_rate,throughput,scheduled,
-//! started,dropped,completed,errors,error_rate,latency_p50_us,
+//! `window,start_s,end_s,phase,target,achieved_rate,throughput,served,
+//! served_rate,scheduled,started,dropped,completed,errors,error_rate,latency_p50_us,
 //! latency_p90_us,latency_p95_us,latency_p99_us,latency_p999_us,
 //! latency_max_us,latency_mean_us,service_p95_us,schedule_lag_p99_us,
 //! healthy`, then one `errors_<class>` column per error class seen in the
-//! run (sorted). `healthy` is `true`/`false` for windows inside the recover
+//! run (sorted).
+//!
+//! `achieved_rate` (offered: iterations started per second) and
+//! `throughput` (successes per second) count iterations by their intended
+//! start; `served` and `served_rate` count completions by their completion
+//! instant, whenever they were due. Under overload the first pair shows what
+//! arrived, the second what the target got through. `healthy` is `true`/`false` for windows inside the recover
 //! phase (the recovery criteria applied to them) and empty elsewhere.
 
 use std::collections::BTreeSet;
@@ -35,7 +41,8 @@ pub fn timeline_csv(report: &Report) -> String {
         .flat_map(|w| w.stats.errors_by_class.keys().map(String::as_str))
         .collect();
     let mut out = String::from(
-        "window,start_s,end_s,phase,target,achieved_rate,throughput,scheduled,started,dropped,\
+        "window,start_s,end_s,phase,target,achieved_rate,throughput,served,served_rate,\
+         scheduled,started,dropped,\
          completed,errors,error_rate,latency_p50_us,latency_p90_us,latency_p95_us,\
          latency_p99_us,latency_p999_us,latency_max_us,latency_mean_us,service_p95_us,\
          schedule_lag_p99_us,healthy",
@@ -58,7 +65,7 @@ pub fn timeline_csv(report: &Report) -> String {
         };
         let _ = write!(
             out,
-            "{},{:.3},{:.3},{},{:.3},{:.3},{:.3},{},{},{},{},{},{:.6},{},{},{},{},{},{},{:.1},{},{},{}",
+            "{},{:.3},{:.3},{},{:.3},{:.3},{:.3},{},{:.3},{},{},{},{},{},{:.6},{},{},{},{},{},{},{:.1},{},{},{}",
             w.index,
             w.start.as_secs_f64(),
             w.end.as_secs_f64(),
@@ -66,6 +73,8 @@ pub fn timeline_csv(report: &Report) -> String {
             s.target,
             s.achieved_rate,
             s.throughput,
+            w.served,
+            w.served_rate(),
             s.scheduled,
             s.started,
             s.dropped,
