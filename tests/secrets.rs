@@ -81,7 +81,7 @@ async fn run_and_collect<W: spike::Workload>(
     let mut report = Scenario::new(name)
         .shape(short())
         .window(ms(100))
-        .on_progress(move |p| sink.lock().unwrap().push(status_line(p, Model::Open)))
+        .on_progress(move |p| sink.lock().unwrap().push(status_line(p, Model::Open, None)))
         .run(workload)
         .await
         .expect("run");

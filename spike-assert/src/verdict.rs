@@ -359,10 +359,10 @@ pub(crate) fn conclude(
     let failed = rows.iter().filter(|r| !r.verdict.passed()).count();
     if failed == 0 {
         if let Saved::Unrecorded(path, e) = &saved {
-            eprintln!(
-                "spike: could not record the checks in {}: {e}",
+            spike_core::notice::notice(&format!(
+                "could not record the checks in {}: {e}",
                 path.display()
-            );
+            ));
         }
         return Ok(Verified {
             checks,
