@@ -69,7 +69,7 @@ impl Aggregator {
             total: Acc::default(),
             windows: Vec::new(),
             late_records: 0,
-            served: vec![0; usize::try_from(windows_total).unwrap_or(usize::MAX)],
+            served: Vec::new(),
             on_window,
             interval_histograms: Vec::new(),
             serializer: hdrhistogram::serialization::V2DeflateSerializer::new(),
@@ -112,9 +112,16 @@ impl Aggregator {
     /// Take in what the shards recorded since the last call.
     pub(crate) fn absorb(&mut self, drained: Drained) {
         for (w, n) in drained.served {
-            if let Some(count) = usize::try_from(w).ok().and_then(|w| self.served.get_mut(w)) {
-                *count += n;
+            // Grown as completions arrive (never past the planned windows),
+            // so a long planned shape allocates nothing up front.
+            if w >= self.windows_total {
+                continue;
             }
+            let Ok(w) = usize::try_from(w) else { continue };
+            if w >= self.served.len() {
+                self.served.resize(w + 1, 0);
+            }
+            self.served[w] += n;
         }
         for (key, acc) in drained.accs {
             if key.0 < self.next_window {

@@ -689,7 +689,7 @@ pub fn save_baseline(report: &Report, name: &str) -> std::io::Result<PathBuf> {
 }
 
 /// Why a baseline could not be used.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum BaselineError {
     /// The baseline file exists but could not be read.
@@ -709,6 +709,8 @@ pub enum BaselineError {
         source: serde_json::Error,
     },
 }
+
+crate::__debug_as_display!(BaselineError);
 
 /// Load the baseline `name` of a report, `Ok(None)` when there is none.
 ///

@@ -68,17 +68,38 @@ pub enum SpikeError {
         /// What the variable accepts.
         expected: &'static str,
     },
+    /// The workload's own settings are unusable (a header name that is not
+    /// one, a request path that does not start with `/`, ...): the run is
+    /// refused before any traffic. See [`crate::Workload::check`].
+    #[error("scenario `{scenario}`: the workload is refused: {reason}")]
+    BadWorkload {
+        /// Scenario name.
+        scenario: String,
+        /// What is wrong, as the workload said it.
+        reason: String,
+    },
     /// `run` was called outside a tokio runtime.
     #[error("spike needs a tokio runtime with the time driver enabled: call `run` inside `#[spike_test]`, `#[tokio::test]` or `Runtime::block_on`")]
     NoRuntime,
 }
 
-/// The `Display` sentence: what `.unwrap()` prints.
-impl std::fmt::Debug for SpikeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
+/// Implement `Debug` as the type's `Display` sentence, so that `.unwrap()`
+/// and `{:?}` say why a value was refused rather than listing fields. For
+/// spike's error types (the facade's drivers use it too).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __debug_as_display {
+    ($($error:ty),+ $(,)?) => {$(
+        /// The `Display` sentence: what `.unwrap()` prints.
+        impl ::std::fmt::Debug for $error {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(self, f)
+            }
+        }
+    )+};
 }
+
+crate::__debug_as_display!(SpikeError);
 
 fn scenario_prefix(scenario: &Option<String>) -> String {
     scenario

@@ -438,6 +438,10 @@ impl Scenario {
                     crate::progress::with_live_progress(this.on_progress.take(), &this.name, model);
             }
         }
+        workload.check().map_err(|reason| SpikeError::BadWorkload {
+            scenario: this.name.clone(),
+            reason,
+        })?;
         let cfg = this.validate()?;
         let mut report = engine::run(cfg, workload).await;
         if let Some(test) = &test {

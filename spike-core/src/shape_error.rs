@@ -151,9 +151,4 @@ pub enum ShapeError {
     },
 }
 
-/// The `Display` sentence: what `.unwrap()` prints.
-impl std::fmt::Debug for ShapeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
-}
+crate::__debug_as_display!(ShapeError);

@@ -28,6 +28,18 @@ pub trait Workload: Send + Sync + 'static {
 
     /// Start one iteration.
     fn call(&self, ctx: Ctx) -> Self::Future;
+
+    /// Check the workload's own settings before any traffic. The default
+    /// has nothing to check; drivers whose builders take user values (a
+    /// header name, a request path) keep what was wrong instead of
+    /// panicking and say it here, and [`Scenario::run`](crate::Scenario::run)
+    /// refuses the run with [`SpikeError::BadWorkload`](crate::SpikeError::BadWorkload).
+    ///
+    /// # Errors
+    /// A sentence saying what is wrong.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 impl<F, Fut> Workload for F

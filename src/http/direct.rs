@@ -28,6 +28,22 @@ struct Inner {
     opened: AtomicU64,
 }
 
+/// A copy has the same target and settings and connections of its own
+/// (what configuring a shared clone of a [`DirectHttp1`] makes).
+impl Clone for Inner {
+    fn clone(&self) -> Self {
+        Inner {
+            addr: self.addr,
+            host: self.host.clone(),
+            path: self.path.clone(),
+            expect: self.expect.clone(),
+            timeout: self.timeout,
+            idle: Mutex::new(Vec::new()),
+            opened: AtomicU64::new(0),
+        }
+    }
+}
+
 /// A GET of one URL over HTTP/1.1 with hyper directly: the fastest way
 /// spike drives a server, for capacity benchmarks.
 ///
@@ -111,24 +127,23 @@ impl DirectHttp1 {
         })
     }
 
+    /// The settings, to change: a clone that shares them first becomes a
+    /// client of its own (same target and settings, its own connections),
+    /// so configuring one clone never changes another.
     fn inner_mut(&mut self) -> &mut Inner {
-        Arc::get_mut(&mut self.inner).expect("configure DirectHttp1 before cloning it")
+        Arc::make_mut(&mut self.inner)
     }
 
-    /// The statuses that count as success (default any 2xx).
-    ///
-    /// # Panics
-    /// If called on a clone that is shared.
+    /// The statuses that count as success (default any 2xx). On a clone
+    /// that shares its settings, the clone becomes a client of its own.
     #[must_use]
     pub fn expect_status(mut self, statuses: impl Into<StatusSet>) -> Self {
         self.inner_mut().expect = statuses.into();
         self
     }
 
-    /// Per-request timeout, connect included (default 10 s).
-    ///
-    /// # Panics
-    /// If called on a clone that is shared.
+    /// Per-request timeout, connect included (default 10 s). On a clone
+    /// that shares its settings, the clone becomes a client of its own.
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.inner_mut().timeout = timeout;

@@ -86,10 +86,6 @@ impl HealthCheck {
 
 impl HealthProbe {
     pub(crate) fn new(http: Http, path: String) -> Self {
-        assert!(
-            path.starts_with('/'),
-            "a health probe path must start with `/`, got `{path}`"
-        );
         HealthProbe {
             http,
             path,
@@ -142,6 +138,14 @@ impl HealthProbe {
             waited: Duration::ZERO,
             last_error: None,
         };
+        if !self.path.starts_with('/') {
+            // Never sent: a path without `/` could name another host.
+            check.last_error = Some(format!(
+                "not probed: a health probe path must start with `/`, got `{}`",
+                spike_core::redact::redact_url(&self.path)
+            ));
+            return check;
+        }
         loop {
             check.attempts += 1;
             let left = self.timeout.saturating_sub(started.elapsed());
@@ -170,7 +174,7 @@ impl HealthProbe {
                 }
             }
             check.waited = started.elapsed();
-            if check.healthy || check.waited + self.interval > self.timeout {
+            if check.healthy || check.waited.saturating_add(self.interval) > self.timeout {
                 return check;
             }
             tokio::time::sleep(self.interval).await;

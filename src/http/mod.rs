@@ -114,7 +114,7 @@ pub const CONNECTIONS_OPENED: &str = "http_connections_opened";
 
 /// Errors building an HTTP client or probing a target. Returned before any
 /// load is sent.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum HttpError {
     /// The target is not a loopback address and was not allowed.
@@ -156,6 +156,8 @@ pub enum HttpError {
         last: String,
     },
 }
+
+spike_core::__debug_as_display!(HttpError);
 
 /// How the driver uses connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -366,39 +368,37 @@ impl Http {
         self.inner.opened.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// A request template; `path` is appended to the base URL.
-    ///
-    /// # Panics
-    /// If `path` does not start with `/` (a path that does not could name
-    /// another host).
+    /// A request template; `path` is appended to the base URL. A `path`
+    /// that does not start with `/` (it could name another host) refuses
+    /// the run before any traffic
+    /// ([`SpikeError::BadWorkload`](crate::SpikeError::BadWorkload)).
     pub fn request(&self, method: Method, path: impl Into<String>) -> HttpRequest {
         HttpRequest::new(self.clone(), method, &path.into())
     }
 
-    /// A `GET` request template. Panics as [`Http::request`].
+    /// A `GET` request template (see [`Http::request`]).
     pub fn get(&self, path: impl Into<String>) -> HttpRequest {
         self.request(Method::GET, path)
     }
 
-    /// A `POST` request template. Panics as [`Http::request`].
+    /// A `POST` request template (see [`Http::request`]).
     pub fn post(&self, path: impl Into<String>) -> HttpRequest {
         self.request(Method::POST, path)
     }
 
-    /// A `PUT` request template. Panics as [`Http::request`].
+    /// A `PUT` request template (see [`Http::request`]).
     pub fn put(&self, path: impl Into<String>) -> HttpRequest {
         self.request(Method::PUT, path)
     }
 
-    /// A `DELETE` request template. Panics as [`Http::request`].
+    /// A `DELETE` request template (see [`Http::request`]).
     pub fn delete(&self, path: impl Into<String>) -> HttpRequest {
         self.request(Method::DELETE, path)
     }
 
-    /// A health probe of `path` on this target (see [`HealthProbe`]).
-    ///
-    /// # Panics
-    /// If `path` does not start with `/`.
+    /// A health probe of `path` on this target (see [`HealthProbe`]). A
+    /// `path` that does not start with `/` is never probed: the probe
+    /// answers unhealthy and says why.
     pub fn health(&self, path: impl Into<String>) -> HealthProbe {
         HealthProbe::new(self.clone(), path.into())
     }

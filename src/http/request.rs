@@ -38,6 +38,10 @@ struct Spec {
     users: u64,
     values: Arc<[String]>,
     timeout: Option<Duration>,
+    /// What the builder was given that cannot be used (a bad header name,
+    /// a path without `/`): [`Workload::check`] refuses the run with it,
+    /// before any traffic, instead of a panic in the builder.
+    problems: Vec<String>,
 }
 
 /// One HTTP request, described once and sent once per iteration (see the
@@ -54,11 +58,13 @@ pub struct HttpRequest {
 
 impl HttpRequest {
     pub(crate) fn new(http: Http, method: Method, path: &str) -> Self {
-        assert!(
-            path.starts_with('/'),
-            "an HTTP request path must start with `/`, got `{}`",
-            shown_path(path)
-        );
+        let mut problems = Vec::new();
+        if !path.starts_with('/') {
+            problems.push(format!(
+                "an HTTP request path must start with `/` (one that does not could name another host), got `{}`",
+                shown_path(path)
+            ));
+        }
         HttpRequest {
             http,
             spec: Arc::new(Spec {
@@ -74,6 +80,7 @@ impl HttpRequest {
                 users: 1_000_000,
                 values: Arc::from(Vec::new()),
                 timeout: None,
+                problems,
             }),
         }
     }
@@ -86,9 +93,9 @@ impl HttpRequest {
     /// `Authorization`, `Proxy-Authorization`, `Cookie` and `Set-Cookie`
     /// are secret (see [`secret_header`](Self::secret_header)).
     ///
-    /// # Panics
-    /// If `name` is not a valid header name, or `value` has no placeholder
-    /// and is not a valid header value.
+    /// A `name` that is not a valid header name, or a `value` without
+    /// placeholders that is not a valid header value, refuses the run before
+    /// any traffic ([`SpikeError::BadWorkload`](crate::SpikeError::BadWorkload)).
     pub fn header(self, name: &str, value: impl Into<String>) -> Self {
         let secret = spike_core::redact::is_secret_header(name);
         self.add_header(name, &value.into(), secret)
@@ -100,26 +107,37 @@ impl HttpRequest {
     /// template; a value without placeholders is also redacted wherever it
     /// appears in error text.
     ///
-    /// # Panics
-    /// As [`header`](Self::header).
+    /// Bad names and values refuse the run, as with [`header`](Self::header).
     pub fn secret_header(self, name: &str, value: impl Into<String>) -> Self {
         self.add_header(name, &value.into(), true)
     }
 
     fn add_header(mut self, name: &str, value: &str, secret: bool) -> Self {
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .unwrap_or_else(|e| panic!("invalid header name `{name}`: {e}"));
         let template = Template::parse(value);
-        if template.is_static() {
-            if secret {
-                register_header_secret(value);
+        if template.is_static() && secret {
+            register_header_secret(value);
+        }
+        let header = match HeaderName::from_bytes(name.as_bytes()) {
+            Ok(header) => header,
+            Err(e) => {
+                let problem = format!("invalid header name `{}`: {e}", name.escape_debug());
+                self.spec().problems.push(problem);
+                return self;
             }
+        };
+        if template.is_static() {
             if let Err(e) = HeaderValue::from_str(value) {
-                let shown = if secret { REDACTED } else { value };
-                panic!("invalid value for header `{name}` (`{shown}`): {e}");
+                let shown = if secret {
+                    REDACTED.to_owned()
+                } else {
+                    value.escape_debug().to_string()
+                };
+                let problem = format!("invalid value for header `{header}` (`{shown}`): {e}");
+                self.spec().problems.push(problem);
+                return self;
             }
         }
-        self.spec().headers.push((name, template, secret));
+        self.spec().headers.push((header, template, secret));
         self
     }
 
@@ -168,23 +186,30 @@ impl HttpRequest {
     /// header's lowercase name (e.g. `x-backend` → `b2`). Iterations
     /// without an answer or without the header carry no such tag.
     ///
-    /// # Panics
-    /// If `header` is not a valid header name.
+    /// A `header` that is not a valid header name refuses the run before
+    /// any traffic.
     pub fn tag_from_header(mut self, header: &str) -> Self {
-        let name = HeaderName::from_bytes(header.as_bytes())
-            .unwrap_or_else(|e| panic!("invalid header name `{header}`: {e}"));
-        self.spec().tag_headers.push(name);
+        match HeaderName::from_bytes(header.as_bytes()) {
+            Ok(name) => self.spec().tag_headers.push(name),
+            Err(e) => {
+                let problem = format!("invalid header name `{}`: {e}", header.escape_debug());
+                self.spec().problems.push(problem);
+            }
+        }
         self
     }
 
     /// Number of distinct `{user}` ids (default 1,000,000): `{user}` is a
     /// seeded pseudo-random number in `0..n`.
     ///
-    /// # Panics
-    /// If `n` is 0.
+    /// `n = 0` refuses the run before any traffic.
     pub fn users(mut self, n: u64) -> Self {
-        assert!(n > 0, "HttpRequest::users needs at least one user");
-        self.spec().users = n;
+        if n == 0 {
+            let problem = "`users(0)`: `{user}` needs at least one user".to_owned();
+            self.spec().problems.push(problem);
+        } else {
+            self.spec().users = n;
+        }
         self
     }
 
@@ -408,6 +433,14 @@ impl Workload for HttpRequest {
     fn call(&self, ctx: Ctx) -> Self::Future {
         let this = self.clone();
         Box::pin(async move { this.send(&ctx).await })
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.spec.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(spike_core::redact::redact(&self.spec.problems.join("; ")).into_owned())
+        }
     }
 }
 

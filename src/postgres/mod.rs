@@ -78,7 +78,6 @@ pub mod counters {
 }
 
 /// Why a [`PgPool`] could not be built, or a [`TempSchema`] step failed.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum PgSetupError {
     /// The connection string does not parse.
@@ -91,6 +90,8 @@ pub enum PgSetupError {
     /// [`TempSchema`]).
     Db(tokio_postgres::Error),
 }
+
+spike_core::__debug_as_display!(PgSetupError);
 
 impl std::fmt::Display for PgSetupError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -117,13 +118,14 @@ impl std::error::Error for PgSetupError {
 /// The error a Postgres workload closure returns: a database error (classed
 /// by SQLSTATE or cause) or an [`IterError`] of the workload's own choosing.
 /// `?` converts both.
-#[derive(Debug)]
 pub enum PgError {
     /// An error from tokio-postgres.
     Db(tokio_postgres::Error),
     /// A failure the workload classed itself.
     Iteration(IterError),
 }
+
+spike_core::__debug_as_display!(PgError);
 
 impl From<tokio_postgres::Error> for PgError {
     fn from(e: tokio_postgres::Error) -> Self {

@@ -81,7 +81,6 @@ pub mod counters {
 }
 
 /// Why a [`CacheAside`] could not be built.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum RedisSetupError {
     /// The URL does not parse, or a setting is invalid.
@@ -89,6 +88,8 @@ pub enum RedisSetupError {
     /// The host is neither loopback nor allowed.
     Refused(TargetRefused),
 }
+
+spike_core::__debug_as_display!(RedisSetupError);
 
 impl std::fmt::Display for RedisSetupError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

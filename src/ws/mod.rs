@@ -232,7 +232,7 @@ fn check_url(url: &str, allowed: &[String]) -> Result<WsTarget, WsTargetError> {
 }
 
 /// Why a WebSocket workload could not be built.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WsTargetError {
     /// Not a `ws://host[:port]/...` URL.
@@ -240,6 +240,8 @@ pub enum WsTargetError {
     /// The host is neither loopback nor allowed.
     Refused(TargetRefused),
 }
+
+spike_core::__debug_as_display!(WsTargetError);
 
 impl std::fmt::Display for WsTargetError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

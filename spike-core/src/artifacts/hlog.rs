@@ -72,11 +72,7 @@ pub enum HlogError {
     Encode(String),
 }
 
-impl std::fmt::Debug for HlogError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
-}
+crate::__debug_as_display!(HlogError);
 
 /// An interval-log tag made of a phase name: the characters the format
 /// forbids in tags (`,`, space, CR, LF) become `_`.
