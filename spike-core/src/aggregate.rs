@@ -215,10 +215,18 @@ impl Aggregator {
             .unwrap_or(0)
     }
 
-    /// Close every remaining window and return (phases, total, windows).
-    /// `span` is how much of the shape actually ran.
+    /// Close every remaining window of the part of the shape that ran and
+    /// return (phases, total, windows). `span` is how much of the shape
+    /// actually ran: a run interrupted early does not close (and keep) the
+    /// empty windows it never reached, which for a long planned shape
+    /// would take time and memory in proportion to the plan.
     pub(crate) fn finish(mut self, span: Duration) -> Finished {
-        while self.next_window < self.windows_total {
+        let reached = u64::try_from(span.as_nanos().div_ceil(self.window.as_nanos()))
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let with_data = self.open.keys().next_back().map_or(0, |key| key.0 + 1);
+        let last = reached.max(with_data).min(self.windows_total);
+        while self.next_window < last {
             self.close(self.next_window);
         }
         // Anything keyed past the last window (cannot happen with clamped

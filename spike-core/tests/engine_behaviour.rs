@@ -134,6 +134,51 @@ fn an_interrupted_run_keeps_everything_that_started() {
 }
 
 #[test]
+fn an_interrupted_run_keeps_only_the_windows_it_reached() {
+    let _guard = common::timing_lock();
+    // Two hours planned in 10 ms windows (720,000 of them), stopped after
+    // 300 ms: the report keeps the ~30 windows that ran, not the plan.
+    let report = run(
+        Scenario::new("interrupt-long-plan")
+            .shape(hold(rps(100), secs(7_200)))
+            .window(ms(10))
+            .max_wall_time(ms(300)),
+        |_ctx: Ctx| async {},
+    );
+    assert!(report.interrupted.is_some());
+    let reached = report.elapsed.as_millis().div_ceil(10) as usize;
+    assert!(
+        report.windows.len() <= reached + 1,
+        "{} windows for {:?} of running",
+        report.windows.len(),
+        report.elapsed
+    );
+    let counted: u64 = report.windows.iter().map(|w| w.stats.completed).sum();
+    assert_eq!(counted, report.total.completed, "no iteration lost");
+}
+
+#[test]
+fn an_interrupted_closed_model_run_keeps_only_the_windows_it_reached() {
+    let _guard = common::timing_lock();
+    let report = run(
+        Scenario::new("interrupt-long-plan-closed")
+            .shape(hold(users(2), secs(7_200)))
+            .window(ms(10))
+            .think_time(ms(5))
+            .max_wall_time(ms(300)),
+        |_ctx: Ctx| async {},
+    );
+    assert!(report.interrupted.is_some());
+    let reached = report.elapsed.as_millis().div_ceil(10) as usize;
+    assert!(
+        report.windows.len() <= reached + 1,
+        "{} windows for {:?} of running",
+        report.windows.len(),
+        report.elapsed
+    );
+}
+
+#[test]
 fn closed_model_follows_the_user_ramp() {
     let _guard = common::timing_lock();
     let shape = Shape::builder()

@@ -192,6 +192,15 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
             Model::Closed if max_in_flight.is_some() => Duration::MAX,
             Model::Closed => run.t0.elapsed().saturating_sub(CLOSED_GRACE),
         };
+        // Stopped early: the schedule past now will never run, so only the
+        // windows reached so far may close (`finish` closes the one the run
+        // is in); closing the whole plan would cost time and memory in
+        // proportion to the planned length.
+        let position = if interrupted.is_some() {
+            position.min(run.t0.elapsed())
+        } else {
+            position
+        };
         agg.absorb(run.shards.drain());
         agg.close_ready(position);
         if let Some(observer) = &cfg.on_progress {
