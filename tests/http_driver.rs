@@ -64,11 +64,20 @@ fn non_loopback_targets_are_refused_before_any_traffic() {
     ));
 }
 
-#[test]
-#[should_panic(expected = "must start with `/`")]
-fn paths_must_start_with_a_slash() {
+#[tokio::test]
+async fn paths_must_start_with_a_slash() {
+    // `http://127.0.0.1:1` + `@example.com/` would name another host: the
+    // run is refused before any traffic (it used to panic in the builder).
     let http = Http::builder("http://127.0.0.1:1").build().unwrap();
-    let _ = http.get("@example.com/");
+    let request = http.get("@example.com/");
+    let err = Scenario::new("no-slash")
+        .shape(Shape::builder().hold(rps(10), ms(100)).build().unwrap())
+        .window(ms(50))
+        .run(request)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SpikeError::BadWorkload { .. }), "{err}");
+    assert!(err.to_string().contains("must start with `/`"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
