@@ -118,6 +118,15 @@ fn check_shape(shape: &Shape, truth: &Truth) {
             1.0,
         );
     }
+    // Real starts need a generator that kept time: on a machine too busy
+    // for it, the test is inconclusive (the schedule itself was checked
+    // above and holds whatever the load).
+    common::require_kept_up(
+        "schedule lag p99",
+        report.generator.schedule_lag.p99(),
+        Duration::from_millis(10),
+        &report,
+    );
     // Real starts: a late start near a boundary moves one iteration to the
     // next window; 3 ms of slack at the window edge rate covers timer
     // granularity on a loaded 2-core machine.
@@ -126,11 +135,6 @@ fn check_shape(shape: &Shape, truth: &Truth) {
         truth,
         &buckets(&starts.actual, 1.0, n),
         0.003,
-    );
-    assert!(
-        report.generator.schedule_lag.p99_us < 10_000,
-        "schedule lag p99 {}µs",
-        report.generator.schedule_lag.p99_us
     );
 }
 

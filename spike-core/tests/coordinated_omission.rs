@@ -52,6 +52,15 @@ fn open_model_sees_the_stall_and_closed_model_hides_it() {
     // the first 100 of them, arriving in the first 100 ms of that span.
     let n = open.total.completed as f64;
     assert_eq!(open.total.completed, 10_000);
+    // The analytic numbers assume a generator that kept its schedule (the
+    // target stalled, not the generator): on a busier machine the test is
+    // inconclusive, not wrong.
+    common::require_kept_up(
+        "open-model schedule lag p99",
+        open.generator.schedule_lag.p99(),
+        ms(10),
+        &open,
+    );
     let slowest = 0.01 * n / RATE; // 0.1 s of arrivals
     let analytic_p99 = (STALL + WORK).as_secs_f64() - slowest;
     let p99 = open.total.latency.p99().as_secs_f64();
@@ -62,13 +71,6 @@ fn open_model_sees_the_stall_and_closed_model_hides_it() {
         open.total.latency.max().as_secs_f64(),
         0.505,
         0.05,
-    );
-    // Service time is the same story in the open model (the target stalled,
-    // not the generator) and schedule lag stays small.
-    assert!(
-        open.generator.schedule_lag.p99_us < 10_000,
-        "lag p99 {}µs",
-        open.generator.schedule_lag.p99_us
     );
 
     // The closed model hides it: p99 stays near the work time although the
@@ -137,6 +139,16 @@ fn a_blocked_generator_counts_its_own_delay_in_latency_not_service_time() {
         )
         .unwrap();
     assert_eq!(report.total.completed, 3_000);
+    // Outside the block (before 1.0 s, after 1.5 s) the generator must have
+    // kept time for the figures below to be the block's alone.
+    let noise = report
+        .windows
+        .iter()
+        .filter(|w| w.start < block_at || w.start >= ms(1_500))
+        .map(|w| w.stats.schedule_lag.p99())
+        .max()
+        .unwrap_or_default();
+    common::require_kept_up("schedule lag p99 outside the block", noise, ms(10), &report);
     let w = |start_ms: u64| {
         report
             .windows
@@ -181,8 +193,8 @@ fn a_blocked_generator_counts_its_own_delay_in_latency_not_service_time() {
         block_for.as_secs_f64(),
         0.05,
     );
-    // Before the block the generator kept time.
-    assert!(w(500).schedule_lag.p99() < ms(10));
+    // Before the block the generator kept time (checked above, with every
+    // window outside the block).
     // ~200 of 3,000 iterations (≈7%) started more than 25 ms late, so the
     // lag p99 is over the default budget: the report says so.
     assert!(

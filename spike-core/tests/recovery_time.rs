@@ -46,6 +46,14 @@ fn run(recover_for: Duration) -> Report {
 fn recovery_time_matches_the_analytic_drain_time_within_one_window() {
     let _guard = common::timing_lock();
     let report = run(secs(8));
+    // Healthy means within 10 ms (the default slack) of the baseline p95:
+    // a generator lagging more than that makes healthy windows noise.
+    common::require_kept_up(
+        "schedule lag p99",
+        report.generator.schedule_lag.p99(),
+        spike_core::ms(10),
+        &report,
+    );
     let analytic = Duration::from_secs(2 * D);
     let rec = report
         .recovery

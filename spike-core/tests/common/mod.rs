@@ -26,3 +26,26 @@ pub fn assert_close(what: &str, measured: f64, expected: f64, tol: f64) {
         "{what}: measured {measured:.3}, expected {expected:.3} ± {tol:.3}"
     );
 }
+
+/// A timing check is only meaningful when the generator kept its schedule:
+/// when the machine is too busy for that, fail as INCONCLUSIVE with the
+/// generator's figures, never with a bare number that looks like a bug.
+/// `what` names the lag measured (`schedule lag p99 of the run`), `lag` is
+/// its value and `budget` what the check needs.
+#[track_caller]
+pub fn require_kept_up(
+    what: &str,
+    lag: std::time::Duration,
+    budget: std::time::Duration,
+    report: &spike_core::Report,
+) {
+    if lag > budget {
+        let g = &report.generator;
+        panic!(
+            "INCONCLUSIVE, not a wrong number: the machine was too busy for this timing check: \
+             {what} {lag:?} is over the {budget:?} it needs (run: schedule lag p99 {}µs, max {}µs, \
+             dropped {}, saturated {}); rerun on a quieter machine\n{report}",
+            g.schedule_lag.p99_us, g.schedule_lag.max_us, g.dropped, g.saturated
+        );
+    }
+}
