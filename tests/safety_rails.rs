@@ -24,12 +24,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod raw_http;
+
+use raw_http::{path_of, raw_http_server};
 use spike::http::{DirectHttp1, Http, HttpError};
 use spike::postgres::{PgPool, PgSetupError, TempSchema};
 use spike::prelude::*;
 use spike::redis::{CacheAside, RedisSetupError};
 use spike::ws::{EchoServer, WsAvalanche, WsTargetError};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const IN_NETNS: &str = "SPIKE_TEST_NETNS";
 
@@ -205,38 +207,6 @@ fn redis_discovery_modes_need_every_seed_allowed_by_name() {
     }
 }
 
-/// A loopback HTTP server answering every request with `respond(path)`;
-/// counts the connections it accepted.
-async fn http_server(respond: fn(&str) -> String) -> (u16, Arc<AtomicU64>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let accepted = Arc::new(AtomicU64::new(0));
-    let count = accepted.clone();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            count.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 4096];
-                let mut len = 0;
-                loop {
-                    match sock.read(&mut buf[len..]).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => len += n,
-                    }
-                    let head = String::from_utf8_lossy(&buf[..len]).to_string();
-                    if let Some(end) = head.find("\r\n\r\n") {
-                        let path = head.split(' ').nth(1).unwrap_or("/").to_owned();
-                        let _ = sock.write_all(respond(&path).as_bytes()).await;
-                        buf.copy_within(end + 4..len, 0);
-                        len -= end + 4;
-                    }
-                }
-            });
-        }
-    });
-    (port, accepted)
-}
-
 fn ok_200(_: &str) -> String {
     "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".to_owned()
 }
@@ -270,7 +240,7 @@ async fn loopback_spellings_are_judged_on_the_parsed_address_and_reach_loopback(
     // The WHATWG parser (url, reqwest) turns these into 127.0.0.1 before the
     // rail judges them, and the connection goes to that address: the
     // loopback server below answers every one.
-    let (port, accepted) = http_server(ok_200).await;
+    let (port, accepted) = raw_http_server(ok_200).await;
     for host in ["2130706433", "0177.0.0.1", "0x7f.1", "127.1", "127.0.0.1"] {
         let http = Http::builder(format!("http://{host}:{port}"))
             .build()
@@ -334,7 +304,7 @@ fn localhost_is_pinned_to_loopback_never_resolved() {
         .unwrap();
     rt.block_on(async {
         // HTTP, any case and a trailing dot.
-        let (port, accepted) = http_server(ok_200).await;
+        let (port, accepted) = raw_http_server(ok_200).await;
         for host in ["localhost", "LocalHost", "localhost."] {
             let http = Http::builder(format!("http://{host}:{port}"))
                 .build()
@@ -408,7 +378,8 @@ fn redirects_are_never_followed() {
         // counts connections (`/to/...` names it), or an address off this
         // machine (`/away`; no route in this namespace, so even a broken
         // driver could not reach it).
-        let (port, accepted) = http_server(|path| {
+        let (port, accepted) = raw_http_server(|head| {
+            let path = path_of(head);
             let target = if path == "/away" {
                 "http://10.255.255.1/".to_owned()
             } else {

@@ -23,11 +23,13 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+mod raw_http;
+
+use raw_http::raw_http_server;
 use spike::http::Http;
 use spike::prelude::*;
 use spike::progress::status_line;
 use spike::Model;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A port on 127.0.0.1 with nothing listening (bound, then released).
 fn closed_port() -> u16 {
@@ -202,50 +204,25 @@ async fn rendered_secret_headers_that_fail_validation_are_not_printed() {
 
 /// A loopback server that answers 500 with the request's credentials in
 /// the body, and sets a cookie: what a misbehaving service may do.
-async fn echo_credentials_server() -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 8192];
-                let mut len = 0;
-                loop {
-                    match sock.read(&mut buf[len..]).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => len += n,
-                    }
-                    let head = String::from_utf8_lossy(&buf[..len]).to_string();
-                    if let Some(end) = head.find("\r\n\r\n") {
-                        let echoed: Vec<&str> = head[..end]
-                            .lines()
-                            .filter(|l| {
-                                let l = l.to_ascii_lowercase();
-                                l.starts_with("authorization")
-                                    || l.starts_with("cookie")
-                                    || l.starts_with("x-api-key")
-                            })
-                            .collect();
-                        let body = echoed.join("\n");
-                        let resp = format!(
-                            "HTTP/1.1 500 Internal Server Error\r\nset-cookie: sess=SetCookie-1E5\r\n\
-                             content-length: {}\r\n\r\n{body}",
-                            body.len()
-                        );
-                        let _ = sock.write_all(resp.as_bytes()).await;
-                        buf.copy_within(end + 4..len, 0);
-                        len -= end + 4;
-                    }
-                }
-            });
-        }
-    });
-    port
+fn echo_credentials(head: &str) -> String {
+    let echoed: Vec<&str> = head
+        .lines()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            l.starts_with("authorization") || l.starts_with("cookie") || l.starts_with("x-api-key")
+        })
+        .collect();
+    let body = echoed.join("\n");
+    format!(
+        "HTTP/1.1 500 Internal Server Error\r\nset-cookie: sess=SetCookie-1E5\r\n\
+         content-length: {}\r\n\r\n{body}",
+        body.len()
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_echoed_by_the_server_and_set_cookie_tags_are_redacted() {
-    let port = echo_credentials_server().await;
+    let (port, _) = raw_http_server(echo_credentials).await;
     let http = Http::builder(format!("http://127.0.0.1:{port}"))
         .build()
         .expect("client");

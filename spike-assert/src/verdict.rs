@@ -63,43 +63,11 @@ pub(crate) fn guard(report: &Report, allow: bool) -> (Row, Vec<String>) {
     let budget = fmt_us(g.lag_budget_us as f64);
     let lag = fmt_us(g.schedule_lag.p99_us as f64);
     // (short, for the table; long, for the explanation under it)
-    let mut problems: Vec<(String, String)> = Vec::new();
-    if g.dropped > 0 {
-        problems.push((
-            format!("{} dropped", g.dropped),
-            format!(
-                "{} iterations were dropped at the in-flight cap of {}",
-                g.dropped, g.in_flight_cap
-            ),
-        ));
-    }
-    if g.schedule_lag.p99_us > g.lag_budget_us {
-        problems.push((
-            format!("lag p99 {lag}"),
-            format!("schedule lag p99 {lag} is over the {budget} budget"),
-        ));
-    } else if g.saturated && g.dropped == 0 {
-        problems.push((
-            "saturated".to_owned(),
-            "the generator reported itself saturated".to_owned(),
-        ));
-    }
-    if g.abandoned > 0 {
-        problems.push((
-            format!("{} abandoned", g.abandoned),
-            format!(
-                "{} iterations were abandoned: they blocked their thread and are missing \
-                 from the metrics",
-                g.abandoned
-            ),
-        ));
-    }
-    if let Some(why) = &report.interrupted {
-        problems.push((
-            "interrupted".to_owned(),
-            format!("the run was interrupted: {why}"),
-        ));
-    }
+    let problems: Vec<(String, String)> = report
+        .inconclusive_reasons_with(|us| fmt_us(us as f64))
+        .into_iter()
+        .map(|r| (r.short, r.long))
+        .collect();
     let short: Vec<&str> = problems.iter().map(|(s, _)| s.as_str()).collect();
     let (actual, verdict) = if problems.is_empty() {
         (format!("0 dropped, lag p99 {lag}"), Verdict::Pass)

@@ -22,9 +22,19 @@ impl Report {
     /// saturated), abandoned iterations, an interrupted run.
     #[must_use]
     pub fn inconclusive_reasons(&self) -> Vec<InconclusiveReason> {
+        self.inconclusive_reasons_with(fmt_micros)
+    }
+
+    /// [`Report::inconclusive_reasons`] with durations (in µs) written by
+    /// `fmt`, for a caller whose tables write durations their own way.
+    #[must_use]
+    pub fn inconclusive_reasons_with(
+        &self,
+        fmt: impl Fn(u64) -> String,
+    ) -> Vec<InconclusiveReason> {
         let g = &self.generator;
-        let budget = fmt_micros(g.lag_budget_us);
-        let lag = fmt_micros(g.schedule_lag.p99_us);
+        let budget = fmt(g.lag_budget_us);
+        let lag = fmt(g.schedule_lag.p99_us);
         let mut reasons = Vec::new();
         let mut push =
             |short: String, long: String| reasons.push(InconclusiveReason { short, long });
