@@ -107,11 +107,7 @@ impl SpikeTest {
     /// Wait for the machine's run lock (not part of the timeout: the
     /// watchdog starts after it).
     fn lock(&self) -> RunLock {
-        if self.exclusive {
-            RunLock::exclusive()
-        } else {
-            RunLock::shared()
-        }
+        RunLock::acquire(self.exclusive)
     }
 
     /// Run on a current-thread runtime (`flavor = "current_thread"`).

@@ -63,30 +63,32 @@ impl RunLock {
     /// Wait until no other spike run on this machine holds the lock, then
     /// hold it alone.
     pub fn exclusive() -> RunLock {
-        let started = Instant::now();
-        let process = ProcessGuard::Exclusive(
-            IN_PROCESS
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        let file = lock_file(true);
-        RunLock {
-            file,
-            process,
-            waited: started.elapsed(),
-        }
+        RunLock::acquire(true)
     }
 
     /// Wait until no exclusive holder remains, then hold the lock beside
     /// other shared holders.
     pub fn shared() -> RunLock {
+        RunLock::acquire(false)
+    }
+
+    /// [`RunLock::exclusive`] when `exclusive`, else [`RunLock::shared`].
+    pub fn acquire(exclusive: bool) -> RunLock {
         let started = Instant::now();
-        let process = ProcessGuard::Shared(
-            IN_PROCESS
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        let file = lock_file(false);
+        let process = if exclusive {
+            ProcessGuard::Exclusive(
+                IN_PROCESS
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            )
+        } else {
+            ProcessGuard::Shared(
+                IN_PROCESS
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            )
+        };
+        let file = lock_file(exclusive);
         RunLock {
             file,
             process,
