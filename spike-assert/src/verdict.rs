@@ -123,22 +123,20 @@ fn table(rows: &[Row]) -> String {
     out
 }
 
-/// Where the checks were saved, or why they were not.
+/// Where the checks will be recorded.
 #[derive(Debug, Clone)]
 enum Saved {
-    /// The run was not saved to disk (no `report.artifacts`).
+    /// Nothing records them: the run was not inside `#[spike_test]`.
     Nowhere,
-    /// `report.json` now lists the checks.
+    /// The test records them in this `report.json`, written after its body.
     Recorded(PathBuf),
-    /// The report exists but the checks could not be added to it.
-    Unrecorded(PathBuf, String),
 }
 
 impl Saved {
     fn path(&self) -> Option<&Path> {
         match self {
             Saved::Nowhere => None,
-            Saved::Recorded(p) | Saved::Unrecorded(p, _) => Some(p),
+            Saved::Recorded(p) => Some(p),
         }
     }
 
@@ -148,44 +146,15 @@ impl Saved {
                                 `Report::write_to` saves one)"
                 .to_owned(),
             Saved::Recorded(p) => format!("report: {}", p.display()),
-            Saved::Unrecorded(p, e) => {
-                format!(
-                    "report: {} (could not record these checks in it: {e})",
-                    p.display()
-                )
-            }
         }
     }
 }
 
-/// Write the report with its evaluated checks into `report.artifacts`.
-/// Checks already recorded for the same run (an earlier `expect` chain)
-/// are kept before the new ones.
+/// Hand the evaluated checks to the sinks installed around this task
+/// (inside `#[spike_test]`, the test keeps them with the report in memory
+/// and writes them into `report.json` and `report.html` after its body).
 fn record(report: &Report, checks: &[Check]) -> Saved {
-    let Some(dir) = &report.artifacts else {
-        return Saved::Nowhere;
-    };
-    let path = dir.join("report.json");
-    let mut saved = report.clone();
-    let on_disk = std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|json| serde_json::from_str::<Report>(&json).ok());
-    if let Some(earlier) = on_disk {
-        let same_run = earlier.scenario == report.scenario
-            && earlier.environment.started_at_unix_ms == report.environment.started_at_unix_ms;
-        if same_run && earlier.checks.len() > saved.checks.len() {
-            saved.checks = earlier.checks;
-        }
-    }
-    saved.checks.extend_from_slice(checks);
-    // report.json and report.html both show the checks that ran.
-    let written = saved
-        .write_to(dir)
-        .and_then(|p| spike_core::artifacts::write_html(&saved, dir).map(|_| p));
-    match written {
-        Ok(p) => Saved::Recorded(p),
-        Err(e) => Saved::Unrecorded(path, e.to_string()),
-    }
+    spike_core::sink::deliver_checks(report, checks).map_or(Saved::Nowhere, Saved::Recorded)
 }
 
 /// Every check of a chain held. Returned by [`crate::Expect::verify`] and
@@ -217,7 +186,8 @@ impl Verified {
         &self.checks
     }
 
-    /// The `report.json` the checks were recorded in, when the run was saved.
+    /// The `report.json` the checks will be recorded in (written after the
+    /// `#[spike_test]` body), when the run is inside one.
     #[must_use]
     pub fn report_path(&self) -> Option<&Path> {
         self.saved.as_deref()
@@ -272,7 +242,8 @@ impl Failure {
         self.location
     }
 
-    /// The `report.json` of the run, when it was saved.
+    /// The `report.json` of the run (written after the `#[spike_test]`
+    /// body), when the run is inside one.
     #[must_use]
     pub fn report_path(&self) -> Option<&Path> {
         self.saved.as_deref()
@@ -326,12 +297,6 @@ pub(crate) fn conclude(
     let saved = record(report, &checks);
     let failed = rows.iter().filter(|r| !r.verdict.passed()).count();
     if failed == 0 {
-        if let Saved::Unrecorded(path, e) = &saved {
-            spike_core::notice::notice(&format!(
-                "could not record the checks in {}: {e}",
-                path.display()
-            ));
-        }
         return Ok(Verified {
             checks,
             saved: saved.path().map(Path::to_path_buf),

@@ -865,47 +865,95 @@ fn scratch(name: &str) -> std::path::PathBuf {
     dir
 }
 
-fn saved_checks(dir: &std::path::Path) -> Vec<Check> {
-    let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json exists");
-    serde_json::from_str::<Report>(&json)
-        .expect("report.json is a report")
-        .checks
+/// A sink that keeps what assertion chains hand it, and says the checks
+/// go to `path`.
+struct KeepChecks {
+    path: std::path::PathBuf,
+    got: Mutex<Vec<(String, Vec<Check>)>>,
+}
+
+impl spike_core::sink::Sink for KeepChecks {
+    fn checks_evaluated(&self, report: &Report, checks: &[Check]) -> Option<std::path::PathBuf> {
+        self.got
+            .lock()
+            .unwrap()
+            .push((report.scenario.clone(), checks.to_vec()));
+        Some(self.path.clone())
+    }
 }
 
 #[test]
-fn the_saved_report_records_the_checks_that_ran() {
-    let dir = scratch("records");
-    let mut r = report();
-    r.write_to(&dir).unwrap();
-    r.artifacts = Some(dir.clone());
-    assert!(saved_checks(&dir).is_empty());
-
-    let ok = expect(&r).p95().below(secs(1)).verify();
-    assert_eq!(ok.report_path(), Some(dir.join("report.json").as_path()));
-    assert_eq!(saved_checks(&dir), ok.checks());
-
-    // A second chain on the same run adds its checks after the first's.
-    let f = failure(expect(&r).phase("burst").p99().below(ms(1)).try_verify());
-    let saved = saved_checks(&dir);
-    assert_eq!(saved.len(), 4);
-    assert_eq!(&saved[..2], ok.checks());
-    assert_eq!(&saved[2..], f.checks());
-    assert!(!saved[2].passed);
-    assert_eq!(saved[2].scope, "phase burst");
-    let path = dir.join("report.json");
+fn chains_hand_their_checks_to_the_installed_sinks() {
+    let path = std::path::PathBuf::from("somewhere/report.json");
+    let sink = Arc::new(KeepChecks {
+        path: path.clone(),
+        got: Mutex::default(),
+    });
+    let r = report();
+    let (ok, f) = spike_core::installed::Installed::new()
+        .sink(sink.clone())
+        .sync_scope(|| {
+            let ok = expect(&r).p95().below(secs(1)).verify();
+            let f = failure(expect(&r).phase("burst").p99().below(ms(1)).try_verify());
+            (ok, f)
+        });
+    let got = sink.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "one delivery per chain");
+    assert_eq!(got[0], (r.scenario.clone(), ok.checks().to_vec()));
+    assert_eq!(got[1], (r.scenario.clone(), f.checks().to_vec()));
+    assert!(!got[1].1[0].passed);
+    assert_eq!(got[1].1[0].scope, "phase burst");
+    assert_eq!(ok.report_path(), Some(path.as_path()));
     assert_eq!(f.report_path(), Some(path.as_path()));
     assert!(
         f.message()
             .ends_with(&format!("\n\nreport: {}", path.display())),
         "{f}"
     );
+}
 
-    // A report of another run in the folder is replaced, not merged.
-    let mut next = report();
-    next.environment.started_at_unix_ms += 1;
-    next.artifacts = Some(dir.clone());
-    let ok = expect(&next).p95().below(secs(1)).verify();
-    assert_eq!(saved_checks(&dir), ok.checks());
+/// End to end inside a test context: the checks of two chains are kept
+/// with the report in memory and land in `report.json` when the harness
+/// writes the artifacts after the body; nothing is on disk before.
+#[test]
+fn the_written_report_records_the_checks_that_ran() {
+    let dir = scratch("records");
+    let ctx = spike_core::TestContext::in_dir("records", &dir);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (ok, f) = rt.block_on(ctx.clone().scope(async {
+        let shape = spike_core::Shape::builder()
+            .hold(spike_core::rps(100), ms(300))
+            .build()
+            .unwrap();
+        let r = spike_core::Scenario::default()
+            .shape(shape)
+            .window(ms(100))
+            .lag_budget(secs(5))
+            .run(|_ctx: spike_core::Ctx| async {})
+            .await
+            .unwrap();
+        assert_eq!(r.artifacts.as_deref(), Some(dir.as_path()));
+        let ok = expect(&r).error_rate().at_most(pct(0)).verify();
+        let f = failure(expect(&r).throughput().at_least(1e9).try_verify());
+        (ok, f)
+    }));
+    let json = dir.join("report.json");
+    assert!(!json.exists(), "nothing is written before the body ends");
+    assert_eq!(ok.report_path(), Some(json.as_path()));
+    assert_eq!(ctx.write_artifacts(), vec![json.clone()]);
+    let text = std::fs::read_to_string(&json).expect("report.json exists");
+    let saved = serde_json::from_str::<Report>(&text)
+        .expect("report.json is a report")
+        .checks;
+    assert_eq!(saved.len(), 4, "{saved:?}");
+    assert_eq!(&saved[..2], ok.checks());
+    assert_eq!(&saved[2..], f.checks());
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html exists");
+    assert!(html.contains("throughput"), "the HTML shows the checks too");
 }
 
 #[test]
@@ -920,63 +968,4 @@ fn an_unsaved_run_says_where_to_look() {
         ),
         "{f}"
     );
-}
-
-#[test]
-fn an_unwritable_folder_does_not_hide_the_failure() {
-    let dir = scratch("unwritable");
-    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
-    std::fs::write(&dir, b"a file where the folder should be").unwrap();
-    let mut r = report();
-    r.artifacts = Some(dir);
-    let f = failure(expect(&r).p95().below(ms(1)).try_verify());
-    assert_eq!(failed_only(&f).check, "latency p95");
-    assert!(
-        f.message()
-            .contains("(could not record these checks in it: "),
-        "{f}"
-    );
-}
-
-#[test]
-fn a_real_run_fails_with_the_table_and_the_summary() {
-    use spike_core::{rps, Ctx, Scenario, Shape};
-    let shape = Shape::builder()
-        .hold(rps(200), ms(300))
-        .named("steady")
-        .build()
-        .unwrap();
-    let r = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_time()
-        .build()
-        .unwrap()
-        .block_on(
-            Scenario::new("real_run")
-                .shape(shape)
-                .window(ms(100))
-                .lag_budget(secs(10))
-                .run(|ctx: Ctx| async move { ctx.count("calls", 1) }),
-        )
-        .unwrap();
-    assert_eq!(r.total.completed, 60);
-    let f = failure(
-        expect(&r)
-            .error_rate()
-            .below(pct(2))
-            .p95()
-            .below(secs(5))
-            .throughput()
-            .at_least(1e6)
-            .every_window()
-            .p99()
-            .below(secs(5))
-            .try_verify(),
-    );
-    assert_eq!(f.failed().count(), 1, "{f}");
-    let mut s = settings();
-    s.add_filter(r"\b\d+(\.\d+)?(µs|ms|s)\b", "[duration]");
-    s.add_filter(r"\b\d+(\.\d+)?", "[n]");
-    s.add_filter(" {2,}", "  ");
-    s.bind(|| insta::assert_snapshot!(f.message()));
 }

@@ -31,17 +31,15 @@
 //! error rate by 1 percentage point, throughput by 10%, recovery time by
 //! 50% and 5 windows before the gate says anything.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::histogram::{fmt_micros, micros};
+use crate::paths::{folder_name, spike_home};
 use crate::report::Report;
-use crate::test_context::{folder_name, spike_home, TestContext};
 
 /// A band for a metric measured in time: a change is significant only when
 /// it exceeds *both* the relative and the absolute part, so a 1 ms baseline
@@ -827,159 +825,4 @@ pub fn saved_baselines(report: &Report) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-fn env_name(var: &str) -> Option<String> {
-    std::env::var(var)
-        .ok()
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
-/// The baseline `SPIKE_BASELINE` names, if set.
-#[must_use]
-pub fn compare_from_env() -> Option<String> {
-    env_name("SPIKE_BASELINE")
-}
-
-/// The baseline `SPIKE_SAVE_BASELINE` names, if set.
-#[must_use]
-pub fn save_from_env() -> Option<String> {
-    env_name("SPIKE_SAVE_BASELINE")
-}
-
-/// Whether a missing baseline fails the gate here: see
-/// [`missing_baseline_fails`], with `SPIKE_BASELINE_STRICT` and
-/// [`crate::notice::is_ci`].
-#[must_use]
-pub fn strict_from_env() -> bool {
-    missing_baseline_fails(
-        env_name("SPIKE_BASELINE_STRICT").as_deref(),
-        crate::notice::is_ci(),
-    )
-}
-
-/// Whether a missing baseline fails the gate: `SPIKE_BASELINE_STRICT`
-/// decides when it is set (`0`, `false`, `no` or `off`, in any case, mean
-/// lenient; any other value strict); otherwise a CI run is strict and any
-/// other run lenient.
-///
-/// ```
-/// use spike_core::baseline::missing_baseline_fails;
-/// assert!(missing_baseline_fails(None, true)); // CI: strict by default
-/// assert!(!missing_baseline_fails(None, false)); // a laptop: lenient
-/// assert!(!missing_baseline_fails(Some("0"), true));
-/// assert!(missing_baseline_fails(Some("1"), false));
-/// ```
-#[must_use]
-pub fn missing_baseline_fails(strict_var: Option<&str>, ci: bool) -> bool {
-    match strict_var.map(str::trim) {
-        Some(v) => !["0", "false", "no", "off"]
-            .iter()
-            .any(|off| v.eq_ignore_ascii_case(off)),
-        None => ci,
-    }
-}
-
-/// Save `report` as the baseline `SPIKE_SAVE_BASELINE` names, if set
-/// (what [`TestContext::save`] does after writing the run's artifacts).
-/// When `SPIKE_BASELINE` names the same baseline, the run is compared with
-/// it first, so saving is skipped (with a note on standard error) rather
-/// than comparing the run with itself.
-///
-/// # Errors
-/// Any I/O error.
-pub fn save_if_asked(report: &Report) -> std::io::Result<Option<PathBuf>> {
-    let Some(name) = save_from_env() else {
-        return Ok(None);
-    };
-    if compare_from_env().as_deref() == Some(name.as_str()) {
-        crate::notice::notice(&format!(
-            "SPIKE_SAVE_BASELINE and SPIKE_BASELINE both name `{name}`: not saving `{}` over the baseline it is compared with",
-            report.scenario
-        ));
-        return Ok(None);
-    }
-    save_baseline(report, &name).map(Some)
-}
-
-fn bands_registry() -> &'static Mutex<HashMap<String, Bands>> {
-    static BANDS: OnceLock<Mutex<HashMap<String, Bands>>> = OnceLock::new();
-    BANDS.get_or_init(Mutex::default)
-}
-
-/// Use `bands` for the regression gate of the spike test running now (the
-/// automatic `SPIKE_BASELINE` gate and `no_regression_against` without
-/// explicit bands). Returns `false`, changing nothing, outside a spike test.
-pub fn set_test_bands(bands: Bands) -> bool {
-    let Some(test) = TestContext::current() else {
-        return false;
-    };
-    bands_registry()
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(test.name().to_owned(), bands);
-    true
-}
-
-/// The bands for a test: the ones [`set_test_bands`] set, else the defaults.
-#[must_use]
-pub fn bands_for_test(test: &str) -> Bands {
-    bands_registry()
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(test)
-        .copied()
-        .unwrap_or_default()
-}
-
-/// The bands in force here: the current spike test's, else the defaults.
-#[must_use]
-pub fn current_bands() -> Bands {
-    TestContext::current().map_or_else(Bands::default, |t| bands_for_test(t.name()))
-}
-
-/// The automatic gate `#[spike_test]` runs after the test body when
-/// `SPIKE_BASELINE` is set: every report the test saved is compared with
-/// that baseline. Returns the message to fail the test with (all tables
-/// and report paths) when a metric regressed, the runs are not comparable,
-/// a run is inconclusive (unless the test's bands allow it), a baseline
-/// cannot be read, or one is missing while [`strict_from_env`] (in CI by
-/// default); otherwise writes the outcome (no regression, improvements, a
-/// missing baseline) as a [`crate::notice::notice`], which the terminal
-/// shows even when the test passes, and returns `Ok`.
-///
-/// # Errors
-/// The failure message described above.
-pub fn gate_test(test: &TestContext) -> Result<(), String> {
-    let Some(name) = compare_from_env() else {
-        return Ok(());
-    };
-    let strict = strict_from_env();
-    let bands = bands_for_test(test.name());
-    let mut failures = Vec::new();
-    for path in test.saved_reports() {
-        let report: Report = match std::fs::read_to_string(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-        {
-            Ok(r) => r,
-            Err(e) => {
-                failures.push(format!("could not read {}: {e}", path.display()));
-                continue;
-            }
-        };
-        let mut report = report;
-        report.artifacts = path.parent().map(Path::to_path_buf);
-        match check(&report, &name, &bands) {
-            Ok(outcome) if outcome.failed(strict) => failures.push(outcome.to_string()),
-            Ok(outcome) => crate::notice::notice(&outcome.to_string()),
-            Err(e) => failures.push(format!("spike: {e}")),
-        }
-    }
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(failures.join("\n"))
-    }
 }

@@ -21,21 +21,34 @@
 
 mod aggregate;
 pub mod artifacts;
-pub mod baseline;
+#[path = "baseline.rs"]
+mod baseline_store;
+/// Saved runs and the regression gate: bands, comparison and storage,
+/// and the environment-driven gate of spike tests ([`harness::gate`]).
+pub mod baseline {
+    pub use crate::baseline_store::*;
+    pub use crate::harness::gate::{
+        compare_from_env, current_bands, gate_test, missing_baseline_fails, save_from_env,
+        save_if_asked, set_test_bands, strict_from_env,
+    };
+}
 mod conclusive;
 mod ctx;
 mod engine;
 mod error;
+pub mod harness;
 mod histogram;
+pub mod installed;
 mod level;
 pub mod notice;
 mod outcome;
+mod paths;
 pub mod progress;
 mod recorder;
 mod recovery;
 pub mod redact;
 mod report;
-pub mod run_lock;
+pub use harness::run_lock;
 pub mod safety;
 mod scenario;
 mod schedule;
@@ -43,8 +56,8 @@ mod serde_micros;
 mod shape;
 mod shape_error;
 pub mod sim;
+pub mod sink;
 mod stats;
-mod test_context;
 mod units;
 mod workload;
 
@@ -52,12 +65,14 @@ pub use conclusive::InconclusiveReason;
 pub use ctx::Ctx;
 pub use engine::{Progress, ProgressFn, StopFuture, WindowFn};
 pub use error::SpikeError;
+pub use harness::TestContext;
 pub use histogram::{
     fmt_micros, new_latency_histogram, Percentiles, Quantile, HIGHEST_TRACKABLE_US,
     SIGNIFICANT_DIGITS,
 };
 pub use level::{rps, users, Level, Model};
 pub use outcome::{class_of_io, ErrorClass, IntoOutcome, IterError, IterResult, Outcome};
+pub use paths::{folder_name, spike_home};
 #[doc(hidden)]
 pub use recorder::BenchRecorder;
 pub use recovery::{recovery_time_by, Recovery, RecoveryCriteria};
@@ -76,6 +91,5 @@ pub use shape::{
 };
 pub use shape_error::ShapeError;
 pub use stats::{GaugeStats, Stats, TagStats};
-pub use test_context::{folder_name, spike_home, TestContext};
 pub use units::{ms, pct, secs, Percent};
 pub use workload::Workload;

@@ -359,26 +359,6 @@ impl Drop for LiveProgress {
     }
 }
 
-/// `existing` plus live progress in the mode the environment asks for
-/// (what `Scenario::run` installs inside a spike test).
-pub(crate) fn with_live_progress(
-    existing: Option<crate::engine::ProgressFn>,
-    scenario: &str,
-    model: Model,
-) -> Option<crate::engine::ProgressFn> {
-    let mode = ProgressMode::from_env();
-    if mode == ProgressMode::Off {
-        return existing;
-    }
-    let live = LiveProgress::new(scenario, model, mode);
-    Some(std::sync::Arc::new(move |p: &Progress| {
-        if let Some(f) = &existing {
-            f(p);
-        }
-        live.observe(p);
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

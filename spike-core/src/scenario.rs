@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use crate::engine::{self, Progress, RunConfig, StopFuture};
 use crate::error::SpikeError;
+use crate::installed::Installed;
 use crate::recovery::RecoveryCriteria;
 use crate::report::{Report, WindowStats};
 use crate::shape::Shape;
-use crate::test_context::TestContext;
+use crate::sink::{RunInfo, Sink, Sinks};
 use crate::workload::Workload;
 
 /// A named run: a load shape, settings, then `run(workload)`.
@@ -55,6 +56,7 @@ pub struct Scenario {
     stop: Vec<StopFuture>,
     on_progress: Option<engine::ProgressFn>,
     on_window: Option<engine::WindowFn>,
+    sinks: Sinks,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -144,12 +146,14 @@ fn parse_scale(var: &'static str) -> Result<f64, SpikeError> {
 }
 
 impl Default for Scenario {
-    /// A scenario named after the running `#[spike_test]` (its report then
-    /// goes straight into the test's artifact folder), or `scenario`
-    /// outside one.
+    /// A scenario with the default name installed around this task (a
+    /// `#[spike_test]` installs the test's name, so its report goes
+    /// straight into the test's artifact folder), else `scenario`.
     fn default() -> Self {
         Scenario::new(
-            TestContext::current().map_or_else(|| "scenario".to_owned(), |t| t.name().to_owned()),
+            Installed::current()
+                .and_then(|i| i.name().map(str::to_owned))
+                .unwrap_or_else(|| "scenario".to_owned()),
         )
     }
 }
@@ -176,6 +180,7 @@ impl Scenario {
             stop: Vec::new(),
             on_progress: None,
             on_window: None,
+            sinks: Sinks::default(),
         }
     }
 
@@ -316,6 +321,13 @@ impl Scenario {
         self
     }
 
+    /// Feed this run's progress, windows, report and checks to `sink`
+    /// (after the sinks installed around the task; see [`crate::sink`]).
+    pub fn sink(mut self, sink: Arc<dyn Sink>) -> Self {
+        self.sinks.push(sink);
+        self
+    }
+
     /// Check every setting and return the run configuration.
     fn validate(self) -> Result<RunConfig, SpikeError> {
         let scenario = self.name;
@@ -414,11 +426,14 @@ impl Scenario {
     /// setting is checked first; nothing is sent when an error comes back.
     /// A failing or panicking workload yields a report, not an error.
     ///
-    /// Inside a `#[spike_test]` the run also applies `SPIKE_SCALE` /
-    /// `SPIKE_TIME_SCALE`, shows live progress (`SPIKE_PROGRESS=0` turns it
-    /// off), stops when the test's timeout fires, and writes `report.json`,
-    /// `report.html`, `latency.hlog` and `timeline.csv` to the test's
-    /// artifact folder (`report.artifacts`).
+    /// The run also does what was installed around its task
+    /// ([`Installed`]): inside a `#[spike_test]` that means it applies
+    /// `SPIKE_SCALE` / `SPIKE_TIME_SCALE`, shows live progress
+    /// (`SPIKE_PROGRESS=0` turns it off), stops when the test's timeout
+    /// fires, and hands its report to the test, which writes
+    /// `report.json`, `report.html`, `latency.hlog` and `timeline.csv` to
+    /// `report.artifacts` after the test body, with the checks its
+    /// assertions evaluated.
     ///
     /// # Errors
     /// A [`SpikeError`] naming the bad setting, before any traffic.
@@ -426,33 +441,64 @@ impl Scenario {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(SpikeError::NoRuntime);
         }
-        let test = TestContext::current();
+        let installed = Installed::current().unwrap_or_default();
         let mut this = self;
-        if let Some(test) = &test {
-            this = this.scale_from_env()?.interrupt_on(test.interrupted());
-            // A bad SPIKE_PROGRESS / SPIKE_PROGRESS_INTERVAL is refused here,
-            // before any traffic, rather than ignored.
-            crate::progress::ProgressMode::try_from_env()?;
-            if let Some(model) = this.shape.as_ref().map(Shape::model) {
-                this.on_progress =
-                    crate::progress::with_live_progress(this.on_progress.take(), &this.name, model);
-            }
+        if installed.scales_from_env() {
+            this = this.scale_from_env()?;
+        }
+        if let Some(stop) = installed.stop() {
+            this.stop.push(stop);
+        }
+        let mut sinks = installed.sinks().clone();
+        for sink in std::mem::take(&mut this.sinks).iter() {
+            sinks.push(sink.clone());
         }
         workload.check().map_err(|reason| SpikeError::BadWorkload {
             scenario: this.name.clone(),
             reason,
         })?;
-        let cfg = this.validate()?;
-        let mut report = engine::run(cfg, workload).await;
-        if let Some(test) = &test {
-            match test.save(&report) {
-                Ok(path) => report.artifacts = path.parent().map(std::path::Path::to_path_buf),
-                Err(e) => crate::notice::notice(&format!(
-                    "could not write the report of `{}`: {e}",
-                    report.scenario
-                )),
-            }
+        let artifacts = installed.artifact_dir(&this.name);
+        let mut cfg = this.validate()?;
+        let run = RunInfo {
+            id: next_run_id(),
+            scenario: cfg.scenario.clone(),
+            model: cfg.shape.model(),
+            planned: cfg.shape.duration(),
+            window: cfg.window,
+        };
+        sinks.run_started(&run)?;
+        if !sinks.is_empty() {
+            feed_sinks(&mut cfg, &sinks, &run);
         }
+        let mut report = engine::run(cfg, workload).await;
+        report.artifacts = artifacts;
+        sinks.run_finished(&run, &report);
         Ok(report)
     }
+}
+
+/// A number no other run of this process has.
+fn next_run_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Route the engine's progress and window observers through `sinks` too.
+fn feed_sinks(cfg: &mut RunConfig, sinks: &Sinks, run: &RunInfo) {
+    let existing = cfg.on_progress.take();
+    let (to_sinks, info) = (sinks.clone(), run.clone());
+    cfg.on_progress = Some(Arc::new(move |p: &Progress| {
+        if let Some(f) = &existing {
+            f(p);
+        }
+        to_sinks.progress(&info, p);
+    }));
+    let mut existing = cfg.on_window.take();
+    let (to_sinks, info) = (sinks.clone(), run.clone());
+    cfg.on_window = Some(Box::new(move |w: &WindowStats| {
+        if let Some(f) = &mut existing {
+            f(w);
+        }
+        to_sinks.window_closed(&info, w);
+    }));
 }

@@ -23,6 +23,13 @@ async fn run(test: &TestContext, capacity: f64) -> Report {
         .await
 }
 
+/// What the harness does after a body: write the artifacts (saving the
+/// baseline when asked), then gate the reports held in memory.
+fn after_body(test: &TestContext) -> Result<(), String> {
+    test.write_artifacts();
+    gate_test(test)
+}
+
 #[test]
 fn a_slowed_target_fails_the_gate_with_the_table() {
     let _timing = common::timing_lock();
@@ -62,6 +69,7 @@ fn a_slowed_target_fails_the_gate_with_the_table() {
     std::env::set_var("SPIKE_SAVE_BASELINE", "main");
     let test = TestContext::new("gate");
     let saved = rt.block_on(run(&test, 5000.0));
+    assert_eq!(after_body(&test), Ok(()));
     std::env::remove_var("SPIKE_SAVE_BASELINE");
     let baseline_json = home.join("gate/baselines/main/report.json");
     assert!(baseline_json.is_file());
@@ -88,7 +96,7 @@ fn a_slowed_target_fails_the_gate_with_the_table() {
     // 4. Slowed to 450/s: the gate fails with the table and both paths.
     let test = TestContext::new("gate");
     let slow = rt.block_on(run(&test, 450.0));
-    let message = gate_test(&test).unwrap_err();
+    let message = after_body(&test).unwrap_err();
     std::env::remove_var("SPIKE_BASELINE");
     eprintln!("{message}");
     assert!(

@@ -1,0 +1,151 @@
+//! The baseline side of a spike test, driven by the environment: save the
+//! run as a baseline (`SPIKE_SAVE_BASELINE`), and gate it against one
+//! (`SPIKE_BASELINE`, strict in CI) after the body, on the reports in
+//! memory.
+
+use std::path::{Path, PathBuf};
+
+use crate::baseline_store::{check, save_baseline, Bands};
+use crate::report::Report;
+
+use super::TestContext;
+
+fn env_name(var: &str) -> Option<String> {
+    std::env::var(var)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The baseline `SPIKE_BASELINE` names, if set.
+#[must_use]
+pub fn compare_from_env() -> Option<String> {
+    env_name("SPIKE_BASELINE")
+}
+
+/// The baseline `SPIKE_SAVE_BASELINE` names, if set.
+#[must_use]
+pub fn save_from_env() -> Option<String> {
+    env_name("SPIKE_SAVE_BASELINE")
+}
+
+/// Whether a missing baseline fails the gate here: see
+/// [`missing_baseline_fails`], with `SPIKE_BASELINE_STRICT` and
+/// [`crate::notice::is_ci`].
+#[must_use]
+pub fn strict_from_env() -> bool {
+    missing_baseline_fails(
+        env_name("SPIKE_BASELINE_STRICT").as_deref(),
+        crate::notice::is_ci(),
+    )
+}
+
+/// Whether a missing baseline fails the gate: `SPIKE_BASELINE_STRICT`
+/// decides when it is set (`0`, `false`, `no` or `off`, in any case, mean
+/// lenient; any other value strict); otherwise a CI run is strict and any
+/// other run lenient.
+///
+/// ```
+/// use spike_core::baseline::missing_baseline_fails;
+/// assert!(missing_baseline_fails(None, true)); // CI: strict by default
+/// assert!(!missing_baseline_fails(None, false)); // a laptop: lenient
+/// assert!(!missing_baseline_fails(Some("0"), true));
+/// assert!(missing_baseline_fails(Some("1"), false));
+/// ```
+#[must_use]
+pub fn missing_baseline_fails(strict_var: Option<&str>, ci: bool) -> bool {
+    match strict_var.map(str::trim) {
+        Some(v) => !["0", "false", "no", "off"]
+            .iter()
+            .any(|off| v.eq_ignore_ascii_case(off)),
+        None => ci,
+    }
+}
+
+/// Save `report` as the baseline `SPIKE_SAVE_BASELINE` names, if set.
+/// When `SPIKE_BASELINE` names the same baseline, the run is compared with
+/// it first, so saving is skipped (with a note on standard error) rather
+/// than comparing the run with itself.
+///
+/// # Errors
+/// Any I/O error.
+pub fn save_if_asked(report: &Report) -> std::io::Result<Option<PathBuf>> {
+    let Some(name) = save_from_env() else {
+        return Ok(None);
+    };
+    if compare_from_env().as_deref() == Some(name.as_str()) {
+        crate::notice::notice(&format!(
+            "SPIKE_SAVE_BASELINE and SPIKE_BASELINE both name `{name}`: not saving `{}` over the baseline it is compared with",
+            report.scenario
+        ));
+        return Ok(None);
+    }
+    save_baseline(report, &name).map(Some)
+}
+
+/// Write a run's artifacts into `dir` and save it as a baseline when
+/// asked; returns the path of `report.json`.
+pub(crate) fn write_run(report: &Report, dir: &Path) -> std::io::Result<PathBuf> {
+    let mut saved = report.clone();
+    saved.artifacts = Some(dir.to_path_buf());
+    let path = crate::artifacts::write_all(&saved, dir)?.report_json;
+    if let Some(baseline) = save_if_asked(&saved)? {
+        crate::notice::notice(&format!(
+            "saved `{}` as baseline {}",
+            report.scenario,
+            baseline.display()
+        ));
+    }
+    Ok(path)
+}
+
+/// Use `bands` for the regression gate of the spike test running now (the
+/// automatic `SPIKE_BASELINE` gate and `no_regression_against` without
+/// explicit bands). Returns `false`, changing nothing, outside a spike test.
+pub fn set_test_bands(bands: Bands) -> bool {
+    let Some(test) = TestContext::current() else {
+        return false;
+    };
+    test.set_bands(bands);
+    true
+}
+
+/// The bands in force here: the current spike test's, else the defaults.
+#[must_use]
+pub fn current_bands() -> Bands {
+    TestContext::current().map_or_else(Bands::default, |t| t.bands())
+}
+
+/// The automatic gate `#[spike_test]` runs after the test body (and after
+/// writing its artifacts) when `SPIKE_BASELINE` is set: every report the
+/// test's runs returned, held in memory, is compared with that baseline.
+/// Returns the message to fail the test with (all tables and report paths)
+/// when a metric regressed, the runs are not comparable, a run is
+/// inconclusive (unless the test's bands allow it), a baseline cannot be
+/// read, or one is missing while [`strict_from_env`] (in CI by default);
+/// otherwise writes the outcome (no regression, improvements, a missing
+/// baseline) as a [`crate::notice::notice`], which the terminal shows even
+/// when the test passes, and returns `Ok`.
+///
+/// # Errors
+/// The failure message described above.
+pub fn gate_test(test: &TestContext) -> Result<(), String> {
+    let Some(name) = compare_from_env() else {
+        return Ok(());
+    };
+    let strict = strict_from_env();
+    let bands = test.bands();
+    let mut failures = Vec::new();
+    for report in test.reports() {
+        match check(&report, &name, &bands) {
+            Ok(outcome) if outcome.failed(strict) => failures.push(outcome.to_string()),
+            Ok(outcome) => crate::notice::notice(&outcome.to_string()),
+            Err(e) => failures.push(format!("spike: {e}")),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
+}
