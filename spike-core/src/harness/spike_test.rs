@@ -30,7 +30,7 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(1);
 /// `module_path!()` gives at the test's definition).
 ///
 /// ```
-/// use spike::__private::test_name;
+/// use spike_core::harness::test_name;
 /// assert_eq!(test_name("my_service::api::tests", "burst"), "api::tests::burst");
 /// assert_eq!(test_name("spike_tests", "burst"), "burst");
 /// ```
