@@ -64,28 +64,28 @@ pub(crate) fn us_of(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-/// A comparator with its threshold(s), in the metric's unit.
+/// A comparator with its threshold(s), in the quantity's unit. Each has one
+/// meaning, the one its table text shows (see [`Cmp::describe`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Cmp {
-    /// `v < t`
+    /// `v < t`: `below(t)`, shown `< t`.
     Below(f64),
-    /// `v <= t`
+    /// `v ≤ t`: `at_most(t)` (and the deprecated `within(t)` of a
+    /// duration), shown `≤ t`.
     AtMost(f64),
-    /// `v > t`
+    /// `v > t`: `above(t)`, shown `> t`.
     Above(f64),
-    /// `v >= t`
+    /// `v ≥ t`: `at_least(t)`, shown `≥ t`.
     AtLeast(f64),
-    /// `lo <= v <= hi`
+    /// `lo ≤ v ≤ hi`: `between(lo, hi)`, shown `≥ lo and ≤ hi`.
     Between(f64, f64),
-    /// `v <= t`, said of durations.
-    Within(f64),
 }
 
 impl Cmp {
     pub(crate) fn holds(self, v: f64) -> bool {
         match self {
             Cmp::Below(t) => v < t,
-            Cmp::AtMost(t) | Cmp::Within(t) => v <= t,
+            Cmp::AtMost(t) => v <= t,
             Cmp::Above(t) => v > t,
             Cmp::AtLeast(t) => v >= t,
             Cmp::Between(lo, hi) => lo <= v && v <= hi,
@@ -96,7 +96,7 @@ impl Cmp {
     /// worst of several values is the one with the smallest margin.
     fn margin(self, v: f64) -> f64 {
         match self {
-            Cmp::Below(t) | Cmp::AtMost(t) | Cmp::Within(t) => t - v,
+            Cmp::Below(t) | Cmp::AtMost(t) => t - v,
             Cmp::Above(t) | Cmp::AtLeast(t) => v - t,
             Cmp::Between(lo, hi) => (v - lo).min(hi - v),
         }
@@ -109,30 +109,29 @@ impl Cmp {
             Cmp::Between(lo, hi) if lo > hi => {
                 Some("the lower bound is above the upper bound: no value can pass")
             }
-            Cmp::Below(t) | Cmp::AtMost(t) | Cmp::Above(t) | Cmp::AtLeast(t) | Cmp::Within(t)
-                if t.is_nan() =>
-            {
+            Cmp::Below(t) | Cmp::AtMost(t) | Cmp::Above(t) | Cmp::AtLeast(t) if t.is_nan() => {
                 Some("the threshold is NaN")
             }
             _ => None,
         }
     }
 
+    /// The table's "expected" text: the operator the comparator tests,
+    /// then the threshold (`< 250ms`, `≤ 2.00%`, `≥ 10/s`, `≥ 1 and ≤ 3`).
     pub(crate) fn describe(self, kind: Kind) -> String {
         match self {
-            Cmp::Below(t) => format!("below {}", kind.fmt(t)),
-            Cmp::AtMost(t) => format!("at most {}", kind.fmt(t)),
-            Cmp::Above(t) => format!("above {}", kind.fmt(t)),
-            Cmp::AtLeast(t) => format!("at least {}", kind.fmt(t)),
-            Cmp::Between(lo, hi) => format!("between {} and {}", kind.fmt(lo), kind.fmt(hi)),
-            Cmp::Within(t) => format!("within {}", kind.fmt(t)),
+            Cmp::Below(t) => format!("< {}", kind.fmt(t)),
+            Cmp::AtMost(t) => format!("≤ {}", kind.fmt(t)),
+            Cmp::Above(t) => format!("> {}", kind.fmt(t)),
+            Cmp::AtLeast(t) => format!("≥ {}", kind.fmt(t)),
+            Cmp::Between(lo, hi) => format!("≥ {} and ≤ {}", kind.fmt(lo), kind.fmt(hi)),
         }
     }
 }
 
 /// What a check measures in a set of iterations.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Metric {
+pub(crate) enum Quantity {
     ErrorRate,
     Latency(Quantile),
     ServiceTime(Quantile),
@@ -152,27 +151,29 @@ struct Case<'a> {
     window: Option<&'a WindowStats>,
 }
 
-impl Metric {
+impl Quantity {
     pub(crate) fn kind(&self) -> Kind {
         match self {
-            Metric::ErrorRate | Metric::Ratio(..) | Metric::TagShare(_) => Kind::Percent,
-            Metric::Latency(_) | Metric::ServiceTime(_) | Metric::Recorded(..) => Kind::Duration,
-            Metric::Throughput => Kind::Rate,
-            Metric::Dropped | Metric::Errors(_) => Kind::Count,
+            Quantity::ErrorRate | Quantity::Ratio(..) | Quantity::TagShare(_) => Kind::Percent,
+            Quantity::Latency(_) | Quantity::ServiceTime(_) | Quantity::Recorded(..) => {
+                Kind::Duration
+            }
+            Quantity::Throughput => Kind::Rate,
+            Quantity::Dropped | Quantity::Errors(_) => Kind::Count,
         }
     }
 
     pub(crate) fn name(&self) -> String {
         match self {
-            Metric::ErrorRate => "error rate".to_owned(),
-            Metric::Latency(q) => format!("latency {q}"),
-            Metric::ServiceTime(q) => format!("service time {q}"),
-            Metric::Recorded(name, q) => format!("{name} {q}"),
-            Metric::Throughput => "throughput".to_owned(),
-            Metric::Dropped => "dropped iterations".to_owned(),
-            Metric::Errors(class) => format!("errors {class}"),
-            Metric::Ratio(n, d) => format!("ratio {n}/{d}"),
-            Metric::TagShare(key) => format!("tag share {key}"),
+            Quantity::ErrorRate => "error rate".to_owned(),
+            Quantity::Latency(q) => format!("latency {q}"),
+            Quantity::ServiceTime(q) => format!("service time {q}"),
+            Quantity::Recorded(name, q) => format!("{name} {q}"),
+            Quantity::Throughput => "throughput".to_owned(),
+            Quantity::Dropped => "dropped iterations".to_owned(),
+            Quantity::Errors(class) => format!("errors {class}"),
+            Quantity::Ratio(n, d) => format!("ratio {n}/{d}"),
+            Quantity::TagShare(key) => format!("tag share {key}"),
         }
     }
 
@@ -181,14 +182,14 @@ impl Metric {
         const NOTHING: &str = "no iteration completed";
         let one = |v: f64| Ok(vec![(v, None)]);
         match self {
-            Metric::ErrorRate if s.completed == 0 => Err(NOTHING.to_owned()),
-            Metric::ErrorRate => one(s.error_rate),
-            Metric::Latency(_) | Metric::ServiceTime(_) if s.completed == 0 => {
+            Quantity::ErrorRate if s.completed == 0 => Err(NOTHING.to_owned()),
+            Quantity::ErrorRate => one(s.error_rate),
+            Quantity::Latency(_) | Quantity::ServiceTime(_) if s.completed == 0 => {
                 Err(NOTHING.to_owned())
             }
-            Metric::Latency(q) => one(us_of(s.latency.at(*q))),
-            Metric::ServiceTime(q) => one(us_of(s.service_time.at(*q))),
-            Metric::Recorded(name, q) => match s.metric(name) {
+            Quantity::Latency(q) => one(us_of(s.latency.at(*q))),
+            Quantity::ServiceTime(q) => one(us_of(s.service_time.at(*q))),
+            Quantity::Recorded(name, q) => match s.metric(name) {
                 Some(p) if p.count > 0 => one(us_of(p.at(*q))),
                 _ if s.metrics.is_empty() => Err(format!("nothing was recorded as `{name}`")),
                 _ => Err(format!(
@@ -196,17 +197,17 @@ impl Metric {
                     s.metrics.keys().cloned().collect::<Vec<_>>().join(", ")
                 )),
             },
-            Metric::Throughput => one(s.throughput),
-            Metric::Dropped => one(s.dropped as f64),
-            Metric::Errors(class) => one(s.errors_of(class) as f64),
-            Metric::Ratio(n, d) => match s.ratio(n, d) {
+            Quantity::Throughput => one(s.throughput),
+            Quantity::Dropped => one(s.dropped as f64),
+            Quantity::Errors(class) => one(s.errors_of(class) as f64),
+            Quantity::Ratio(n, d) => match s.ratio(n, d) {
                 Some(r) => one(r),
                 None => Err(format!(
                     "undefined: the denominator `{d}` is 0 ({n} = {})",
                     s.counter(n)
                 )),
             },
-            Metric::TagShare(key) => {
+            Quantity::TagShare(key) => {
                 let shares = s.tag_shares(key);
                 if shares.is_empty() {
                     return Err(format!("no iteration carried the tag `{key}`"));
@@ -224,19 +225,21 @@ impl Metric {
     /// counts, rates and ratios, which need no minimum.
     fn samples(&self, s: &Stats) -> Option<u64> {
         match self {
-            Metric::ErrorRate | Metric::Latency(_) | Metric::ServiceTime(_) => Some(s.completed),
-            Metric::Recorded(name, _) => Some(s.metric(name).map_or(0, |p| p.count)),
-            Metric::Throughput
-            | Metric::Dropped
-            | Metric::Errors(_)
-            | Metric::Ratio(..)
-            | Metric::TagShare(_) => None,
+            Quantity::ErrorRate | Quantity::Latency(_) | Quantity::ServiceTime(_) => {
+                Some(s.completed)
+            }
+            Quantity::Recorded(name, _) => Some(s.metric(name).map_or(0, |p| p.count)),
+            Quantity::Throughput
+            | Quantity::Dropped
+            | Quantity::Errors(_)
+            | Quantity::Ratio(..)
+            | Quantity::TagShare(_) => None,
         }
     }
 
     /// A hint for a count of 0 of an error class that may be misspelled.
     fn hint(&self, s: &Stats) -> Option<String> {
-        let Metric::Errors(class) = self else {
+        let Quantity::Errors(class) = self else {
             return None;
         };
         if s.errors_of(class) > 0 || s.errors_by_class.is_empty() {
@@ -255,7 +258,9 @@ impl Metric {
 /// many windows were skipped for having no iteration due.
 type Targets<'a> = (Vec<(&'a Stats, Option<&'a WindowStats>)>, usize);
 
-/// Which iterations the following checks look at.
+/// Which iterations every later check of a chain looks at, until the next
+/// scope method. Run-level checks (recovery, the regression gate) ignore it
+/// and say so with [`Scope::run_level_label`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Scope {
     Run,
@@ -283,6 +288,7 @@ fn no_phase(report: &Report, name: &str) -> String {
 }
 
 impl Scope {
+    /// The table's scope column for a check evaluated in this scope.
     pub(crate) fn label(&self) -> String {
         match self {
             Scope::Run => "run".to_owned(),
@@ -290,6 +296,16 @@ impl Scope {
             Scope::EveryWindow(None) => "every window".to_owned(),
             Scope::EveryWindow(Some(p)) => format!("every window of {p}"),
             Scope::Window(i) => format!("window #{i}"),
+        }
+    }
+
+    /// The scope column of a run-level check, which looks at the whole run
+    /// whatever the scope: `what` (`run`, ``run vs baseline `main` ``) alone
+    /// in the run scope, else followed by `(ignores phase burst)`.
+    pub(crate) fn run_level_label(&self, what: &str) -> String {
+        match self {
+            Scope::Run => what.to_owned(),
+            other => format!("{what} (ignores {})", other.label()),
         }
     }
 
@@ -372,13 +388,13 @@ fn list_windows(windows: &[&WindowStats]) -> String {
     out
 }
 
-/// Split per-window targets into those with enough samples for `metric`
+/// Split per-window targets into those with enough samples for `quantity`
 /// and those without (0 < samples < `min`). A window where nothing
 /// completed is kept: it fails latency and error-rate checks, which is the
 /// point of checking it.
 fn split_by_samples<'a>(
     targets: Vec<(&'a Stats, Option<&'a WindowStats>)>,
-    metric: &Metric,
+    quantity: &Quantity,
     min: u64,
 ) -> (
     Vec<(&'a Stats, Option<&'a WindowStats>)>,
@@ -387,7 +403,7 @@ fn split_by_samples<'a>(
     let mut judged = Vec::new();
     let mut thin = Vec::new();
     for (stats, window) in targets {
-        match (metric.samples(stats), window) {
+        match (quantity.samples(stats), window) {
             (Some(n), Some(w)) if n > 0 && n < min => thin.push(w),
             _ => judged.push((stats, window)),
         }
@@ -404,12 +420,12 @@ fn place(case: &Case<'_>) -> String {
     }
 }
 
-/// Evaluate `metric` against `cmp` over `scope` of `report`; a window
+/// Evaluate `quantity` against `cmp` over `scope` of `report`; a window
 /// scope judges only windows with at least `min_samples` samples.
 pub(crate) fn evaluate(
     report: &Report,
     scope: &Scope,
-    metric: &Metric,
+    quantity: &Quantity,
     cmp: Cmp,
     min_samples: u64,
 ) -> Outcome {
@@ -420,7 +436,7 @@ pub(crate) fn evaluate(
         Ok(t) => t,
         Err(why) => return Outcome::fail(why),
     };
-    let (targets, thin) = split_by_samples(targets, metric, min_samples);
+    let (targets, thin) = split_by_samples(targets, quantity, min_samples);
     let loaded = targets.len() + thin.len();
     let thin_note = |n: usize| {
         format!(
@@ -433,7 +449,7 @@ pub(crate) fn evaluate(
         // Every window in scope is too thin to judge.
         let most = thin
             .iter()
-            .filter_map(|w| metric.samples(&w.stats))
+            .filter_map(|w| quantity.samples(&w.stats))
             .max()
             .unwrap_or(0);
         let actual = match scope {
@@ -451,11 +467,11 @@ pub(crate) fn evaluate(
             inconclusive: true,
         };
     }
-    let kind = metric.kind();
+    let kind = quantity.kind();
     let mut cases = Vec::new();
     let mut hint = None;
     for (stats, window) in &targets {
-        match metric.observe(stats) {
+        match quantity.observe(stats) {
             Ok(values) => cases.extend(values.into_iter().map(|(v, label)| Case {
                 value: Ok(v),
                 label,
@@ -468,7 +484,7 @@ pub(crate) fn evaluate(
             }),
         }
         if window.is_none() {
-            hint = metric.hint(stats);
+            hint = quantity.hint(stats);
         }
     }
     let fails = |c: &Case<'_>| c.value.as_ref().map_or(true, |v| !cmp.holds(*v));
@@ -583,6 +599,11 @@ mod tests {
         assert_eq!(fmt_us(12_340.0), "12.3ms");
         assert_eq!(fmt_us(30_000_000.0), "30s");
         assert_eq!(fmt_us(1_250_000.0), "1.25s");
+        // The four values the issue compares the formatters with.
+        assert_eq!(fmt_us(950.0), "950µs");
+        assert_eq!(fmt_us(1_500.0), "1.5ms");
+        assert_eq!(fmt_us(25_000.0), "25ms");
+        assert_eq!(fmt_us(1_200_000.0), "1.2s");
         assert_eq!(Kind::Rate.fmt(950.0), "950/s");
         assert_eq!(Kind::Rate.fmt(12.34), "12.3/s");
         assert_eq!(Kind::Percent.fmt(0.02), "2.00%");
@@ -603,8 +624,35 @@ mod tests {
         assert!(Cmp::Between(1.0, 2.0).holds(2.0));
         assert!(!Cmp::Between(1.0, 2.0).holds(2.1));
         assert!(!Cmp::Between(1.0, 2.0).holds(0.9));
-        assert!(Cmp::Within(2.0).holds(2.0));
-        assert!(!Cmp::Within(2.0).holds(2.1));
+    }
+
+    #[test]
+    fn each_comparator_shows_its_operator() {
+        let d = Kind::Duration;
+        assert_eq!(Cmp::Below(250_000.0).describe(d), "< 250ms");
+        assert_eq!(Cmp::AtMost(250_000.0).describe(d), "≤ 250ms");
+        assert_eq!(Cmp::Above(250_000.0).describe(d), "> 250ms");
+        assert_eq!(Cmp::AtLeast(250_000.0).describe(d), "≥ 250ms");
+        assert_eq!(
+            Cmp::Between(1_000.0, 2_000.0).describe(d),
+            "≥ 1ms and ≤ 2ms"
+        );
+        assert_eq!(Cmp::AtMost(0.02).describe(Kind::Percent), "≤ 2.00%");
+        assert_eq!(Cmp::AtLeast(10.0).describe(Kind::Rate), "≥ 10/s");
+        assert_eq!(Cmp::Below(3.0).describe(Kind::Count), "< 3");
+    }
+
+    #[test]
+    fn run_level_checks_name_the_scope_they_ignore() {
+        assert_eq!(Scope::Run.run_level_label("run"), "run");
+        assert_eq!(
+            Scope::Phase("burst".into()).run_level_label("run"),
+            "run (ignores phase burst)"
+        );
+        assert_eq!(
+            Scope::EveryWindow(None).run_level_label("run vs baseline `main`"),
+            "run vs baseline `main` (ignores every window)"
+        );
     }
 
     #[test]

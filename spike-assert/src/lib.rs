@@ -1,11 +1,37 @@
 //! Fluent, soft assertions over a spike [`Report`].
 //!
-//! [`expect`] starts a chain; each metric takes a comparator; `.phase(..)`,
-//! `.every_window()` and `.run()` choose which iterations the following
-//! checks look at; [`Expect::verify`] ends the chain. Every check runs, then
-//! one failure lists them all as a table (check, scope, expected, actual,
-//! verdict), followed by the report summary, where the chain was verified
-//! and the path of the saved report.
+//! [`expect`] starts a chain; each quantity (`error_rate()`, `p95()`, ...)
+//! takes a comparator; [`Expect::verify`] ends the chain. Every check runs,
+//! then one failure lists them all as a table (check, scope, expected,
+//! actual, verdict), followed by the report summary, where the chain was
+//! verified and the path of the saved report.
+//!
+//! # Scopes: every later check, until the next scope method
+//!
+//! A chain starts in the `run` scope. A scope method — [`Expect::run`],
+//! [`Expect::phase`], [`Expect::every_window`], [`Expect::window`] — sets
+//! the scope of **every later check in the chain, until the next scope
+//! method**; the table's scope column names it on every row (`run`,
+//! `phase burst`, `every window of burst`, `every window`, `window #7`).
+//! Two checks are run-level and ignore the scope: [`Expect::recovery`] and
+//! [`Expect::no_regression_against`]. Their scope column says `run` (or
+//! ``run vs baseline `main` ``), followed by `(ignores phase burst)` when
+//! another scope was in force; the scope stays in force for the checks
+//! after them.
+//!
+//! # Comparators: one meaning each
+//!
+//! | comparator | passes when | expected column |
+//! | --- | --- | --- |
+//! | `below(t)` | `value < t` | `< t` |
+//! | `at_most(t)` | `value ≤ t` | `≤ t` |
+//! | `above(t)` | `value > t` | `> t` |
+//! | `at_least(t)` | `value ≥ t` | `≥ t` |
+//! | `between(lo, hi)` | `lo ≤ value ≤ hi` | `≥ lo and ≤ hi` |
+//! | `recovery().within(d)` | recovered, recovery time `≤ d` | `recovered ≤ d after the spike` |
+//!
+//! `within` is only for a time to an event (recovery); on a latency
+//! percentile it is a deprecated alias of `at_most`.
 //!
 //! ```
 //! use spike_assert::expect;
@@ -29,11 +55,11 @@
 //!     .error_rate().below(pct(2))
 //!     .p95().below(secs(5))
 //!     .throughput().at_least(50.0)
-//!     .recovery().within(ms(500))
-//!     .phase("burst").p99().below(secs(5))
-//!     .every_window().error_rate().at_most(pct(0))
+//!     .recovery().within(ms(500))                    // run-level
+//!     .phase("burst").p99().below(secs(5))           // phase burst
+//!     .every_window().error_rate().at_most(pct(0))   // every window of burst
 //!     .run()
-//!     .dropped().at_most(0)
+//!     .dropped().at_most(0)                          // run
 //!     .verify();
 //! # Ok::<(), spike_core::SpikeError>(())
 //! # }).unwrap();
@@ -54,8 +80,8 @@ use std::time::Duration;
 
 use spike_core::{Quantile, Report};
 
-use eval::{Metric, Scope};
-use verdict::{Row, Verdict};
+use eval::{Quantity, Scope};
+use verdict::{Row, RowVerdict};
 
 pub use eval::DEFAULT_MIN_SAMPLES;
 pub use measure::{Measure, Recorded, RecoveryCheck, ServiceTime, TagShares, Threshold};
@@ -86,10 +112,13 @@ pub fn expect(report: &Report) -> Expect<'_> {
 
 /// A chain of checks on one report, built by [`expect`].
 ///
-/// Each metric method (`error_rate()`, `p95()`, ...) returns a half-built
-/// check; its comparator (`below`, `at_most`, `above`, `at_least`,
-/// `between`, `within`) evaluates it in the current scope and hands the
-/// chain back. The chain never fails on its own: end it with
+/// Each quantity method (`error_rate()`, `p95()`, ...) returns a half-built
+/// check; its comparator (`below` `<`, `at_most` `≤`, `above` `>`,
+/// `at_least` `≥`, `between` `≤ … ≤`) evaluates it in the chain's current
+/// scope and hands the chain back. A scope method (`run()`, `phase(..)`,
+/// `every_window()`, `window(..)`) sets the scope of every later check until
+/// the next scope method; `recovery()` and `no_regression_against(..)` are
+/// run-level and ignore it. The chain never fails on its own: end it with
 /// [`Expect::verify`] (panics) or [`Expect::try_verify`] (returns a
 /// `Result`).
 #[must_use = "checks decide nothing until `.verify()` or `.try_verify()`"]
@@ -103,48 +132,54 @@ pub struct Expect<'r> {
 }
 
 impl<'r> Expect<'r> {
-    /// Record one metric check in the current scope.
-    fn push(mut self, metric: &Metric, cmp: eval::Cmp, each: &str) -> Self {
-        let outcome = eval::evaluate(self.report, &self.scope, metric, cmp, self.min_samples);
+    /// Record one check in the current scope.
+    fn push(mut self, quantity: &Quantity, cmp: eval::Cmp, each: &str) -> Self {
+        let outcome = eval::evaluate(self.report, &self.scope, quantity, cmp, self.min_samples);
         self.rows.push(Row {
-            check: metric.name(),
+            check: quantity.name(),
             scope: self.scope.label(),
-            expected: format!("{each}{}", cmp.describe(metric.kind())),
+            expected: format!("{each}{}", cmp.describe(quantity.kind())),
             actual: outcome.actual,
             verdict: if outcome.passed {
-                Verdict::Pass
+                RowVerdict::Pass
             } else if outcome.inconclusive {
-                Verdict::Inconclusive
+                RowVerdict::Inconclusive
             } else {
-                Verdict::Fail
+                RowVerdict::Fail
             },
         });
         self
     }
 
-    /// Record a recovery check: recovered at all, or within `limit`.
+    /// Record a recovery check: recovered at all, or within `limit`. A
+    /// run-level check: the scope column says which scope it ignored.
     fn push_recovery(mut self, limit: Option<Duration>) -> Self {
         let (expected, actual, passed) = recovery_outcome(self.report, limit);
         self.rows.push(Row {
             check: "recovery".to_owned(),
-            scope: "run".to_owned(),
+            scope: self.scope.run_level_label("run"),
             expected,
             actual,
-            verdict: if passed { Verdict::Pass } else { Verdict::Fail },
+            verdict: if passed {
+                RowVerdict::Pass
+            } else {
+                RowVerdict::Fail
+            },
         });
         self
     }
 
-    fn measure<T: Threshold>(self, metric: Metric) -> Measure<'r, T> {
-        Measure::new(self, metric)
+    fn measure<T: Threshold>(self, quantity: Quantity) -> Measure<'r, T> {
+        Measure::new(self, quantity)
     }
 
     fn percentile(self, q: Quantile) -> Measure<'r, Duration> {
-        self.measure(Metric::Latency(q))
+        self.measure(Quantity::Latency(q))
     }
 
-    /// Errors / completed iterations, as a [`spike_core::Percent`]. Fails
-    /// with "no iteration completed" when nothing completed in the scope.
+    /// Errors / completed iterations in the chain's current scope, as a
+    /// [`spike_core::Percent`]. Fails with "no iteration completed" when
+    /// nothing completed in the scope.
     ///
     /// ```
     /// # use spike_assert::expect;
@@ -157,13 +192,13 @@ impl<'r> Expect<'r> {
     /// # });
     /// ```
     pub fn error_rate(self) -> Measure<'r, spike_core::Percent> {
-        self.measure(Metric::ErrorRate)
+        self.measure(Quantity::ErrorRate)
     }
 
     measure::percentiles! {
-        /// Median latency. Latency runs from the intended start in the
-        /// open model (corrected for coordinated omission) and from the
-        /// actual start in the closed model.
+        /// Median latency in the chain's current scope. Latency runs from
+        /// the intended start in the open model (corrected for coordinated
+        /// omission) and from the actual start in the closed model.
         ///
         /// ```
         /// # use spike_assert::expect;
@@ -178,7 +213,7 @@ impl<'r> Expect<'r> {
         ///     .p95().below(secs(2))
         ///     .p99().below(secs(3))
         ///     .p999().below(secs(4))
-        ///     .max().within(secs(5))
+        ///     .max().at_most(secs(5))
         ///     .verify();
         /// # });
         /// ```
@@ -195,8 +230,9 @@ impl<'r> Expect<'r> {
         max => Max,
     }
 
-    /// Service time (completion − actual start), then a percentile:
-    /// `.service_time().p99().below(ms(50))`. See [`ServiceTime`].
+    /// Service time (completion − actual start) in the chain's current
+    /// scope, then a percentile: `.service_time().p99().below(ms(50))`. See
+    /// [`ServiceTime`].
     pub fn service_time(self) -> ServiceTime<'r> {
         ServiceTime::new(self)
     }
@@ -210,7 +246,8 @@ impl<'r> Expect<'r> {
         Recorded::new(self, name.into())
     }
 
-    /// Successful iterations per second over the scope's span.
+    /// Successful iterations per second over the span of the chain's
+    /// current scope.
     ///
     /// ```
     /// # use spike_assert::expect;
@@ -223,17 +260,43 @@ impl<'r> Expect<'r> {
     /// # });
     /// ```
     pub fn throughput(self) -> Measure<'r, f64> {
-        self.measure(Metric::Throughput)
+        self.measure(Quantity::Throughput)
     }
 
-    /// Recovery time after the spike: `.recovery().within(secs(30))` or
-    /// `.recovery().recovered()`. See [`RecoveryCheck`]. Fails, saying so,
-    /// when the shape has no burst followed by a recover phase.
+    /// A run-level check that ignores the chain's scope: recovery time after
+    /// the spike, `.recovery().within(secs(30))` or `.recovery().recovered()`.
+    ///
+    /// Recovery is measured once per run (end of the spike to the first
+    /// sustained healthy windows), so a `phase(..)` or window scope does not
+    /// apply to it: the row's scope column says `run`, or `run (ignores
+    /// phase burst)` when such a scope was in force, and that scope stays in
+    /// force for the checks after it. See [`RecoveryCheck`]. Fails, saying
+    /// so, when the shape has no burst followed by a recover phase.
+    ///
+    /// ```
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(100), ms(300)).named("baseline")
+    /// #     .burst(rps(300), ms(200)).recover(rps(100), ms(500)).build().unwrap();
+    /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    /// #   .recovery_criteria(spike_core::RecoveryCriteria { slack: secs(1), ..Default::default() })
+    /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// let verified = expect(&report)
+    ///     .phase("burst")
+    ///     .recovery().within(secs(1))
+    ///     .p99().below(secs(5))
+    ///     .verify();
+    /// let scopes: Vec<&str> = verified.checks().iter().map(|c| c.scope.as_str()).collect();
+    /// assert_eq!(scopes, ["run (ignores phase burst)", "phase burst", "generator"]);
+    /// # });
+    /// ```
     pub fn recovery(self) -> RecoveryCheck<'r> {
         RecoveryCheck::new(self)
     }
 
-    /// Iterations not started because the in-flight cap was reached.
+    /// Iterations not started because the in-flight cap was reached, in
+    /// the chain's current scope.
     ///
     /// ```
     /// # use spike_assert::expect;
@@ -246,13 +309,13 @@ impl<'r> Expect<'r> {
     /// # });
     /// ```
     pub fn dropped(self) -> Measure<'r, u64> {
-        self.measure(Metric::Dropped)
+        self.measure(Quantity::Dropped)
     }
 
-    /// Errors of one class key (`connect`, `timeout`, `http_4xx`,
-    /// `http_5xx`, `protocol`, `pool_timeout`, `panic`, or a name of your
-    /// own). A count of 0 while other classes occurred names them, in case
-    /// the key is misspelled.
+    /// Errors of one class key in the chain's current scope (`connect`,
+    /// `timeout`, `http_4xx`, `http_5xx`, `protocol`, `pool_timeout`,
+    /// `panic`, or a name of your own). A count of 0 while other classes
+    /// occurred names them, in case the key is misspelled.
     ///
     /// ```
     /// # use spike_assert::expect;
@@ -274,11 +337,12 @@ impl<'r> Expect<'r> {
     /// # }).unwrap();
     /// ```
     pub fn errors(self, class: &str) -> Measure<'r, u64> {
-        self.measure(Metric::Errors(class.to_owned()))
+        self.measure(Quantity::Errors(class.to_owned()))
     }
 
     /// `counter(numerator) / counter(denominator)` of the user counters
-    /// (`ctx.count(..)`), as a [`spike_core::Percent`]. Fails, saying so,
+    /// (`ctx.count(..)`) in the chain's current scope, as a
+    /// [`spike_core::Percent`]. Fails, saying so,
     /// when the denominator is 0.
     ///
     /// ```
@@ -298,17 +362,26 @@ impl<'r> Expect<'r> {
     /// # }).unwrap();
     /// ```
     pub fn ratio(self, numerator: &str, denominator: &str) -> Measure<'r, spike_core::Percent> {
-        self.measure(Metric::Ratio(numerator.to_owned(), denominator.to_owned()))
+        self.measure(Quantity::Ratio(
+            numerator.to_owned(),
+            denominator.to_owned(),
+        ))
     }
 
     /// The share of each value of a tag key (`Outcome::ok().tag(key, v)`)
-    /// among the iterations that carried it. See [`TagShares`].
+    /// among the iterations of the chain's current scope that carried it.
+    /// See [`TagShares`].
     pub fn tag_share(self, key: &str) -> TagShares<'r> {
         TagShares::new(self, key)
     }
 
-    /// Check the following metrics over one phase. A phase that does not
-    /// exist fails every check in its scope with a message listing the
+    /// Scope method: every later check in this chain looks at phase `name`
+    /// only, until the next scope method (`run()`, `phase(..)`,
+    /// `every_window()`, `window(..)`).
+    ///
+    /// The scope column says `phase name`. Run-level checks (`recovery()`,
+    /// `no_regression_against(..)`) ignore it and say so. A phase that does
+    /// not exist fails every check in its scope with a message listing the
     /// phases.
     ///
     /// ```
@@ -328,11 +401,16 @@ impl<'r> Expect<'r> {
         self
     }
 
-    /// Check the following metrics in every window of the current phase
-    /// (or of the whole run when no phase is chosen): each must hold in
-    /// every window, and the table names the worst one. Windows in which no
-    /// iteration was due are skipped; a window with iterations due but
-    /// none completed fails latency and error-rate checks.
+    /// Scope method: every later check in this chain must hold in each
+    /// window of the current phase (of the whole run when no phase is in
+    /// force), until the next scope method.
+    ///
+    /// After `phase(p)` (or `every_window()` of `p`) the scope column says
+    /// `every window of p`; after `run()`, `window(..)` or at the start of a
+    /// chain it says `every window`. The table names the worst window.
+    /// Windows in which no iteration was due are skipped; a window with
+    /// iterations due but none completed fails latency and error-rate
+    /// checks.
     ///
     /// Percentiles and error rates are judged only in windows with at least
     /// [`DEFAULT_MIN_SAMPLES`] samples (see [`Expect::min_samples`]); thinner
@@ -362,8 +440,12 @@ impl<'r> Expect<'r> {
         self
     }
 
-    /// Check the following metrics in one window, by its number from the
-    /// start of the run (`report.windows[..].index`).
+    /// Scope method: every later check in this chain looks at window number
+    /// `index` only, until the next scope method.
+    ///
+    /// Windows are numbered from the start of the run
+    /// (`report.windows[..].index`), whatever phase was in force; the scope
+    /// column says `window #index`.
     ///
     /// ```
     /// # use spike_assert::expect;
@@ -380,9 +462,11 @@ impl<'r> Expect<'r> {
         self
     }
 
-    /// The fewest samples a window needs before the following per-window
-    /// checks (`every_window()`, `window(i)`) judge it; default
-    /// [`DEFAULT_MIN_SAMPLES`] (20). Samples are completed iterations for
+    /// Every later per-window check in this chain (`every_window()`,
+    /// `window(i)`) judges only windows with at least `n` samples, until the
+    /// next `min_samples`; default [`DEFAULT_MIN_SAMPLES`] (20).
+    ///
+    /// It does not change the scope. Samples are completed iterations for
     /// latency, service time and error rate, recorded values for a
     /// `ctx.record` duration; counts, rates and ratios need no minimum.
     ///
@@ -411,17 +495,21 @@ impl<'r> Expect<'r> {
         self
     }
 
-    /// Back to the whole run for the following checks.
+    /// Scope method: every later check in this chain looks at the whole run
+    /// (`report.total`), until the next scope method; the scope a chain
+    /// starts with. The scope column says `run`.
     pub fn run(mut self) -> Self {
         self.scope = Scope::Run;
         self
     }
 
-    /// Accept a report whose load was not applied as planned (iterations
-    /// dropped, generator saturated, iterations abandoned, run
-    /// interrupted). Without it such a report fails as inconclusive: a
-    /// generator that could not apply the load proves nothing about the
-    /// service. It also accepts per-window checks left inconclusive by too
+    /// For the whole chain, wherever it is called: accept a report whose
+    /// load was not applied as planned, and checks left inconclusive.
+    ///
+    /// A report whose load was not applied as planned (iterations dropped,
+    /// generator saturated, iterations abandoned, run interrupted) fails as
+    /// inconclusive without this call: a generator that could not apply the
+    /// load proves nothing about the service. It also accepts per-window checks left inconclusive by too
     /// few samples (see [`Expect::min_samples`]); their rows show `allowed`.
     ///
     /// ```
@@ -505,7 +593,10 @@ impl<'r> Expect<'r> {
 /// Expected, actual and verdict of a recovery check.
 fn recovery_outcome(report: &Report, limit: Option<Duration>) -> (String, String, bool) {
     let expected = match limit {
-        Some(d) => format!("within {}", eval::fmt_us(eval::us_of(d))),
+        Some(d) => format!(
+            "recovered ≤ {} after the spike",
+            eval::fmt_us(eval::us_of(d))
+        ),
         None => "recovered".to_owned(),
     };
     let Some(r) = &report.recovery else {

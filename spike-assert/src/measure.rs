@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use spike_core::{Percent, Quantile};
 
-use crate::eval::{us_of, Cmp, Metric};
+use crate::eval::{us_of, Cmp, Quantity};
 use crate::Expect;
 
 mod sealed {
@@ -51,9 +51,22 @@ impl sealed::Sealed for u64 {
 }
 impl Threshold for u64 {}
 
-/// One metric in the current scope, waiting for a comparator; each
-/// comparator returns the [`Expect`] chain. `T` is the threshold type
+/// One quantity in the chain's current scope, waiting for a comparator;
+/// each comparator returns the [`Expect`] chain. `T` is the threshold type
 /// ([`Threshold`]).
+///
+/// Each comparator has one meaning, and the table's "expected" column shows
+/// it as an operator:
+///
+/// | comparator | passes when | expected column |
+/// | --- | --- | --- |
+/// | `below(t)` | `value < t` | `< t` |
+/// | `at_most(t)` | `value ≤ t` | `≤ t` |
+/// | `above(t)` | `value > t` | `> t` |
+/// | `at_least(t)` | `value ≥ t` | `≥ t` |
+/// | `between(lo, hi)` | `lo ≤ value ≤ hi` | `≥ lo and ≤ hi` |
+///
+/// `within(d)` is for a time to an event: [`RecoveryCheck::within`].
 ///
 /// ```
 /// # use spike_assert::expect;
@@ -63,12 +76,11 @@ impl Threshold for u64 {}
 /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
 /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
 /// expect(&report)
-///     .error_rate().below(pct(1))          // strictly below
-///     .p99().at_most(secs(5))              // at or below
-///     .throughput().above(10.0)            // strictly above, iterations/s
-///     .dropped().at_least(0)               // at or above
-///     .p50().between(ms(0), secs(5))       // both ends included
-///     .max().within(secs(5))               // durations: at or below
+///     .error_rate().below(pct(1))          // < 1.00%
+///     .p99().at_most(secs(5))              // ≤ 5s
+///     .throughput().above(10.0)            // > 10/s
+///     .dropped().at_least(0)               // ≥ 0
+///     .p50().between(ms(0), secs(5))       // ≥ 0s and ≤ 5s
 ///     .verify();
 /// # });
 /// ```
@@ -76,60 +88,76 @@ impl Threshold for u64 {}
 #[derive(Debug)]
 pub struct Measure<'r, T> {
     expect: Expect<'r>,
-    metric: Metric,
+    quantity: Quantity,
     unit: PhantomData<T>,
 }
 
 impl<'r, T: Threshold> Measure<'r, T> {
-    pub(crate) fn new(expect: Expect<'r>, metric: Metric) -> Self {
+    pub(crate) fn new(expect: Expect<'r>, quantity: Quantity) -> Self {
         Measure {
             expect,
-            metric,
+            quantity,
             unit: PhantomData,
         }
     }
 
     fn check(self, cmp: Cmp) -> Expect<'r> {
-        self.expect.push(&self.metric, cmp, "")
+        self.expect.push(&self.quantity, cmp, "")
     }
 
-    /// The value must be strictly below `limit`.
+    /// Passes when `value < limit` (strictly below; shown `< limit`).
+    ///
+    /// A value equal to `limit` fails; use [`Measure::at_most`] to accept it.
     pub fn below(self, limit: T) -> Expect<'r> {
         self.check(Cmp::Below(limit.value()))
     }
 
-    /// The value must be at or below `limit`.
+    /// Passes when `value ≤ limit` (at or below; shown `≤ limit`).
     pub fn at_most(self, limit: T) -> Expect<'r> {
         self.check(Cmp::AtMost(limit.value()))
     }
 
-    /// The value must be strictly above `limit`.
+    /// Passes when `value > limit` (strictly above; shown `> limit`).
+    ///
+    /// A value equal to `limit` fails; use [`Measure::at_least`] to accept it.
     pub fn above(self, limit: T) -> Expect<'r> {
         self.check(Cmp::Above(limit.value()))
     }
 
-    /// The value must be at or above `limit`.
+    /// Passes when `value ≥ limit` (at or above; shown `≥ limit`).
     pub fn at_least(self, limit: T) -> Expect<'r> {
         self.check(Cmp::AtLeast(limit.value()))
     }
 
-    /// The value must lie in `[low, high]`, both ends included. A `low`
-    /// above `high` fails the check as an invalid expectation.
+    /// Passes when `low ≤ value ≤ high`, both ends included (shown
+    /// `≥ low and ≤ high`).
+    ///
+    /// A `low` above `high` (or a NaN bound) fails the check as an invalid
+    /// expectation.
     pub fn between(self, low: T, high: T) -> Expect<'r> {
         self.check(Cmp::Between(low.value(), high.value()))
     }
 }
 
 impl<'r> Measure<'r, Duration> {
-    /// The duration must be at or below `limit` (the same test as
-    /// [`Measure::at_most`], read as "within 250 ms").
+    /// Deprecated alias of [`Measure::at_most`]: passes when
+    /// `value ≤ limit`, shown `≤ limit`.
+    ///
+    /// `within` is kept for a time to an event, [`RecoveryCheck::within`];
+    /// a latency percentile has one comparator per meaning (`below` for
+    /// `<`, `at_most` for `≤`). This alias tests exactly what it always did.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `at_most` (value ≤ limit) or `below` (value < limit); `within` is for `recovery()`"
+    )]
     pub fn within(self, limit: Duration) -> Expect<'r> {
-        self.check(Cmp::Within(us_of(limit)))
+        self.check(Cmp::AtMost(us_of(limit)))
     }
 }
 
 /// Service time (completion − actual start, without the time an iteration
-/// waited for its turn), waiting for a percentile. From
+/// waited for its turn) in the chain's current scope, waiting for a
+/// percentile. From
 /// [`Expect::service_time`].
 ///
 /// ```
@@ -161,7 +189,8 @@ macro_rules! percentiles {
 pub(crate) use percentiles;
 
 /// Percentiles of a duration the workload recorded with
-/// `ctx.record(name, ..)`: `.metric("pool_wait").p95().below(ms(50))`.
+/// `ctx.record(name, ..)`, in the chain's current scope:
+/// `.metric("pool_wait").p95().below(ms(50))`.
 /// Returned by [`Expect::metric`](crate::Expect::metric).
 #[must_use = "pick a percentile, then a comparator"]
 #[derive(Debug)]
@@ -176,7 +205,7 @@ impl<'r> Recorded<'r> {
     }
 
     fn percentile(self, q: Quantile) -> Measure<'r, Duration> {
-        Measure::new(self.expect, Metric::Recorded(self.name, q))
+        Measure::new(self.expect, Quantity::Recorded(self.name, q))
     }
 
     percentiles! {
@@ -201,7 +230,7 @@ impl<'r> ServiceTime<'r> {
     }
 
     fn percentile(self, q: Quantile) -> Measure<'r, Duration> {
-        Measure::new(self.expect, Metric::ServiceTime(q))
+        Measure::new(self.expect, Quantity::ServiceTime(q))
     }
 
     percentiles! {
@@ -221,7 +250,8 @@ impl<'r> ServiceTime<'r> {
 }
 
 /// The share of each value of a tag key among the iterations that carried
-/// it, waiting for a range every value must lie in. From
+/// it, in the chain's current scope, waiting for a range every value must
+/// lie in. From
 /// [`Expect::tag_share`].
 ///
 /// ```
@@ -256,29 +286,34 @@ impl<'r> TagShares<'r> {
     }
 
     fn check(self, cmp: Cmp) -> Expect<'r> {
-        self.expect.push(&Metric::TagShare(self.key), cmp, "each ")
+        self.expect
+            .push(&Quantity::TagShare(self.key), cmp, "each ")
     }
 
-    /// Every value's share must lie in `[low, high]`.
+    /// Passes when every value's share is in `low ≤ share ≤ high`, both
+    /// ends included (shown `each ≥ low and ≤ high`).
     pub fn each_between(self, low: Percent, high: Percent) -> Expect<'r> {
         self.check(Cmp::Between(low.fraction(), high.fraction()))
     }
 
-    /// Every value's share must be at or above `low`.
+    /// Passes when every value's share is `≥ low` (shown `each ≥ low`).
     pub fn each_at_least(self, low: Percent) -> Expect<'r> {
         self.check(Cmp::AtLeast(low.fraction()))
     }
 
-    /// Every value's share must be at or below `high`.
+    /// Passes when every value's share is `≤ high` (shown `each ≤ high`).
     pub fn each_at_most(self, high: Percent) -> Expect<'r> {
         self.check(Cmp::AtMost(high.fraction()))
     }
 }
 
-/// Recovery after the spike, waiting for its expectation. From
-/// [`Expect::recovery`]. Recovery is a property of the whole run (from the
-/// end of the spike to the first sustained healthy windows), whatever the
-/// current scope.
+/// A run-level check, whatever the chain's scope: recovery after the spike,
+/// waiting for its expectation. From [`Expect::recovery`].
+///
+/// Recovery is a property of the whole run (from the end of the spike to
+/// the first sustained healthy windows). Its row's scope column says `run`,
+/// or `run (ignores phase burst)` when the chain had another scope; that
+/// scope stays in force for the checks after it.
 ///
 /// ```
 /// # use spike_assert::expect;
@@ -308,13 +343,18 @@ impl<'r> RecoveryCheck<'r> {
         RecoveryCheck { expect }
     }
 
-    /// The service must have recovered, at most `limit` after the spike
-    /// ended.
+    /// Passes when the service recovered and its recovery time (end of the
+    /// spike to recovery) is `≤ limit` (shown `recovered ≤ limit after the
+    /// spike`).
+    ///
+    /// This is the one `within` of the chain: a time to an event, limit
+    /// included.
     pub fn within(self, limit: Duration) -> Expect<'r> {
         self.expect.push_recovery(Some(limit))
     }
 
-    /// The service must have recovered inside the recover phase.
+    /// Passes when the service recovered at all inside the recover phase
+    /// (shown `recovered`).
     pub fn recovered(self) -> Expect<'r> {
         self.expect.push_recovery(None)
     }

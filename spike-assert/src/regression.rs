@@ -5,13 +5,18 @@
 
 use spike_core::baseline::{self, Bands, GateOutcome, Verdict as GateVerdict};
 
-use crate::verdict::{Row, Verdict};
+use crate::verdict::{Row, RowVerdict};
 use crate::Expect;
 
 impl Expect<'_> {
-    /// Compare the report with its saved baseline `name` (see
-    /// `spike_core::baseline`), with the bands the test set through
-    /// `spike_core::baseline::set_test_bands`, else the defaults. Each
+    /// A run-level check that ignores the chain's scope: compare the whole
+    /// run with its saved baseline `name` (see `spike_core::baseline`).
+    ///
+    /// The rows' scope column says ``run vs baseline `name` ``, followed by
+    /// `(ignores phase burst)` when the chain had another scope; that scope
+    /// stays in force for the checks after it. The bands are the ones the
+    /// test set through `spike_core::baseline::set_test_bands`, else the
+    /// defaults. Each
     /// metric that got worse by more than its band fails; an improvement
     /// passes and says so. A missing baseline fails in CI or with
     /// `SPIKE_BASELINE_STRICT=1` and passes elsewhere (see
@@ -39,16 +44,19 @@ impl Expect<'_> {
         self.no_regression_against_with(name, &bands)
     }
 
+    /// A run-level check that ignores the chain's scope:
     /// [`Expect::no_regression_against`] with explicit bands.
     pub fn no_regression_against_with(mut self, name: &str, bands: &Bands) -> Self {
-        let scope = format!("run vs baseline `{name}`");
+        let scope = self
+            .scope
+            .run_level_label(&format!("run vs baseline `{name}`"));
         match baseline::check(self.report, name, bands) {
             Err(e) => self.rows.push(Row {
                 check: format!("baseline `{name}`"),
                 scope,
                 expected: "a readable baseline".to_owned(),
                 actual: e.to_string(),
-                verdict: Verdict::Fail,
+                verdict: RowVerdict::Fail,
             }),
             Ok(GateOutcome::Missing { path, .. }) => {
                 let strict = baseline::strict_from_env();
@@ -61,7 +69,11 @@ impl Expect<'_> {
                         "a saved baseline, if any (lenient)".to_owned()
                     },
                     actual: format!("none at {}", path.display()),
-                    verdict: if strict { Verdict::Fail } else { Verdict::Pass },
+                    verdict: if strict {
+                        RowVerdict::Fail
+                    } else {
+                        RowVerdict::Pass
+                    },
                 });
             }
             Ok(GateOutcome::Compared(c)) => {
@@ -79,7 +91,7 @@ impl Expect<'_> {
                         scope: scope.clone(),
                         expected: "a baseline that applied its load".to_owned(),
                         actual: baseline_problems.join("; "),
-                        verdict: Verdict::Fail,
+                        verdict: RowVerdict::Fail,
                     });
                 }
                 if let Some(why) = &c.incomparable {
@@ -88,7 +100,7 @@ impl Expect<'_> {
                         scope: scope.clone(),
                         expected: "the same load shape".to_owned(),
                         actual: why.clone(),
-                        verdict: Verdict::Fail,
+                        verdict: RowVerdict::Fail,
                     });
                 }
                 for m in &c.rows {
@@ -101,9 +113,9 @@ impl Expect<'_> {
                             _ => format!("{} ({})", m.now, m.change),
                         },
                         verdict: if m.verdict == GateVerdict::Regressed {
-                            Verdict::Fail
+                            RowVerdict::Fail
                         } else {
-                            Verdict::Pass
+                            RowVerdict::Pass
                         },
                     });
                 }

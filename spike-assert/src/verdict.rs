@@ -10,7 +10,7 @@ use crate::eval::fmt_us;
 
 /// How one row of the table ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
+pub(crate) enum RowVerdict {
     Pass,
     Fail,
     /// The guard: the load was not applied as planned.
@@ -19,18 +19,18 @@ pub(crate) enum Verdict {
     Allowed,
 }
 
-impl Verdict {
+impl RowVerdict {
     fn word(self) -> &'static str {
         match self {
-            Verdict::Pass => "ok",
-            Verdict::Fail => "FAILED",
-            Verdict::Inconclusive => "INCONCLUSIVE",
-            Verdict::Allowed => "allowed",
+            RowVerdict::Pass => "ok",
+            RowVerdict::Fail => "FAILED",
+            RowVerdict::Inconclusive => "INCONCLUSIVE",
+            RowVerdict::Allowed => "allowed",
         }
     }
 
     fn passed(self) -> bool {
-        matches!(self, Verdict::Pass | Verdict::Allowed)
+        matches!(self, RowVerdict::Pass | RowVerdict::Allowed)
     }
 }
 
@@ -41,7 +41,7 @@ pub(crate) struct Row {
     pub(crate) scope: String,
     pub(crate) expected: String,
     pub(crate) actual: String,
-    pub(crate) verdict: Verdict,
+    pub(crate) verdict: RowVerdict,
 }
 
 impl Row {
@@ -70,11 +70,11 @@ pub(crate) fn guard(report: &Report, allow: bool) -> (Row, Vec<String>) {
         .collect();
     let short: Vec<&str> = problems.iter().map(|(s, _)| s.as_str()).collect();
     let (actual, verdict) = if problems.is_empty() {
-        (format!("0 dropped, lag p99 {lag}"), Verdict::Pass)
+        (format!("0 dropped, lag p99 {lag}"), RowVerdict::Pass)
     } else if allow {
-        (short.join(", "), Verdict::Allowed)
+        (short.join(", "), RowVerdict::Allowed)
     } else {
-        (short.join(", "), Verdict::Inconclusive)
+        (short.join(", "), RowVerdict::Inconclusive)
     };
     let row = Row {
         check: "load applied as planned".to_owned(),
@@ -280,13 +280,13 @@ pub(crate) fn conclude(
     location: &'static Location<'static>,
 ) -> Result<Verified, Failure> {
     let (guard_row, reasons) = guard(report, allow_inconclusive);
-    let inconclusive = guard_row.verdict == Verdict::Inconclusive;
+    let inconclusive = guard_row.verdict == RowVerdict::Inconclusive;
     // Checks left inconclusive by thin windows.
     let mut thin: Vec<String> = Vec::new();
     for row in &mut rows {
-        if row.verdict == Verdict::Inconclusive {
+        if row.verdict == RowVerdict::Inconclusive {
             if allow_inconclusive {
-                row.verdict = Verdict::Allowed;
+                row.verdict = RowVerdict::Allowed;
             } else {
                 thin.push(format!("{}, {}: {}", row.check, row.scope, row.actual));
             }

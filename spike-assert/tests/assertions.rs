@@ -59,7 +59,7 @@ fn a_passing_chain_evaluates_every_check() {
         .p99()
         .at_most(ms(200))
         .p999()
-        .within(ms(250))
+        .at_most(ms(250))
         .max()
         .between(ms(300), secs(1))
         .service_time()
@@ -99,39 +99,31 @@ fn a_passing_chain_evaluates_every_check() {
             c.actual.as_str(),
         ]
     };
-    assert_eq!(row(0), ["error rate", "run", "below 2.00%", "0.00%"]);
-    assert_eq!(row(3), ["latency p95", "run", "below 250ms", "110ms"]);
-    assert_eq!(row(5), ["latency p99.9", "run", "within 250ms", "250ms"]);
-    assert_eq!(row(7), ["service time p99", "run", "below 101ms", "100ms"]);
-    assert_eq!(row(8), ["throughput", "run", "at least 160/s", "160/s"]);
+    assert_eq!(row(0), ["error rate", "run", "< 2.00%", "0.00%"]);
+    assert_eq!(row(3), ["latency p95", "run", "< 250ms", "110ms"]);
+    assert_eq!(row(5), ["latency p99.9", "run", "≤ 250ms", "250ms"]);
+    assert_eq!(row(7), ["service time p99", "run", "< 101ms", "100ms"]);
+    assert_eq!(row(8), ["throughput", "run", "≥ 160/s", "160/s"]);
     assert_eq!(
         row(9),
         [
             "recovery",
             "run",
-            "within 30s",
+            "recovered ≤ 30s after the spike",
             "recovered 100ms after the spike"
         ]
     );
     assert_eq!(
         row(13),
-        [
-            "ratio cache_hit/cache_lookup",
-            "run",
-            "above 90.00%",
-            "93.75%"
-        ]
+        ["ratio cache_hit/cache_lookup", "run", "> 90.00%", "93.75%"]
     );
-    assert_eq!(
-        row(14),
-        ["latency p99", "phase burst", "below 800ms", "220ms"]
-    );
+    assert_eq!(row(14), ["latency p99", "phase burst", "< 800ms", "220ms"]);
     assert_eq!(
         row(15),
         [
             "error rate",
             "every window of burst",
-            "below 2.00%",
+            "< 2.00%",
             "all 2 windows pass; worst window #3 (300ms–400ms): 0.00%"
         ]
     );
@@ -164,7 +156,7 @@ fn comparators_draw_the_line_where_their_names_say() {
             .p95()
             .below(ms(110))
             .p95()
-            .within(ms(110))
+            .at_most(ms(110))
             .p95()
             .above(ms(110))
             .p95()
@@ -185,21 +177,21 @@ fn comparators_draw_the_line_where_their_names_say() {
         .map(|c| (c.expected.clone(), c.passed))
         .collect();
     let expected = [
-        ("below 2.50%", false),
-        ("at most 2.50%", true),
-        ("above 2.50%", false),
-        ("at least 2.50%", true),
-        ("between 2.50% and 3.00%", true),
-        ("between 1.00% and 2.50%", true),
-        ("between 2.60% and 3.00%", false),
-        ("below 110ms", false),
-        ("within 110ms", true),
-        ("above 110ms", false),
-        ("at least 110ms", true),
-        ("below 0", false),
-        ("at least 0", true),
-        ("at most 156/s", true),
-        ("below 156/s", false),
+        ("< 2.50%", false),
+        ("≤ 2.50%", true),
+        ("> 2.50%", false),
+        ("≥ 2.50%", true),
+        ("≥ 2.50% and ≤ 3.00%", true),
+        ("≥ 1.00% and ≤ 2.50%", true),
+        ("≥ 2.60% and ≤ 3.00%", false),
+        ("< 110ms", false),
+        ("≤ 110ms", true),
+        ("> 110ms", false),
+        ("≥ 110ms", true),
+        ("< 0", false),
+        ("≥ 0", true),
+        ("≤ 156/s", true),
+        ("< 156/s", false),
         ("0 dropped, lag p99 ≤ 25ms, not interrupted", true),
     ];
     let expected: Vec<(String, bool)> = expected
@@ -431,7 +423,7 @@ fn ratios_compare_as_percentages() {
             .at_least(pct(93.75))
             .try_verify(),
     );
-    assert_eq!(failed_only(&f).expected, "above 93.75%");
+    assert_eq!(failed_only(&f).expected, "> 93.75%");
 }
 
 #[test]
@@ -475,7 +467,7 @@ fn recovery_within_includes_its_limit() {
             .try_verify(),
     );
     let c = failed_only(&f);
-    assert_eq!(c.expected, "within 99ms");
+    assert_eq!(c.expected, "recovered ≤ 99ms after the spike");
     assert_eq!(c.actual, "recovered 100ms after the spike");
 }
 
@@ -710,14 +702,14 @@ fn tag_shares_each_lie_in_the_range() {
         got,
         [
             (
-                "each between 25.00% and 42.00%",
+                "each ≥ 25.00% and ≤ 42.00%",
                 "a 62.50%, b 18.75%, c 18.75%",
                 false
             ),
-            ("each at most 62.50%", "a 62.50%, b 18.75%, c 18.75%", true),
-            ("each at least 18.75%", "a 62.50%, b 18.75%, c 18.75%", true),
+            ("each ≤ 62.50%", "a 62.50%, b 18.75%, c 18.75%", true),
+            ("each ≥ 18.75%", "a 62.50%, b 18.75%, c 18.75%", true),
             (
-                "each at least 1.00%",
+                "each ≥ 1.00%",
                 "no iteration carried the tag `x-region`",
                 false
             ),
