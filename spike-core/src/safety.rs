@@ -26,7 +26,19 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// (`SPIKE_ALLOW_HOSTS=staging.internal,10.1.2.3`).
 pub const ALLOW_HOSTS_ENV: &str = "SPIKE_ALLOW_HOSTS";
 
-fn bare(host: &str) -> &str {
+/// A host as the rail judges and names it: without the brackets a URL puts
+/// around an IPv6 address. The one place every driver (HTTP, WebSocket,
+/// Postgres, Redis) strips them, for judging a host and for naming it in a
+/// refusal.
+///
+/// ```
+/// use spike_core::safety::bare_host;
+/// assert_eq!(bare_host("[::1]"), "::1");
+/// assert_eq!(bare_host("::1"), "::1");
+/// assert_eq!(bare_host("db.internal"), "db.internal");
+/// ```
+#[must_use]
+pub fn bare_host(host: &str) -> &str {
     host.trim_start_matches('[').trim_end_matches(']')
 }
 
@@ -82,7 +94,7 @@ pub fn is_localhost_name(host: &str) -> bool {
 /// ```
 #[must_use]
 pub fn is_loopback_host(host: &str) -> bool {
-    let host = bare(host);
+    let host = bare_host(host);
     match host.parse::<IpAddr>() {
         Ok(ip) => is_loopback_ip(ip),
         Err(_) => is_localhost_name(host),
@@ -132,8 +144,8 @@ pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
 /// ```
 #[must_use]
 pub fn allowed_by_name(host: &str, allowed: &[String]) -> bool {
-    let host = bare(host);
-    let same = |name: &str| bare(name).eq_ignore_ascii_case(host);
+    let host = bare_host(host);
+    let same = |name: &str| bare_host(name).eq_ignore_ascii_case(host);
     allowed.iter().any(|a| same(a))
         || parse_allow_list(&std::env::var(ALLOW_HOSTS_ENV).unwrap_or_default())
             .iter()
@@ -195,7 +207,7 @@ impl Refusal {
 /// # Errors
 /// [`Refusal`] when the host is neither loopback nor allowed by name.
 pub fn judge_host(host: &str, allowed: &[String]) -> Result<Verdict, Refusal> {
-    let name = bare(host);
+    let name = bare_host(host);
     let ip = name.parse::<IpAddr>().ok();
     match ip {
         Some(ip) if is_loopback_ip(ip) => return Ok(Verdict::Loopback(vec![ip])),

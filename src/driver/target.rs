@@ -3,7 +3,7 @@
 //! are [`spike_core::safety`]'s; this module turns a refusal into the
 //! drivers' error and connects only to the addresses a verdict names.
 
-use spike_core::safety::{judge_host, Verdict};
+use spike_core::safety::{bare_host, judge_host, Verdict};
 
 /// A driver refused its target before opening any socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,10 +29,6 @@ impl std::fmt::Display for TargetRefused {
 
 impl std::error::Error for TargetRefused {}
 
-fn bare(host: &str) -> &str {
-    host.trim_start_matches('[').trim_end_matches(']')
-}
-
 /// Judge `host` for `driver` (see [`judge_host`]): the loopback addresses
 /// to connect to, or [`Verdict::Allowed`] for a host allowed by name.
 ///
@@ -55,7 +51,7 @@ pub fn judge_target(
 ) -> Result<Verdict, TargetRefused> {
     judge_host(host, allowed).map_err(|r| TargetRefused {
         driver,
-        host: bare(host).to_owned(),
+        host: bare_host(host).to_owned(),
         note: r.note(),
     })
 }
@@ -135,7 +131,7 @@ impl Endpoint {
                     .map(|ip| std::net::SocketAddr::new(ip, port))
                     .collect(),
             ),
-            Verdict::Allowed => Endpoint::Named(bare(host).to_owned(), port),
+            Verdict::Allowed => Endpoint::Named(bare_host(host).to_owned(), port),
         }
     }
 

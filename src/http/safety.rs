@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use reqwest::Url;
 use spike_core::redact::redact_url;
-use spike_core::safety::{judge_host, Verdict};
+use spike_core::safety::{bare_host, judge_host, Verdict};
 
 use super::HttpError;
 
@@ -51,10 +51,7 @@ pub(crate) fn judge(url: &Url, allowed: &[String]) -> Result<Verdict, HttpError>
         });
     };
     judge_host(host, allowed).map_err(|refusal| HttpError::HostNotAllowed {
-        host: host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned(),
+        host: bare_host(host).to_owned(),
         url: redact_url(url.as_str()),
         note: refusal.note(),
     })

@@ -8,10 +8,12 @@
 //! * [`PgPool::workload`] turns an async closure `(Ctx, PgClient) → Result`
 //!   into a [`Workload`](spike_core::Workload); [`PgPool::statement`] is
 //!   the shorthand for one fixed SQL text.
-//! * Every iteration records its **pool wait** (waiting for a free
-//!   connection, and creating one while the pool grows) and its **query
-//!   time** (connection in hand → done) as [`LatencyMetric`]s per phase and
-//!   window ([`PgStats`]); the iteration latency is their sum.
+//! * Every iteration records through its `Ctx`, so the report keeps them
+//!   per window, phase and run: its **pool wait** (`pg.pool_wait`: waiting
+//!   for a free connection, and creating one while the pool grows) and its
+//!   **query time** (`pg.query`: connection in hand → done) as durations
+//!   (names in [`metrics`]); the iteration latency is their sum.
+//!   [`PgStats::of`] reads them back from a report.
 //!
 //! Errors keep their cause: no connection within the wait timeout is
 //! `pool_timeout`; a refused or reset connection is `connect`; a database
@@ -19,21 +21,20 @@
 //! (`sqlstate_57014` for a statement cancelled by `statement_timeout`,
 //! `sqlstate_40001` for a serialization failure, `sqlstate_23505` for a
 //! unique violation ...). Counters in the report: `pg_acquire`,
-//! `pg_acquired`; gauges: `pg_pool_waiting` (iterations waiting for a
-//! connection) and `pg_pool_in_use`.
+//! `pg_acquired`, `pg_pool_timeout`; gauges: `pg_pool_waiting` (iterations
+//! waiting for a connection) and `pg_pool_in_use` (names in [`counters`]).
 //!
 //! [`TempSchema`] gives each test run its own schema and drops it after.
 //!
 //! ```no_run
 //! use spike::prelude::*;
-//! use spike::postgres::PgPool;
+//! use spike::postgres::{PgPool, PgStats};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let pg = PgPool::builder("postgres://postgres:postgres@127.0.0.1:5432/postgres")
 //!     .pool_size(8)
 //!     .wait_timeout(ms(250))
 //!     .statement_timeout(secs(2))
-//!     .window(ms(100))
 //!     .build()?;
 //! let workload = pg.workload(|ctx: Ctx, client| async move {
 //!     let id = ctx.random_below(1_000, 0) as i64;
@@ -43,19 +44,18 @@
 //! let shape = Shape::builder().hold(rps(50), secs(2)).burst(rps(400), secs(1)).recover(rps(50), secs(3)).build()?;
 //! let report = Scenario::new("accounts").shape(shape).window(ms(100)).run(workload).await?;
 //! println!("{report}\npool wait p95 in the burst: {} µs",
-//!     pg.stats().pool_wait.phase("burst").map_or(0, |p| p.p95_us));
+//!     PgStats::of(&report).pool_wait.phase("burst").map_or(0, |p| p.p95_us));
 //! # Ok(()) }
 //! ```
 
 mod schema;
 mod workload;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
-use spike_core::{class_of_io, ErrorClass, IterError};
+use spike_core::{class_of_io, ErrorClass, IterError, Report};
 
 pub use deadpool_postgres::Client as PgClient;
 pub use schema::TempSchema;
@@ -63,7 +63,7 @@ pub use schema::TempSchema;
 pub use tokio_postgres;
 pub use workload::PgWorkload;
 
-use crate::driver::{judge_target, LatencyMetric, MetricSnapshot, TargetRefused};
+use crate::driver::{judge_target, MetricStats, TargetRefused};
 
 /// Names of the counters and gauges the Postgres workloads record.
 pub mod counters {
@@ -71,10 +71,22 @@ pub mod counters {
     pub const ACQUIRE: &str = "pg_acquire";
     /// Iterations that got one.
     pub const ACQUIRED: &str = "pg_acquired";
+    /// Iterations that got none within the wait timeout (their error class
+    /// is `pool_timeout`).
+    pub const POOL_TIMEOUT: &str = "pg_pool_timeout";
     /// Gauge: iterations waiting for a connection, sampled at each acquire.
     pub const POOL_WAITING: &str = "pg_pool_waiting";
     /// Gauge: connections in use, sampled at each acquire.
     pub const POOL_IN_USE: &str = "pg_pool_in_use";
+}
+
+/// Names of the durations the Postgres workloads record (`ctx.record`), in
+/// the report's `Stats::metrics` (`expect(&report).metric(..)`).
+pub mod metrics {
+    /// Iteration start → connection in hand (or the pool gave up).
+    pub const POOL_WAIT: &str = "pg.pool_wait";
+    /// Connection in hand → the closure returned.
+    pub const QUERY: &str = "pg.query";
 }
 
 /// Why a [`PgPool`] could not be built, or a [`TempSchema`] step failed.
@@ -91,7 +103,7 @@ pub enum PgSetupError {
     Db(tokio_postgres::Error),
 }
 
-spike_core::__debug_as_display!(PgSetupError);
+crate::driver::debug_as_display!(PgSetupError);
 
 impl std::fmt::Display for PgSetupError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -125,7 +137,7 @@ pub enum PgError {
     Iteration(IterError),
 }
 
-spike_core::__debug_as_display!(PgError);
+crate::driver::debug_as_display!(PgError);
 
 impl From<tokio_postgres::Error> for PgError {
     fn from(e: tokio_postgres::Error) -> Self {
@@ -275,36 +287,75 @@ pub(crate) fn checked_config(
     Ok(config)
 }
 
-/// What the Postgres workloads of one pool measured beside the report.
+/// What the Postgres workloads of a run measured, read from its report
+/// ([`PgStats::of`]): a view over the counters, gauges and durations they
+/// recorded through `Ctx`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PgStats {
-    /// Iteration start → connection in hand (or the pool gave up).
-    pub pool_wait: MetricSnapshot,
-    /// Connection in hand → the closure returned.
-    pub query: MetricSnapshot,
-    /// Connections handed out.
+    /// Iteration start → connection in hand, or the pool gave up
+    /// (`pg.pool_wait`), per phase and window.
+    pub pool_wait: MetricStats,
+    /// Connection in hand → the closure returned (`pg.query`), per phase
+    /// and window.
+    pub query: MetricStats,
+    /// Connections handed out (`pg_acquired`).
     pub acquired: u64,
-    /// Iterations that got no connection within the wait timeout.
+    /// Iterations that got no connection within the wait timeout
+    /// (`pg_pool_timeout`).
     pub pool_timeouts: u64,
-    /// Most iterations seen waiting for a connection at once.
+    /// Most iterations seen waiting for a connection at once (the largest
+    /// value of the `pg_pool_waiting` gauge).
     pub peak_waiting: u64,
-    /// The pool's maximum size.
-    pub pool_size: usize,
+}
+
+impl PgStats {
+    /// The Postgres numbers of `report` (whole run; per phase and window
+    /// for the durations).
+    ///
+    /// ```
+    /// use spike::prelude::*;
+    /// use spike::postgres::{counters, metrics, PgStats};
+    ///
+    /// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+    /// // What the workload records, without a database.
+    /// let shape = Shape::builder().hold(rps(50), ms(200)).build()?;
+    /// let report = Scenario::new("pg-view").shape(shape)
+    ///     .run(|ctx: Ctx| async move {
+    ///         ctx.count(counters::ACQUIRED, 1);
+    ///         ctx.record(metrics::POOL_WAIT, ms(4));
+    ///     })
+    ///     .await?;
+    /// let stats = PgStats::of(&report);
+    /// assert_eq!(stats.acquired, 10);
+    /// assert_eq!(stats.pool_wait.total.count, 10);
+    /// assert_eq!(stats.query.total.count, 0);
+    /// # Ok::<(), SpikeError>(())
+    /// # }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn of(report: &Report) -> Self {
+        let total = &report.total;
+        PgStats {
+            pool_wait: MetricStats::of(report, metrics::POOL_WAIT),
+            query: MetricStats::of(report, metrics::QUERY),
+            acquired: total.counter(counters::ACQUIRED),
+            pool_timeouts: total.counter(counters::POOL_TIMEOUT),
+            peak_waiting: total
+                .gauges
+                .get(counters::POOL_WAITING)
+                .map_or(0, |g| g.max.max(0.0) as u64),
+        }
+    }
 }
 
 #[derive(Debug)]
 struct Shared {
     pool: Pool,
     wait_timeout: Duration,
-    pool_wait: LatencyMetric,
-    query: LatencyMetric,
-    acquired: AtomicU64,
-    pool_timeouts: AtomicU64,
-    peak_waiting: AtomicU64,
 }
 
-/// A connection pool built by the driver, and the metrics of the workloads
-/// that use it. Cheap to clone (clones share the pool and the metrics).
+/// A connection pool built by the driver. Cheap to clone (clones share the
+/// pool). Its workloads record into the run's report ([`PgStats::of`]).
 #[derive(Debug, Clone)]
 pub struct PgPool {
     shared: Arc<Shared>,
@@ -322,13 +373,12 @@ pub struct PgPoolBuilder {
     statement_timeout: Option<Duration>,
     search_path: Option<String>,
     allowed: Vec<String>,
-    window: Duration,
 }
 
 impl PgPool {
     /// Settings for a pool on `url` (`postgres://user:pw@host:port/db`):
     /// 10 connections, 1 s wait timeout, 2 s connect timeout, no statement
-    /// timeout, 1 s metric windows.
+    /// timeout.
     pub fn builder(url: impl Into<String>) -> PgPoolBuilder {
         PgPoolBuilder {
             url: url.into(),
@@ -338,7 +388,6 @@ impl PgPool {
             statement_timeout: None,
             search_path: None,
             allowed: Vec::new(),
-            window: spike_core::DEFAULT_WINDOW,
         }
     }
 
@@ -348,18 +397,10 @@ impl PgPool {
         &self.shared.pool
     }
 
-    /// What the workloads measured so far.
+    /// The pool's maximum size.
     #[must_use]
-    pub fn stats(&self) -> PgStats {
-        let s = &self.shared;
-        PgStats {
-            pool_wait: s.pool_wait.snapshot(),
-            query: s.query.snapshot(),
-            acquired: s.acquired.load(Ordering::Relaxed),
-            pool_timeouts: s.pool_timeouts.load(Ordering::Relaxed),
-            peak_waiting: s.peak_waiting.load(Ordering::Relaxed),
-            pool_size: s.pool.status().max_size,
-        }
+    pub fn pool_size(&self) -> usize {
+        self.shared.pool.status().max_size
     }
 
     /// Open every connection of the pool now (outside the measured run), so
@@ -427,12 +468,6 @@ impl PgPoolBuilder {
         self
     }
 
-    /// Window of the pool-wait and query metrics: use the scenario's.
-    pub fn window(mut self, window: Duration) -> Self {
-        self.window = window;
-        self
-    }
-
     /// Check the settings and build the pool. No connection is opened yet:
     /// the pool grows on demand, so an unreachable server shows up as
     /// `connect` errors in the report, not here.
@@ -476,11 +511,6 @@ impl PgPoolBuilder {
             shared: Arc::new(Shared {
                 pool,
                 wait_timeout: self.wait_timeout,
-                pool_wait: LatencyMetric::new("pool_wait", self.window),
-                query: LatencyMetric::new("query", self.window),
-                acquired: AtomicU64::new(0),
-                pool_timeouts: AtomicU64::new(0),
-                peak_waiting: AtomicU64::new(0),
             }),
         })
     }

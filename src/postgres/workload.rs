@@ -1,7 +1,6 @@
 //! The Postgres workload: acquire a pooled connection, run the closure.
 
 use std::future::Future;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,7 +8,7 @@ use deadpool_postgres::{PoolError, TimeoutType};
 use futures_util::future::BoxFuture;
 use spike_core::{Ctx, IterResult, Workload};
 
-use super::{classify_pool, counters, PgClient, PgError, PgPool, Shared};
+use super::{classify_pool, counters, metrics, PgClient, PgError, PgPool, Shared};
 
 /// A workload that runs an async closure with a pooled connection; build it
 /// with [`PgPool::workload`] or [`PgPool::statement`]. The connection goes
@@ -99,21 +98,19 @@ where
         Box::pin(async move {
             ctx.count(counters::ACQUIRE, 1);
             let waiting = shared.pool.status().waiting as u64;
-            shared.peak_waiting.fetch_max(waiting, Ordering::Relaxed);
             ctx.gauge(counters::POOL_WAITING, waiting as f64);
             let asked = Instant::now();
             let client = match shared.pool.get().await {
                 Ok(client) => client,
                 Err(e) => {
                     if matches!(e, PoolError::Timeout(TimeoutType::Wait)) {
-                        shared.pool_wait.record(&ctx, asked.elapsed());
-                        shared.pool_timeouts.fetch_add(1, Ordering::Relaxed);
+                        ctx.record(metrics::POOL_WAIT, asked.elapsed());
+                        ctx.count(counters::POOL_TIMEOUT, 1);
                     }
                     return Err(classify_pool(e, shared.wait_timeout));
                 }
             };
-            shared.pool_wait.record(&ctx, asked.elapsed());
-            shared.acquired.fetch_add(1, Ordering::Relaxed);
+            ctx.record(metrics::POOL_WAIT, asked.elapsed());
             ctx.count(counters::ACQUIRED, 1);
             let status = shared.pool.status();
             ctx.gauge(
@@ -122,7 +119,7 @@ where
             );
             let started = Instant::now();
             let result = op(ctx.clone(), client).await;
-            shared.query.record(&ctx, started.elapsed());
+            ctx.record(metrics::QUERY, started.elapsed());
             result.map_err(PgError::into_iter_error)
         })
     }

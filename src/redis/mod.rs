@@ -17,8 +17,11 @@
 //! so `stats.ratio("cache_hit", "cache_lookup")` is the hit rate, and
 //! [`spike_core::recovery_time_by`] on that ratio per window is the time the
 //! cache took to warm up again after a flush. Beside the iteration latency
-//! it keeps the Redis lookup time and the origin load time as
-//! [`LatencyMetric`]s ([`CacheStats`]).
+//! it records two durations (`ctx.record`, names in [`metrics`]):
+//! `redis.lookup` (the Redis `GET` of each lookup) and `redis.load`
+//! (loading a missed value from the origin). Everything goes through the
+//! iteration's `Ctx`, on the scenario's window; [`CacheStats::of`] reads
+//! it back from a report.
 //!
 //! Every key lives under the cache's prefix (unique per instance unless
 //! set), [`CacheAside::flush`] deletes them all (`SCAN` + `UNLINK`), and
@@ -34,7 +37,6 @@
 //! let cache = CacheAside::builder("redis://127.0.0.1:6379")
 //!     .ttl(secs(60))
 //!     .source(SlowSource::new(ms(20)).capacity(8))
-//!     .window(ms(100))
 //!     .build()?;
 //! let shape = Shape::builder().hold(rps(100), secs(1)).burst(rps(600), ms(500)).recover(rps(100), secs(2)).build()?;
 //! let report = Scenario::new("catalog").shape(shape).window(ms(100))
@@ -48,7 +50,7 @@ mod source;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher as _, RandomState};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -57,12 +59,12 @@ use fred::prelude::{KeysInterface as _, Pool};
 use fred::types::Key;
 use futures_util::future::BoxFuture;
 use futures_util::StreamExt as _;
-use spike_core::{Ctx, ErrorClass, IterError, IterResult, Workload};
+use spike_core::{Ctx, ErrorClass, IterError, IterResult, Report, Workload};
 use tokio::sync::OnceCell;
 
 pub use source::{SlowSource, Source};
 
-use crate::driver::{judge_target, LatencyMetric, MetricSnapshot, TargetRefused};
+use crate::driver::{judge_target, MetricStats, TargetRefused};
 
 /// Names of the counters the cache-aside helpers record.
 pub mod counters {
@@ -80,6 +82,15 @@ pub mod counters {
     pub const EVICTION: &str = "eviction";
 }
 
+/// Names of the durations the cache-aside helpers record (`ctx.record`), in
+/// the report's `Stats::metrics` (`expect(&report).metric(..)`).
+pub mod metrics {
+    /// The Redis `GET` of each lookup.
+    pub const LOOKUP: &str = "redis.lookup";
+    /// Loading a missed value from the origin.
+    pub const LOAD: &str = "redis.load";
+}
+
 /// Why a [`CacheAside`] could not be built.
 #[non_exhaustive]
 pub enum RedisSetupError {
@@ -89,7 +100,7 @@ pub enum RedisSetupError {
     Refused(TargetRefused),
 }
 
-spike_core::__debug_as_display!(RedisSetupError);
+crate::driver::debug_as_display!(RedisSetupError);
 
 impl std::fmt::Display for RedisSetupError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -127,26 +138,69 @@ pub fn classify(err: &RedisError) -> IterError {
     IterError::of(class).with_message(err.to_string())
 }
 
-/// What a [`CacheAside`] measured beside the report.
+/// What the cache-aside workloads of a run measured, read from its report
+/// ([`CacheStats::of`]): a view over the counters and durations they
+/// recorded through `Ctx`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CacheStats {
-    /// The Redis `GET` of each lookup.
-    pub lookup: MetricSnapshot,
-    /// Loading a missed value from the origin.
-    pub load: MetricSnapshot,
-    /// Lookups.
+    /// The Redis `GET` of each lookup (`redis.lookup`), per phase and
+    /// window.
+    pub lookup: MetricStats,
+    /// Loading a missed value from the origin (`redis.load`), per phase and
+    /// window.
+    pub load: MetricStats,
+    /// Lookups (`cache_lookup`).
     pub lookups: u64,
-    /// Hits.
+    /// Hits (`cache_hit`).
     pub hits: u64,
-    /// Misses.
+    /// Misses (`cache_miss`).
     pub misses: u64,
-    /// Values written back.
+    /// Values written back (`cache_set`).
     pub sets: u64,
-    /// Misses on keys this cache had set (expired or evicted).
+    /// Misses on keys this cache had set, expired or evicted (`eviction`).
     pub evictions: u64,
 }
 
 impl CacheStats {
+    /// The cache numbers of `report` (whole run; per phase and window for
+    /// the durations).
+    ///
+    /// ```
+    /// use spike::prelude::*;
+    /// use spike::redis::{counters, metrics, CacheStats};
+    ///
+    /// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+    /// // What the workload records, without a server: every 4th lookup misses.
+    /// let shape = Shape::builder().hold(rps(100), ms(200)).build()?;
+    /// let report = Scenario::new("cache-view").shape(shape)
+    ///     .run(|ctx: Ctx| async move {
+    ///         ctx.count(counters::LOOKUP, 1);
+    ///         ctx.record(metrics::LOOKUP, ms(1));
+    ///         let hit = ctx.iteration() % 4 != 0;
+    ///         ctx.count(if hit { counters::HIT } else { counters::MISS }, 1);
+    ///     })
+    ///     .await?;
+    /// let stats = CacheStats::of(&report);
+    /// assert_eq!((stats.lookups, stats.hits, stats.misses), (20, 15, 5));
+    /// assert_eq!(stats.hit_rate(), Some(0.75));
+    /// assert_eq!(stats.lookup.total.count, 20);
+    /// # Ok::<(), SpikeError>(())
+    /// # }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn of(report: &Report) -> Self {
+        let total = &report.total;
+        CacheStats {
+            lookup: MetricStats::of(report, metrics::LOOKUP),
+            load: MetricStats::of(report, metrics::LOAD),
+            lookups: total.counter(counters::LOOKUP),
+            hits: total.counter(counters::HIT),
+            misses: total.counter(counters::MISS),
+            sets: total.counter(counters::SET),
+            evictions: total.counter(counters::EVICTION),
+        }
+    }
+
     /// `hits / lookups`, `None` before the first lookup.
     #[must_use]
     pub fn hit_rate(&self) -> Option<f64> {
@@ -167,18 +221,12 @@ struct Shared {
     /// before the lookup was sent is an eviction.
     known: Vec<Mutex<HashMap<String, Instant>>>,
     hasher: RandomState,
-    lookup: LatencyMetric,
-    load: LatencyMetric,
-    lookups: AtomicU64,
-    hits: AtomicU64,
-    misses: AtomicU64,
-    sets: AtomicU64,
-    evictions: AtomicU64,
 }
 
 /// A cache-aside client: `GET`, on a miss load from the origin and `SET`
-/// with a TTL, counting hits, misses, loads, sets and evictions. Cheap to
-/// clone (clones share the connection pool, the origin and the counters).
+/// with a TTL, counting hits, misses, loads, sets and evictions into the
+/// run's report ([`CacheStats::of`]). Cheap to clone (clones share the
+/// connection pool and the origin).
 #[derive(Clone)]
 pub struct CacheAside {
     shared: Arc<Shared>,
@@ -205,7 +253,6 @@ pub struct CacheAsideBuilder {
     connect_timeout: Duration,
     command_timeout: Duration,
     allowed: Vec<String>,
-    window: Duration,
 }
 
 impl std::fmt::Debug for CacheAsideBuilder {
@@ -221,7 +268,7 @@ impl std::fmt::Debug for CacheAsideBuilder {
 impl CacheAside {
     /// Settings for a cache on `url` (`redis://[user:pw@]host:port[/db]`):
     /// a unique key prefix, 5 min TTL, a [`SlowSource`] of 10 ms, 4
-    /// connections, 2 s connect and 1 s command timeouts, 1 s windows.
+    /// connections, 2 s connect and 1 s command timeouts.
     pub fn builder(url: impl Into<String>) -> CacheAsideBuilder {
         CacheAsideBuilder {
             url: url.into(),
@@ -232,7 +279,6 @@ impl CacheAside {
             connect_timeout: Duration::from_secs(2),
             command_timeout: Duration::from_secs(1),
             allowed: Vec::new(),
-            window: spike_core::DEFAULT_WINDOW,
         }
     }
 
@@ -287,17 +333,14 @@ impl CacheAside {
         let pool = self.pool().await?;
         let full = format!("{}{key}", s.prefix);
         ctx.count(counters::LOOKUP, 1);
-        s.lookups.fetch_add(1, Ordering::Relaxed);
         let asked = Instant::now();
         let found: Option<String> = pool.get(full.as_str()).await.map_err(|e| classify(&e))?;
-        s.lookup.record(ctx, asked.elapsed());
+        ctx.record(metrics::LOOKUP, asked.elapsed());
         if let Some(value) = found {
             ctx.count(counters::HIT, 1);
-            s.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(value);
         }
         ctx.count(counters::MISS, 1);
-        s.misses.fetch_add(1, Ordering::Relaxed);
         // Set before this lookup was sent, yet missing: expired or evicted.
         // (Set after it: a concurrent miss on the same key already refilled
         // it, not an eviction.)
@@ -314,11 +357,10 @@ impl CacheAside {
         };
         if evicted {
             ctx.count(counters::EVICTION, 1);
-            s.evictions.fetch_add(1, Ordering::Relaxed);
         }
         let loading = Instant::now();
         let value = s.source.load(key.to_owned()).await?;
-        s.load.record(ctx, loading.elapsed());
+        ctx.record(metrics::LOAD, loading.elapsed());
         ctx.count(counters::LOAD, 1);
         self.set(&full, &value).await?;
         ctx.count(counters::SET, 1);
@@ -333,7 +375,6 @@ impl CacheAside {
             .set::<(), _, _>(full, value, Some(Expiration::PX(ttl_ms)), None, false)
             .await
             .map_err(|e| classify(&e))?;
-        s.sets.fetch_add(1, Ordering::Relaxed);
         self.known(full)
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -422,21 +463,6 @@ impl CacheAside {
         }
     }
 
-    /// What the cache measured so far.
-    #[must_use]
-    pub fn stats(&self) -> CacheStats {
-        let s = &self.shared;
-        CacheStats {
-            lookup: s.lookup.snapshot(),
-            load: s.load.snapshot(),
-            lookups: s.lookups.load(Ordering::Relaxed),
-            hits: s.hits.load(Ordering::Relaxed),
-            misses: s.misses.load(Ordering::Relaxed),
-            sets: s.sets.load(Ordering::Relaxed),
-            evictions: s.evictions.load(Ordering::Relaxed),
-        }
-    }
-
     /// A workload that looks up one of `keys` keys per iteration
     /// (`item:0` … `item:<keys-1>`, uniformly, reproducibly per iteration).
     pub fn workload(&self, keys: u64) -> CacheWorkload {
@@ -465,7 +491,7 @@ impl CacheAside {
 /// use spike::prelude::*;
 /// use spike::redis::{counters, hit_rate_recovery};
 ///
-/// # spike::__private::tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+/// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
 /// // A stand-in for a cache that misses for 300 ms after the spike.
 /// let shape = Shape::builder().hold(rps(100), ms(500)).burst(rps(200), ms(200))
 ///     .recover(rps(100), ms(1_000)).build()?;
@@ -556,12 +582,6 @@ impl CacheAsideBuilder {
         self
     }
 
-    /// Window of the lookup and load metrics: use the scenario's.
-    pub fn window(mut self, window: Duration) -> Self {
-        self.window = window;
-        self
-    }
-
     /// Check the settings. No connection is made yet.
     ///
     /// # Errors
@@ -596,13 +616,6 @@ impl CacheAsideBuilder {
                     .map(|_| Mutex::new(HashMap::new()))
                     .collect(),
                 hasher: RandomState::new(),
-                lookup: LatencyMetric::new("lookup", self.window),
-                load: LatencyMetric::new("load", self.window),
-                lookups: AtomicU64::new(0),
-                hits: AtomicU64::new(0),
-                misses: AtomicU64::new(0),
-                sets: AtomicU64::new(0),
-                evictions: AtomicU64::new(0),
             }),
         })
     }
@@ -617,7 +630,7 @@ impl CacheAsideBuilder {
 /// The password (and username) are registered for redaction.
 fn check_servers(config: &mut Config, allowed: &[String]) -> Result<(), TargetRefused> {
     use fred::types::config::ServerConfig;
-    use spike_core::safety::{allowed_by_name, Verdict};
+    use spike_core::safety::{allowed_by_name, bare_host, Verdict};
 
     for secret in [&config.username, &config.password].into_iter().flatten() {
         spike_core::redact::register_secret(secret);
@@ -641,11 +654,7 @@ fn check_servers(config: &mut Config, allowed: &[String]) -> Result<(), TargetRe
                 if !allowed_by_name(&server.host, allowed) {
                     return Err(TargetRefused {
                         driver: "redis",
-                        host: server
-                            .host
-                            .trim_start_matches('[')
-                            .trim_end_matches(']')
-                            .to_owned(),
+                        host: bare_host(&server.host).to_owned(),
                         note: " (cluster and sentinel discovery connect wherever the servers \
                                point, so every seed host must be allowed by name, even a \
                                loopback one)",

@@ -39,7 +39,7 @@ where
 /// use spike::redis::{SlowSource, Source};
 /// use spike::prelude::*;
 ///
-/// # spike::__private::tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+/// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
 /// let origin = SlowSource::new(ms(5)).capacity(2);
 /// assert_eq!(origin.load("user:1".into()).await.unwrap(), "value-of-user:1");
 /// assert_eq!(origin.loads(), 1);

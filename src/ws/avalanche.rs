@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use spike_core::{Ctx, IterResult, Workload};
 
-use super::{check_url, connect, WsMetrics, WsStats, WsTarget, WsTargetError};
+use super::{check_url, connect, OpenConnections, WsTarget, WsTargetError};
 
 #[derive(Debug, Clone)]
 struct Config {
@@ -23,8 +23,9 @@ struct Config {
 ///
 /// Driven by an open-model shape, connections arrive at the shape's rate
 /// whatever the server does, and the iterations in flight are the
-/// connections open. Clone it before `run` to read [`stats`](Self::stats)
-/// afterwards: the clones share their metrics.
+/// connections open. What it measured is in the run's report (counters,
+/// the `ws_open` gauge, the `ws.handshake` and `ws.message_rtt` durations):
+/// read it with [`WsStats::of`](super::WsStats::of).
 ///
 /// An iteration succeeds when it connected, every message got its echo in
 /// time, and the connection lasted the whole hold. See the
@@ -32,13 +33,13 @@ struct Config {
 #[derive(Debug, Clone)]
 pub struct WsAvalanche {
     config: Arc<Config>,
-    metrics: Arc<WsMetrics>,
+    open: Arc<OpenConnections>,
 }
 
 impl WsAvalanche {
     /// An avalanche against `url` (`ws://host:port/path`): hold 1 s, one
     /// message every 250 ms (the first right after the handshake), 2 s
-    /// message timeout, 5 s connect timeout, 1 s metric windows.
+    /// message timeout, 5 s connect timeout.
     ///
     /// # Errors
     /// [`WsTargetError`] when the URL is not a WebSocket URL, or its host is
@@ -63,7 +64,7 @@ impl WsAvalanche {
                 message_timeout: Duration::from_secs(2),
                 connect_timeout: Duration::from_secs(5),
             }),
-            metrics: WsMetrics::new(spike_core::DEFAULT_WINDOW),
+            open: Arc::default(),
         })
     }
 
@@ -107,22 +108,16 @@ impl WsAvalanche {
         self
     }
 
-    /// Window of the handshake and message metrics: use the scenario's
-    /// window so they line up with the report's (resets the metrics).
+    /// Connections this workload (and its clones) has open now: the
+    /// live value the `ws_open` gauge samples. What a run measured is in
+    /// its report: [`WsStats::of`](super::WsStats::of).
     #[must_use]
-    pub fn window(mut self, window: Duration) -> Self {
-        self.metrics = WsMetrics::new(window);
-        self
+    pub fn open_connections(&self) -> u64 {
+        self.open.now()
     }
 
-    /// What the avalanche measured so far (shared by all clones).
-    #[must_use]
-    pub fn stats(&self) -> WsStats {
-        self.metrics.stats()
-    }
-
-    async fn iteration(config: Arc<Config>, metrics: Arc<WsMetrics>, ctx: Ctx) -> IterResult {
-        let mut conn = connect(&config.target, config.connect_timeout, &ctx, &metrics).await?;
+    async fn iteration(config: Arc<Config>, open: Arc<OpenConnections>, ctx: Ctx) -> IterResult {
+        let mut conn = connect(&config.target, config.connect_timeout, &ctx, &open).await?;
         let hold_end = tokio::time::Instant::now() + config.hold;
         if let Some(every) = config.message_every {
             let mut seq = 0_u64;
@@ -151,7 +146,7 @@ impl Workload for WsAvalanche {
     fn call(&self, ctx: Ctx) -> Self::Future {
         Box::pin(Self::iteration(
             Arc::clone(&self.config),
-            Arc::clone(&self.metrics),
+            Arc::clone(&self.open),
             ctx,
         ))
     }

@@ -10,12 +10,18 @@
 //! * [`EchoServer`]: echo + broadcast with a connection limit, on
 //!   `127.0.0.1` and a random port, for tests and examples.
 //!
-//! Both workloads record, beside the iteration latency, the handshake
-//! latency and the message round trip (send → matching reply) as
-//! [`LatencyMetric`]s per phase and window ([`WsStats`]), and these
-//! counters into the report (names in [`counters`]): connection attempts,
-//! successes, failures, drops of established connections, messages sent,
-//! received and timed out; and the gauge `ws_open` (connections open).
+//! Both workloads record everything through the iteration's `Ctx`, so it
+//! lands in the report per window, phase and run, on the scenario's window:
+//!
+//! * beside the iteration latency, two durations (`ctx.record`, names in
+//!   [`metrics`]): `ws.handshake` (TCP connect + WebSocket handshake) and
+//!   `ws.message_rtt` (message sent → matching reply received);
+//! * counters (`ctx.count`, names in [`counters`]): connection attempts,
+//!   successes, failures, drops of established connections, messages sent,
+//!   received and timed out;
+//! * the gauge `ws_open` (connections open, set at every open and close).
+//!
+//! [`WsStats::of`] reads them back from a report as plain numbers.
 //! `report.total.ratio("ws_connected", "ws_connect_attempt")` is the
 //! connection success ratio.
 //!
@@ -26,16 +32,19 @@
 //!
 //! ```
 //! use spike::prelude::*;
-//! use spike::ws::{counters, EchoServer, WsAvalanche};
+//! use spike::ws::{counters, EchoServer, WsAvalanche, WsStats};
 //!
-//! # spike::__private::tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+//! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
 //! let server = EchoServer::start(100).await?;
 //! let avalanche = WsAvalanche::new(server.url())?.hold(ms(200)).message_every(ms(100));
 //! let shape = Shape::builder().hold(rps(50), ms(400)).build()?;
 //! let report = Scenario::new("ws-doc").shape(shape).window(ms(100))
-//!     .run(avalanche.clone()).await?;
+//!     .run(avalanche).await?;
 //! assert_eq!(report.total.counter(counters::CONNECTED), 20);
-//! assert_eq!(avalanche.stats().message_rtt.total.count, 40);
+//! let stats = WsStats::of(&report);
+//! assert_eq!(stats.connected, 20);
+//! assert_eq!(stats.message_rtt.total.count, 40);
+//! assert_eq!(report.total.metric("ws.message_rtt").unwrap().count, 40);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```
@@ -44,12 +53,12 @@ mod avalanche;
 mod server;
 mod session;
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
-use spike_core::{class_of_io, Ctx, ErrorClass, IterError};
+use spike_core::{class_of_io, Ctx, ErrorClass, IterError, Report};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -58,7 +67,7 @@ pub use avalanche::WsAvalanche;
 pub use server::{EchoServer, EchoServerStats, BROADCAST_PREFIX};
 pub use session::{Step, WsSession};
 
-use crate::driver::{judge_target, Endpoint, LatencyMetric, MetricSnapshot, TargetRefused};
+use crate::driver::{judge_target, Endpoint, MetricStats, TargetRefused};
 
 /// Names of the counters and the gauge the WebSocket workloads record.
 pub mod counters {
@@ -82,31 +91,78 @@ pub mod counters {
     pub const OPEN: &str = "ws_open";
 }
 
+/// Names of the durations the WebSocket workloads record (`ctx.record`),
+/// in the report's `Stats::metrics` (`expect(&report).metric(..)`).
+pub mod metrics {
+    /// TCP connect + WebSocket handshake, for each connection made.
+    pub const HANDSHAKE: &str = "ws.handshake";
+    /// Message sent → matching reply received, for each reply.
+    pub const MESSAGE_RTT: &str = "ws.message_rtt";
+}
+
 /// Error class of a connection that ended before the workload was done.
 pub const DROPPED_CLASS: &str = "ws_dropped";
 
-/// What a WebSocket workload measured beside the engine's report.
+/// What the WebSocket workloads of a run measured, read from its report
+/// ([`WsStats::of`]): a view over the counters, gauge and durations they
+/// recorded through `Ctx`. Everything the workloads record lands in the
+/// report, so a run of two WebSocket workloads counts both.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WsStats {
-    /// TCP connect + WebSocket handshake, per phase and window.
-    pub handshake: MetricSnapshot,
-    /// Message sent → matching reply received, per phase and window.
-    pub message_rtt: MetricSnapshot,
-    /// Connection attempts.
+    /// TCP connect + WebSocket handshake (`ws.handshake`), per phase and
+    /// window.
+    pub handshake: MetricStats,
+    /// Message sent → matching reply received (`ws.message_rtt`), per phase
+    /// and window.
+    pub message_rtt: MetricStats,
+    /// Connection attempts (`ws_connect_attempt`).
     pub attempted: u64,
-    /// Handshakes completed.
+    /// Handshakes completed (`ws_connected`).
     pub connected: u64,
-    /// Attempts that failed.
+    /// Attempts that failed (`ws_connect_failed`).
     pub failed: u64,
-    /// Established connections that ended early.
+    /// Established connections that ended early (`ws_dropped`).
     pub dropped: u64,
-    /// Connections open now.
-    pub open: u64,
-    /// Most connections open at once.
+    /// Most connections open at once (the largest value of the `ws_open`
+    /// gauge).
     pub peak_open: u64,
 }
 
 impl WsStats {
+    /// The WebSocket numbers of `report` (whole run; per phase and window
+    /// for the durations).
+    ///
+    /// ```
+    /// use spike::prelude::*;
+    /// use spike::ws::WsStats;
+    ///
+    /// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+    /// let shape = Shape::builder().hold(rps(10), ms(200)).build()?;
+    /// let report = Scenario::new("no-ws").shape(shape).run(|_ctx: Ctx| async {}).await?;
+    /// let stats = WsStats::of(&report);
+    /// assert_eq!(stats.attempted, 0);
+    /// assert_eq!(stats.handshake.total.count, 0);
+    /// assert_eq!(stats.success_ratio(), 1.0);
+    /// # Ok::<(), SpikeError>(())
+    /// # }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn of(report: &Report) -> Self {
+        let total = &report.total;
+        WsStats {
+            handshake: MetricStats::of(report, metrics::HANDSHAKE),
+            message_rtt: MetricStats::of(report, metrics::MESSAGE_RTT),
+            attempted: total.counter(counters::CONNECT_ATTEMPT),
+            connected: total.counter(counters::CONNECTED),
+            failed: total.counter(counters::CONNECT_FAILED),
+            dropped: total.counter(counters::DROPPED),
+            peak_open: total
+                .gauges
+                .get(counters::OPEN)
+                .map_or(0, |g| g.max.max(0.0) as u64),
+        }
+    }
+
     /// `connected / attempted` (1.0 when nothing was attempted).
     #[must_use]
     pub fn success_ratio(&self) -> f64 {
@@ -118,56 +174,26 @@ impl WsStats {
     }
 }
 
-/// State shared by the clones of one workload.
-#[derive(Debug)]
-struct WsMetrics {
-    handshake: LatencyMetric,
-    message_rtt: LatencyMetric,
-    attempted: AtomicU64,
-    connected: AtomicU64,
-    failed: AtomicU64,
-    dropped: AtomicU64,
-    open: AtomicI64,
-    peak_open: AtomicI64,
+/// Connections a workload (and its clones) has open now: the live value the
+/// `ws_open` gauge samples at every open and close. Not a statistic: what
+/// a run measured is in its report.
+#[derive(Debug, Default)]
+struct OpenConnections(AtomicI64);
+
+impl OpenConnections {
+    fn now(&self) -> u64 {
+        u64::try_from(self.0.load(Ordering::Acquire)).unwrap_or(0)
+    }
 }
 
-impl WsMetrics {
-    fn new(window: Duration) -> Arc<Self> {
-        Arc::new(WsMetrics {
-            handshake: LatencyMetric::new("handshake", window),
-            message_rtt: LatencyMetric::new("message_rtt", window),
-            attempted: AtomicU64::new(0),
-            connected: AtomicU64::new(0),
-            failed: AtomicU64::new(0),
-            dropped: AtomicU64::new(0),
-            open: AtomicI64::new(0),
-            peak_open: AtomicI64::new(0),
-        })
-    }
+fn count_drop(ctx: &Ctx) {
+    ctx.count(counters::DROPPED, 1);
+}
 
-    fn stats(&self) -> WsStats {
-        WsStats {
-            handshake: self.handshake.snapshot(),
-            message_rtt: self.message_rtt.snapshot(),
-            attempted: self.attempted.load(Ordering::Relaxed),
-            connected: self.connected.load(Ordering::Relaxed),
-            failed: self.failed.load(Ordering::Relaxed),
-            dropped: self.dropped.load(Ordering::Relaxed),
-            open: u64::try_from(self.open.load(Ordering::Relaxed)).unwrap_or(0),
-            peak_open: u64::try_from(self.peak_open.load(Ordering::Relaxed)).unwrap_or(0),
-        }
-    }
-
-    fn count_drop(&self, ctx: &Ctx) {
-        self.dropped.fetch_add(1, Ordering::Relaxed);
-        ctx.count(counters::DROPPED, 1);
-    }
-
-    /// Count a drop and make its error.
-    fn dropped(&self, ctx: &Ctx, why: &str) -> IterError {
-        self.count_drop(ctx);
-        IterError::new(DROPPED_CLASS).with_message(why.to_owned())
-    }
+/// Count a drop and make its error.
+fn dropped(ctx: &Ctx, why: &str) -> IterError {
+    count_drop(ctx);
+    IterError::new(DROPPED_CLASS).with_message(why.to_owned())
 }
 
 type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -175,13 +201,13 @@ type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// An open connection; closing (or dropping) it updates the open count.
 struct Conn {
     ws: Stream,
-    metrics: Arc<WsMetrics>,
+    open: Arc<OpenConnections>,
     ctx: Ctx,
 }
 
 impl Drop for Conn {
     fn drop(&mut self) {
-        let open = self.metrics.open.fetch_sub(1, Ordering::AcqRel) - 1;
+        let open = self.open.0.fetch_sub(1, Ordering::AcqRel) - 1;
         self.ctx.gauge(counters::OPEN, open as f64);
     }
 }
@@ -241,7 +267,7 @@ pub enum WsTargetError {
     Refused(TargetRefused),
 }
 
-spike_core::__debug_as_display!(WsTargetError);
+crate::driver::debug_as_display!(WsTargetError);
 
 impl std::fmt::Display for WsTargetError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -287,9 +313,8 @@ async fn connect(
     target: &WsTarget,
     timeout: Duration,
     ctx: &Ctx,
-    metrics: &Arc<WsMetrics>,
+    open: &Arc<OpenConnections>,
 ) -> Result<Conn, IterError> {
-    metrics.attempted.fetch_add(1, Ordering::Relaxed);
     ctx.count(counters::CONNECT_ATTEMPT, 1);
     let started = Instant::now();
     let handshake = async {
@@ -310,23 +335,20 @@ async fn connect(
     };
     match result {
         Ok(ws) => {
-            metrics.handshake.record(ctx, started.elapsed());
-            metrics.connected.fetch_add(1, Ordering::Relaxed);
+            ctx.record(metrics::HANDSHAKE, started.elapsed());
             ctx.count(counters::CONNECTED, 1);
             if let MaybeTlsStream::Plain(tcp) = ws.get_ref() {
                 let _ = tcp.set_nodelay(true);
             }
-            let open = metrics.open.fetch_add(1, Ordering::AcqRel) + 1;
-            metrics.peak_open.fetch_max(open, Ordering::AcqRel);
-            ctx.gauge(counters::OPEN, open as f64);
+            let now = open.0.fetch_add(1, Ordering::AcqRel) + 1;
+            ctx.gauge(counters::OPEN, now as f64);
             Ok(Conn {
                 ws,
-                metrics: Arc::clone(metrics),
+                open: Arc::clone(open),
                 ctx: ctx.clone(),
             })
         }
         Err(e) => {
-            metrics.failed.fetch_add(1, Ordering::Relaxed);
             ctx.count(counters::CONNECT_FAILED, 1);
             Err(e)
         }
@@ -350,7 +372,7 @@ impl Conn {
     fn fail(&self, err: WsError) -> IterError {
         let e = classify(err, true);
         if e.class().key() == DROPPED_CLASS {
-            self.metrics.count_drop(&self.ctx);
+            count_drop(&self.ctx);
         }
         e
     }
@@ -373,13 +395,13 @@ impl Conn {
                         .with_message(format!("no reply `{want}` within {timeout:?}")));
                 }
                 Ok(Some(Ok(Message::Text(text)))) if text.as_str() == want => {
-                    self.metrics.message_rtt.record(&self.ctx, sent.elapsed());
+                    self.ctx.record(metrics::MESSAGE_RTT, sent.elapsed());
                     self.ctx.count(counters::MESSAGE_RECEIVED, 1);
                     return Ok(());
                 }
                 Ok(Some(Ok(msg))) => self.other(&msg)?,
                 Ok(Some(Err(e))) => return Err(self.fail(e)),
-                Ok(None) => return Err(self.metrics.dropped(&self.ctx, "connection ended")),
+                Ok(None) => return Err(dropped(&self.ctx, "connection ended")),
             }
         }
     }
@@ -393,7 +415,7 @@ impl Conn {
                     || "closed by the server".to_owned(),
                     |f| format!("closed by the server ({} {})", u16::from(f.code), f.reason),
                 );
-                Err(self.metrics.dropped(&self.ctx, &why))
+                Err(dropped(&self.ctx, &why))
             }
             Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Ok(()),
             Message::Text(_) | Message::Binary(_) => {
@@ -411,7 +433,7 @@ impl Conn {
                 Err(_) => return Ok(()),
                 Ok(Some(Ok(msg))) => self.other(&msg)?,
                 Ok(Some(Err(e))) => return Err(self.fail(e)),
-                Ok(None) => return Err(self.metrics.dropped(&self.ctx, "connection ended")),
+                Ok(None) => return Err(dropped(&self.ctx, "connection ended")),
             }
         }
     }

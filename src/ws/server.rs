@@ -63,7 +63,7 @@ struct State {
 /// ```
 /// use spike::ws::EchoServer;
 ///
-/// # spike::__private::tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+/// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
 /// let server = EchoServer::start(100).await?;
 /// assert!(server.url().starts_with("ws://127.0.0.1:"));
 /// assert_eq!(server.stats().active, 0);

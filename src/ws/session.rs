@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use futures_util::future::BoxFuture;
 use spike_core::{Ctx, IterResult, Workload};
 
-use super::{check_url, connect, WsMetrics, WsStats, WsTarget, WsTargetError};
+use super::{check_url, connect, OpenConnections, WsTarget, WsTargetError};
 
 /// One step of a [`WsSession`] script. In texts, `{iteration}` is replaced
 /// by the iteration number, so concurrent sessions can tell their replies
@@ -34,13 +34,14 @@ struct Config {
 
 /// A scripted session: each iteration connects, runs the steps in order and
 /// closes. The iteration latency covers the whole session; the handshake
-/// and each expected reply's round trip are kept apart in [`WsStats`].
+/// and each expected reply's round trip are recorded apart
+/// (`ws.handshake`, `ws.message_rtt`; read them with [`WsStats::of`]).
 ///
 /// ```
 /// use spike::prelude::*;
-/// use spike::ws::{EchoServer, WsSession};
+/// use spike::ws::{EchoServer, WsSession, WsStats};
 ///
-/// # spike::__private::tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+/// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
 /// let server = EchoServer::start(50).await?;
 /// let chat = WsSession::new(server.url())?
 ///     .send("hello {iteration}")
@@ -50,21 +51,21 @@ struct Config {
 ///     .expect("bye {iteration}");
 /// let shape = Shape::builder().hold(rps(40), ms(250)).build()?;
 /// let report = Scenario::new("ws-session-doc").shape(shape).window(ms(50))
-///     .run(chat.clone()).await?;
+///     .run(chat).await?;
 /// assert_eq!(report.total.errors, 0);
-/// assert_eq!(chat.stats().message_rtt.total.count, 20);
+/// assert_eq!(WsStats::of(&report).message_rtt.total.count, 20);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
 #[derive(Debug, Clone)]
 pub struct WsSession {
     config: Arc<Config>,
-    metrics: Arc<WsMetrics>,
+    open: Arc<OpenConnections>,
 }
 
 impl WsSession {
     /// A session against `url` with no steps yet (connect and close), 2 s
-    /// message timeout, 5 s connect timeout, 1 s metric windows.
+    /// message timeout, 5 s connect timeout.
     ///
     /// # Errors
     /// [`WsTargetError`] when the URL is not a WebSocket URL, or its host is
@@ -88,7 +89,7 @@ impl WsSession {
                 message_timeout: Duration::from_secs(2),
                 connect_timeout: Duration::from_secs(5),
             }),
-            metrics: WsMetrics::new(spike_core::DEFAULT_WINDOW),
+            open: Arc::default(),
         })
     }
 
@@ -132,21 +133,16 @@ impl WsSession {
         self
     }
 
-    /// Window of the handshake and message metrics (resets the metrics).
+    /// Connections this workload (and its clones) has open now: the
+    /// live value the `ws_open` gauge samples. What a run measured is in
+    /// its report: [`WsStats::of`](super::WsStats::of).
     #[must_use]
-    pub fn window(mut self, window: Duration) -> Self {
-        self.metrics = WsMetrics::new(window);
-        self
+    pub fn open_connections(&self) -> u64 {
+        self.open.now()
     }
 
-    /// What the sessions measured so far (shared by all clones).
-    #[must_use]
-    pub fn stats(&self) -> WsStats {
-        self.metrics.stats()
-    }
-
-    async fn iteration(config: Arc<Config>, metrics: Arc<WsMetrics>, ctx: Ctx) -> IterResult {
-        let mut conn = connect(&config.target, config.connect_timeout, &ctx, &metrics).await?;
+    async fn iteration(config: Arc<Config>, open: Arc<OpenConnections>, ctx: Ctx) -> IterResult {
+        let mut conn = connect(&config.target, config.connect_timeout, &ctx, &open).await?;
         let iteration = ctx.iteration().to_string();
         let fill = |t: &str| t.replace("{iteration}", &iteration);
         let mut last_send = Instant::now();
@@ -175,7 +171,7 @@ impl Workload for WsSession {
     fn call(&self, ctx: Ctx) -> Self::Future {
         Box::pin(Self::iteration(
             Arc::clone(&self.config),
-            Arc::clone(&self.metrics),
+            Arc::clone(&self.open),
             ctx,
         ))
     }

@@ -1,5 +1,5 @@
 use spike::prelude::*;
-use spike::postgres::{PgError, PgPool, TempSchema};
+use spike::postgres::{PgError, PgPool, PgStats, TempSchema};
 
 #[spike_test(timeout = "60s")]
 async fn a_burst_against_a_small_pool() {
@@ -13,7 +13,6 @@ async fn a_burst_against_a_small_pool() {
         .wait_timeout(ms(300))        // then `pool_timeout`
         .statement_timeout(secs(2))   // then `sqlstate_57014`
         .search_path(schema.name())
-        .window(secs(1))
         .build().unwrap();
     pg.warm_up().await.unwrap();      // measure a warm pool, not connection setup
     let workload = pg.workload(|ctx: Ctx, client| async move {
@@ -40,7 +39,7 @@ async fn a_burst_against_a_small_pool() {
         .errors("pool_timeout").at_most(180)
         .run().recovery().within(ms(1_500))
         .verify();
-    let stats = pg.stats();
+    let stats = PgStats::of(&report);   // a view over the report
     println!("pool wait p95: baseline {} µs, burst {} µs",
         stats.pool_wait.phase("baseline").unwrap().p95_us,
         stats.pool_wait.phase("burst").unwrap().p95_us);

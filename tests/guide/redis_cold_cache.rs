@@ -7,7 +7,6 @@ async fn a_cold_cache_spike() {
     let cache = CacheAside::builder("redis://127.0.0.1:6379")
         .ttl(secs(60))
         .source(SlowSource::new(ms(20)).capacity(8))  // origin: 20 ms, 8 at a time
-        .window(ms(250))
         .build().unwrap();
     cache.warm(CacheAside::key_names(150)).await.unwrap();
     let shape = Shape::builder()
