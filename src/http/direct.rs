@@ -96,9 +96,7 @@ impl DirectHttp1 {
         let parsed = reqwest::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
         check_target(&parsed, &[])?;
         let host = parsed.host_str().unwrap_or_default();
-        let ip: std::net::IpAddr = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
+        let ip: std::net::IpAddr = spike_core::safety::bare_host(host)
             .parse()
             .map_err(|_| bad("DirectHttp1 needs an IP address as host (e.g. 127.0.0.1)"))?;
         let port = parsed.port_or_known_default().unwrap_or(80);
