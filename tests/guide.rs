@@ -153,8 +153,9 @@ fn the_block_reader_sees_what_rustdoc_compiles() {
 
 #[test]
 fn the_guide_depends_on_spike_by_path() {
-    // `spike` on crates.io is an unrelated crate: every dependency line the
-    // guide shows must be a path dependency, as the user-crate fixture's is.
+    // The package is `spike-test` (`spike` on crates.io is an unrelated
+    // crate) and it is not published yet: every dependency line the guide
+    // shows must be a path dependency on it, as the user-crate fixture's is.
     let mut lines = Vec::new();
     let mut in_toml = false;
     let mut in_dependencies = false;
@@ -166,14 +167,14 @@ fn the_guide_depends_on_spike_by_path() {
         }
         if line.starts_with('[') {
             in_dependencies = line.contains("dependencies]");
-        } else if in_toml && in_dependencies && line.trim_start().starts_with("spike =") {
+        } else if in_toml && in_dependencies && line.trim_start().starts_with("spike-test =") {
             lines.push(line.trim());
         }
     }
     assert!(lines.len() >= 2, "dependency lines: {lines:?}");
     for line in &lines {
         assert!(
-            line.starts_with("spike = { path = \"") && !line.contains("version"),
+            line.starts_with("spike-test = { path = \"") && !line.contains("version"),
             "not a path dependency: {line}"
         );
     }
@@ -181,7 +182,7 @@ fn the_guide_depends_on_spike_by_path() {
     assert!(
         fixture
             .lines()
-            .any(|l| l.starts_with("spike = { path = \"")),
+            .any(|l| l.starts_with("spike-test = { path = \"")),
         "the fixture the guide points to depends on spike by path"
     );
 }
@@ -233,7 +234,7 @@ fn the_guide_dependency_lines_resolve() {
         );
         // The checkout beside the crate, not a registry crate of that name.
         let tree = String::from_utf8_lossy(&out.stdout);
-        let local = format!("spike v0.1.0 ({})", dir.join("spike").display());
+        let local = format!("spike-test v0.1.0 ({})", dir.join("spike").display());
         assert!(tree.contains(&local), "{tree}");
     }
 }
