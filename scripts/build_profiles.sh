@@ -42,7 +42,7 @@ publish = false
 [workspace]
 
 [dependencies]
-spike = { path = "$ROOT", features = ["http"] }
+spike-test = { path = "$ROOT", features = ["http"] }
 tokio = { version = "1.47", features = ["rt-multi-thread", "net", "time", "macros"] }
 hyper = { version = "1.7", features = ["server", "http1"] }
 hyper-util = { version = "0.1.17", features = ["tokio"] }

@@ -1,7 +1,7 @@
 //! Prints the message a failing chain of checks produces, from a real run.
 //!
 //! ```text
-//! cargo run -p spike-assert --example failure_message
+//! cargo run -p spike-test-assert --example failure_message
 //! ```
 //!
 //! The workload stands in for a service that slows down and sheds errors

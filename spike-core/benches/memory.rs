@@ -2,7 +2,7 @@
 //! given number of seconds, read from /proc/self/status (VmHWM) at the end.
 //! Run it once per length, in separate processes:
 //!
-//! `cargo bench -p spike-core --bench memory -- 10` and `... -- 60`
+//! `cargo bench -p spike-test-core --bench memory -- 10` and `... -- 60`
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! itself (thread shard lookup, uncontended lock, accumulator lookup, three
 //! HdrHistogram records). Target: < 50 ns median.
 //!
-//! `cargo bench -p spike-core --bench recording`
+//! `cargo bench -p spike-test-core --bench recording`
 
 use std::hint::black_box;
 

@@ -6,7 +6,7 @@
 //! 2. Accuracy at 50k rps on the default two workers: schedule-lag p99 and
 //!    achieved/target per full window.
 //!
-//! `cargo bench -p spike-core --bench scheduler` (add `-- quick` for shorter runs)
+//! `cargo bench -p spike-test-core --bench scheduler` (add `-- quick` for shorter runs)
 
 use std::time::Duration;
 

@@ -1,7 +1,8 @@
-//! The engine of [spike](https://docs.rs/spike): load shapes, exact
+//! The engine of [spike](https://docs.rs/spike-test) (package `spike-test`, library `spike`): load shapes, exact
 //! open/closed-model scheduling, latency corrected for coordinated omission,
 //! HdrHistogram metrics per run, phase and window, recovery time, and the
-//! report. Most users depend on the `spike` facade crate instead.
+//! report. Most users depend on the facade instead (package `spike-test`,
+//! used as `spike`).
 //!
 //! ```
 //! use spike_core::{rps, ms, Ctx, Scenario, Shape};

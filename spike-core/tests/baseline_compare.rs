@@ -325,7 +325,7 @@ fn another_shape_is_not_comparable() {
 /// The noise experiment behind the default bands ("Reports" in docs/spike_testing_guide.md): the
 /// gate scenario of `baseline_gate.rs` against the fast target, `runs`
 /// times with the same build; every run compared with the first.
-/// `cargo test -p spike-core --test baseline_compare -- --ignored --nocapture`
+/// `cargo test -p spike-test-core --test baseline_compare -- --ignored --nocapture`
 #[test]
 #[ignore = "noise experiment, prints its findings"]
 fn noise_of_the_same_build() {

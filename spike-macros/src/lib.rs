@@ -1,4 +1,4 @@
-//! The `#[spike_test]` attribute of [spike](https://docs.rs/spike).
+//! The `#[spike_test]` attribute of [spike](https://docs.rs/spike-test) (package `spike-test`, library `spike`).
 //!
 //! Use it through the facade, `use spike::prelude::*;` or
 //! `#[spike::spike_test]`: the generated code reaches tokio and the engine
