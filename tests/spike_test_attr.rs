@@ -24,6 +24,8 @@ async fn names_the_context_and_the_report_after_the_test() {
         ctx.name(),
         "names_the_context_and_the_report_after_the_test"
     );
+    // A previous run's files would hide when this one's are written.
+    let _ = std::fs::remove_dir_all(ctx.artifact_dir());
     let report = run("quick", 200).await;
     let dir = report.artifacts.expect("saved inside a spike test");
     assert_eq!(
