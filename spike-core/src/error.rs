@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::shape_error::ShapeError;
+use crate::shape::error::ShapeError;
 
 /// Why a scenario refused to run. Nothing was sent when this is returned.
 ///

@@ -92,7 +92,7 @@ impl Recovery {
 pub(crate) fn evaluate(
     criteria: RecoveryCriteria,
     baseline_phase: &str,
-    baseline: &crate::stats::Stats,
+    baseline: &crate::recording::stats::Stats,
     recover_phase: &str,
     spike_end: Duration,
     recover_end: Duration,

@@ -39,7 +39,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::histogram::{fmt_micros, micros};
+use crate::fmt::duration_us;
+use crate::recording::histogram::micros;
 use crate::report::Report;
 use crate::test_context::{folder_name, spike_home, TestContext};
 
@@ -81,7 +82,7 @@ impl TimeBand {
         format!(
             "±{:.0}% and ±{}",
             self.relative * 100.0,
-            fmt_micros(absolute_us)
+            duration_us(absolute_us)
         )
     }
 }
@@ -483,8 +484,8 @@ pub fn compare(baseline: &Report, now: &Report, bands: &Bands) -> Comparison {
         let verdict = band.verdict(b as f64, diff, abs as f64);
         rows.push(MetricComparison {
             metric: name.to_owned(),
-            baseline: fmt_micros(b),
-            now: fmt_micros(n),
+            baseline: duration_us(b),
+            now: duration_us(n),
             change: pct_change(b as f64, n as f64),
             band: band.describe(abs),
             verdict,
@@ -573,8 +574,8 @@ pub fn compare(baseline: &Report, now: &Report, bands: &Bands) -> Comparison {
         if lag_extra > 0 && headroom <= lag_extra {
             recovery_note = Some(format!(
                 "the healthy headroom over the reference p95 ({}) is within the machine noise ({}): recovery time may vary between runs; widen the recovery slack or run on a quieter machine",
-                fmt_micros(headroom),
-                fmt_micros(lag_extra)
+                duration_us(headroom),
+                duration_us(lag_extra)
             ));
         }
         rows.push(MetricComparison {
@@ -604,15 +605,15 @@ pub fn compare(baseline: &Report, now: &Report, bands: &Bands) -> Comparison {
     let mut notes: Vec<String> = recovery_note.into_iter().collect();
     if lag_extra > 0 {
         let capped = if counted_lag_us < lag_us {
-            format!(", capped at {}", fmt_micros(counted_lag_us))
+            format!(", capped at {}", duration_us(counted_lag_us))
         } else {
             String::new()
         };
         notes.push(format!(
             "latency bands include {} of machine noise ({}× the larger schedule-lag p99, {}{capped})",
-            fmt_micros(lag_extra),
+            duration_us(lag_extra),
             bands.lag_allowance,
-            fmt_micros(lag_us)
+            duration_us(lag_us)
         ));
     }
     if baseline.environment.build_profile != now.environment.build_profile {
@@ -685,7 +686,7 @@ pub fn save_baseline(report: &Report, name: &str) -> std::io::Result<PathBuf> {
     let dir = baseline_dir(&report_dir(report), name);
     let mut saved = report.clone();
     saved.artifacts = Some(dir.clone());
-    Ok(crate::artifacts::write_all(&saved, &dir)?.report_json)
+    Ok(crate::output::artifacts::write_all(&saved, &dir)?.report_json)
 }
 
 /// Why a baseline could not be used.

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::iteration::{run_iteration, IterId};
 use super::Engine;
-use crate::histogram::micros;
+use crate::recording::histogram::micros;
 use crate::shape::Shape;
 use crate::workload::Workload;
 

@@ -13,33 +13,16 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::aggregate::Aggregator;
-use crate::histogram::micros;
-use crate::level::Model;
-use crate::recorder::Shards;
+use crate::recording::aggregate::Aggregator;
+pub use crate::recording::aggregate::WindowFn;
+use crate::recording::histogram::micros;
+use crate::recording::run::RunShared;
+use crate::recording::shards::Shards;
 use crate::recovery::{self, RecoveryCriteria};
 use crate::report::{Environment, GeneratorHealth, PhaseReport, Report, WindowStats};
+use crate::shape::level::Model;
 use crate::shape::Shape;
 use crate::workload::Workload;
-
-/// State shared by every iteration of one run.
-pub(crate) struct RunShared {
-    pub(crate) t0: Instant,
-    pub(crate) scenario: String,
-    pub(crate) phase_names: Vec<String>,
-    pub(crate) window_us: u64,
-    pub(crate) windows_total: u64,
-    pub(crate) seed: u64,
-    pub(crate) shards: Shards,
-    pub(crate) in_flight: AtomicU64,
-    /// Open model: every iteration due at or before this offset (µs) is
-    /// scheduled and counted; `u64::MAX` once the pacer is done.
-    pub(crate) position_us: AtomicU64,
-    /// Cancels iterations still in flight (interruption, hard stop).
-    pub(crate) cancel: CancellationToken,
-    pub(crate) iteration_timeout: Duration,
-    pub(crate) drain_deadline: Instant,
-}
 
 pub(crate) struct Engine<W> {
     pub(crate) run: Arc<RunShared>,
@@ -72,8 +55,6 @@ pub struct Progress {
 
 /// A progress observer.
 pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
-/// A closed-window observer.
-pub type WindowFn = Box<dyn FnMut(&WindowStats) + Send>;
 /// A future that interrupts the run when it completes, with the reason.
 pub type StopFuture = Pin<Box<dyn Future<Output = String> + Send>>;
 
@@ -244,7 +225,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     } else {
         duration
     };
-    let crate::aggregate::Finished {
+    let crate::recording::aggregate::Finished {
         phases: phase_stats,
         total,
         windows,

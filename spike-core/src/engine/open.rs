@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::iteration::{run_iteration, IterId};
 use super::Engine;
-use crate::recorder::AccKey;
-use crate::schedule::RateProfile;
+use crate::recording::shards::AccKey;
+use crate::shape::schedule::RateProfile;
 use crate::shape::Shape;
 use crate::workload::Workload;
 
@@ -122,7 +122,7 @@ pub(crate) async fn pace<W: Workload>(
             while phase + 1 < phase_ends.len() && due >= phase_ends[phase] {
                 phase += 1;
             }
-            let window = (crate::histogram::micros(due) / window_us).min(last_window);
+            let window = (crate::recording::histogram::micros(due) / window_us).min(last_window);
             let key = (window, phase as u16);
             if run.in_flight.load(Ordering::Relaxed) >= cap {
                 pending.add(key, true);
@@ -157,7 +157,7 @@ pub(crate) async fn pace<W: Workload>(
         pending.flush(&engine);
         // Every iteration due by `now` is scheduled and counted.
         run.position_us
-            .store(crate::histogram::micros(now), Ordering::Release);
+            .store(crate::recording::histogram::micros(now), Ordering::Release);
     }
     pending.flush(&engine);
     run.position_us.store(u64::MAX, Ordering::Release);

@@ -26,9 +26,9 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::Progress;
 use crate::error::SpikeError;
-use crate::histogram::fmt_micros;
-use crate::level::Model;
+use crate::fmt::duration_us;
 use crate::scenario::env_text;
+use crate::shape::level::Model;
 
 const PROGRESS_EXPECTED: &str =
     "0, off, false or no (no progress), plain (plain lines), or 1, on, true, yes or auto (the default)";
@@ -186,7 +186,7 @@ pub fn status_line(p: &Progress, model: Model, completing_now: Option<f64>) -> S
             secs(w.start),
             secs(w.end),
             w.stats.achieved_rate,
-            fmt_micros(w.stats.latency.p95_us),
+            duration_us(w.stats.latency.p95_us),
             w.stats.error_rate * 100.0
         ));
     }
@@ -382,8 +382,8 @@ pub(crate) fn with_live_progress(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::recording::stats::Stats;
     use crate::report::WindowStats;
-    use crate::stats::Stats;
 
     fn snapshot(elapsed_ms: u64) -> Progress {
         let mut stats = Stats {

@@ -8,12 +8,15 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::level::Model;
-use crate::recorder::{Acc, AccKey, Drained};
+use crate::recording::shards::{Acc, AccKey, Drained};
+use crate::recording::stats::Stats;
 use crate::report::{IntervalHistogram, WindowStats};
-use crate::schedule::RateProfile;
+use crate::shape::level::Model;
+use crate::shape::schedule::RateProfile;
 use crate::shape::Shape;
-use crate::stats::Stats;
+
+/// A closed-window observer.
+pub type WindowFn = Box<dyn FnMut(&WindowStats) + Send>;
 
 /// What [`Aggregator::finish`] returns.
 pub(crate) struct Finished {
@@ -45,18 +48,14 @@ pub(crate) struct Aggregator {
     /// run's `completed` minus the windows' served counts.
     served: Vec<u64>,
     /// Observer of each closed window (live progress, artifacts).
-    on_window: Option<crate::engine::WindowFn>,
+    on_window: Option<WindowFn>,
     /// Encoded latency histogram of each closed (window, phase).
     interval_histograms: Vec<IntervalHistogram>,
     serializer: hdrhistogram::serialization::V2DeflateSerializer,
 }
 
 impl Aggregator {
-    pub(crate) fn new(
-        shape: &Shape,
-        window: Duration,
-        on_window: Option<crate::engine::WindowFn>,
-    ) -> Self {
+    pub(crate) fn new(shape: &Shape, window: Duration, on_window: Option<WindowFn>) -> Self {
         let windows_total = (shape.duration().as_nanos().div_ceil(window.as_nanos())).max(1) as u64;
         Aggregator {
             profile: (shape.model() == Model::Open).then(|| RateProfile::new(shape)),

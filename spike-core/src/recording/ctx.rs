@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::engine::RunShared;
+use crate::recording::run::RunShared;
 
 /// What an iteration knows about itself, and where it records user metrics.
 ///
@@ -146,7 +146,7 @@ impl Ctx {
     /// ```
     pub fn record(&self, name: impl Into<Cow<'static, str>>, value: Duration) {
         let name = name.into();
-        let us = crate::histogram::micros(value);
+        let us = crate::recording::histogram::micros(value);
         self.with_acc(|acc| acc.record_metric(name, us));
     }
 
@@ -158,7 +158,7 @@ impl Ctx {
 
     /// Run `f` on this thread's accumulator for the iteration's window and
     /// phase.
-    fn with_acc(&self, f: impl FnOnce(&mut crate::recorder::Acc)) {
+    fn with_acc(&self, f: impl FnOnce(&mut crate::recording::shards::Acc)) {
         let key = (self.window, self.phase);
         self.run.shards.with(|s| f(s.acc(key)));
     }

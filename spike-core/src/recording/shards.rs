@@ -14,8 +14,8 @@ use std::sync::Mutex;
 
 use hdrhistogram::Histogram;
 
-use crate::histogram::{new_latency_histogram, new_tag_histogram, HIGHEST_TRACKABLE_US};
-use crate::outcome::IterError;
+use crate::recording::histogram::{new_latency_histogram, new_tag_histogram, HIGHEST_TRACKABLE_US};
+use crate::recording::outcome::IterError;
 
 /// Key of an accumulator: window index (by intended start) and phase index.
 pub(crate) type AccKey = (u64, u16);

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::histogram::Percentiles;
-use crate::recorder::Acc;
+use crate::recording::histogram::Percentiles;
+use crate::recording::shards::Acc;
 
 /// Last, smallest and largest value of a user gauge.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

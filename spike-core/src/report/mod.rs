@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::histogram::{fmt_micros, Percentiles};
-use crate::level::{trim_float, Level, Model};
+use crate::fmt::duration_us;
+use crate::recording::histogram::Percentiles;
+use crate::recording::stats::Stats;
 use crate::recovery::Recovery;
+use crate::shape::level::{trim_float, Level, Model};
 use crate::shape::{PhaseKind, Shape};
-use crate::stats::Stats;
 
 /// Where and how the run happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -333,10 +334,10 @@ fn stats_row(out: &mut String, name: &str, model: Model, s: &Stats, served: Opti
         served,
         s.completed,
         s.error_rate * 100.0,
-        fmt_micros(s.latency.p50_us),
-        fmt_micros(s.latency.p95_us),
-        fmt_micros(s.latency.p99_us),
-        fmt_micros(s.latency.max_us),
+        duration_us(s.latency.p50_us),
+        duration_us(s.latency.p95_us),
+        duration_us(s.latency.p99_us),
+        duration_us(s.latency.max_us),
     );
 }
 
@@ -355,7 +356,7 @@ impl std::fmt::Display for Report {
             if self.phases.len() == 1 { "" } else { "s" },
             self.shape.duration().as_secs_f64(),
             self.elapsed.as_secs_f64(),
-            fmt_micros(crate::histogram::micros(self.window)),
+            duration_us(crate::recording::histogram::micros(self.window)),
         );
         let env = &self.environment;
         if (env.rate_scale - 1.0).abs() > 1e-12 || (env.time_scale - 1.0).abs() > 1e-12 {
@@ -408,10 +409,10 @@ impl std::fmt::Display for Report {
                 let _ = writeln!(
                     out,
                     "  recovery: {verdict} (healthy: p95 ≤ {} and errors ≤ {:.2}%; baseline `{}` p95 {})",
-                    fmt_micros(r.healthy_p95_us),
+                    duration_us(r.healthy_p95_us),
                     r.healthy_error_rate * 100.0,
                     r.baseline_phase,
-                    fmt_micros(r.baseline_p95_us),
+                    duration_us(r.baseline_p95_us),
                 );
             }
             None => {
@@ -425,7 +426,7 @@ impl std::fmt::Display for Report {
         let _ = writeln!(
             out,
             "  generator: lag p99 {}, dropped {}, max in flight {}/{}{}{}",
-            fmt_micros(g.schedule_lag.p99_us),
+            duration_us(g.schedule_lag.p99_us),
             g.dropped,
             g.max_in_flight,
             g.in_flight_cap,
@@ -444,8 +445,8 @@ impl std::fmt::Display for Report {
             let _ = writeln!(
                 out,
                 "  generator-bound: schedule lag p99 {} over the {} budget{}",
-                fmt_micros(g.schedule_lag.p99_us),
-                fmt_micros(g.lag_budget_us),
+                duration_us(g.schedule_lag.p99_us),
+                duration_us(g.lag_budget_us),
                 if self.environment.build_profile == "debug" {
                     " (debug build: an unoptimised generator drives a fraction of the load; see the guide, CI section)"
                 } else {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::level::{Level, Model};
+use crate::shape::level::{Level, Model};
 
 /// Why a load shape was refused. Every variant names the phase and the value
 /// at fault, so the message says what to change.

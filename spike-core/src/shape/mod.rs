@@ -1,13 +1,18 @@
 //! Load shapes: a sequence of phases (ramp, hold, burst, recover) over one
 //! load model, validated before any traffic is sent.
 
+pub(crate) mod error;
+pub(crate) mod level;
+pub(crate) mod schedule;
+pub(crate) mod units;
+
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::level::{Level, Model};
-use crate::schedule::RateProfile;
-use crate::shape_error::ShapeError;
+use crate::shape::error::ShapeError;
+use crate::shape::level::{Level, Model};
+use crate::shape::schedule::RateProfile;
 
 /// What a phase does to the load level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -10,9 +10,10 @@ use hdrhistogram::Histogram;
 
 use super::hlog::merged_histogram;
 use super::svg::{esc, percentile_x, Band, Bars, Chart, HLine, Marker, Scale, Series};
-use crate::histogram::{fmt_micros, micros};
-use crate::level::Model;
+use crate::fmt::duration_us;
+use crate::recording::histogram::micros;
 use crate::report::Report;
+use crate::shape::level::Model;
 use crate::shape::PhaseKind;
 
 const CSS: &str = r"
@@ -176,7 +177,7 @@ fn rate_chart(report: &Report) -> Chart {
 }
 
 fn latency_chart(report: &Report) -> Chart {
-    let pts = |f: fn(&crate::histogram::Percentiles) -> u64| -> Vec<(f64, f64)> {
+    let pts = |f: fn(&crate::recording::histogram::Percentiles) -> u64| -> Vec<(f64, f64)> {
         report
             .windows
             .iter()
@@ -211,7 +212,7 @@ fn latency_chart(report: &Report) -> Chart {
         }
         hlines.push(HLine {
             y: r.healthy_p95_us as f64 / 1000.0,
-            label: format!("healthy p95 ≤ {}", fmt_micros(r.healthy_p95_us)),
+            label: format!("healthy p95 ≤ {}", duration_us(r.healthy_p95_us)),
             color: "#059669",
         });
     }
@@ -397,7 +398,7 @@ fn stats_row(
     o: &mut String,
     name: &str,
     model: Model,
-    s: &crate::stats::Stats,
+    s: &crate::recording::stats::Stats,
     served: Option<f64>,
 ) {
     let served = served.map_or_else(|| "—".to_owned(), |r| format!("{r:.1}/s"));
@@ -412,10 +413,10 @@ fn stats_row(
         s.completed,
         s.errors,
         s.error_rate * 100.0,
-        fmt_micros(s.latency.p50_us),
-        fmt_micros(s.latency.p95_us),
-        fmt_micros(s.latency.p99_us),
-        fmt_micros(s.latency.max_us),
+        duration_us(s.latency.p50_us),
+        duration_us(s.latency.p95_us),
+        duration_us(s.latency.p99_us),
+        duration_us(s.latency.max_us),
         s.dropped,
     );
 }
@@ -437,7 +438,7 @@ pub fn report_html(report: &Report) -> String {
         report.phases.len(),
         report.shape.duration().as_secs_f64(),
         report.elapsed.as_secs_f64(),
-        fmt_micros(micros(report.window)),
+        duration_us(micros(report.window)),
     );
     // Verdict badges.
     o.push_str("<div id=\"verdicts\">");
@@ -510,12 +511,12 @@ pub fn report_html(report: &Report) -> String {
         let _ = write!(
             o,
             "<p class=\"note\">Healthy window: p95 ≤ {} and error rate ≤ {:.2}% (baseline phase <b>{}</b>: p95 {}, tolerance +{:.0}%, slack {}, {} windows in a row). Unhealthy windows in <b>{}</b>: {}.</p>",
-            fmt_micros(r.healthy_p95_us),
+            duration_us(r.healthy_p95_us),
             r.healthy_error_rate * 100.0,
             esc(&r.baseline_phase),
-            fmt_micros(r.baseline_p95_us),
+            duration_us(r.baseline_p95_us),
             r.criteria.tolerance * 100.0,
-            fmt_micros(micros(r.criteria.slack)),
+            duration_us(micros(r.criteria.slack)),
             r.criteria.sustain,
             esc(&r.recover_phase),
             if r.unhealthy_windows.is_empty() {
@@ -578,8 +579,8 @@ pub fn report_html(report: &Report) -> String {
     let e = &report.environment;
     o.push_str("<h2>Generator and environment</h2><table id=\"environment\">");
     let rows: Vec<(&str, String)> = vec![
-        ("schedule lag p99", fmt_micros(g.schedule_lag.p99_us)),
-        ("lag budget", fmt_micros(g.lag_budget_us)),
+        ("schedule lag p99", duration_us(g.schedule_lag.p99_us)),
+        ("lag budget", duration_us(g.lag_budget_us)),
         ("dropped iterations", g.dropped.to_string()),
         (
             "max in flight / cap",

@@ -1,0 +1,4 @@
+//! Saved runs (baselines) and the regression gate.
+
+mod gate;
+pub use gate::*;
