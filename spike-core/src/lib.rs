@@ -77,14 +77,13 @@ pub use scenario::{
     parse_scale_value, Scenario, DEFAULT_DRAIN_TIMEOUT, DEFAULT_ITERATION_TIMEOUT,
     DEFAULT_LAG_BUDGET, DEFAULT_MAX_IN_FLIGHT, DEFAULT_WINDOW, MAX_SETTING_DURATION, SHORT_WINDOW,
 };
+pub use shape::builder::ShapeBuilder;
 pub use shape::error::ShapeError;
 pub use shape::level::{rps, users, Level, Model};
+pub use shape::limits::{ShapeLimits, MAX_PHASES, MAX_RUN_DURATION, MAX_VIRTUAL_USERS};
 pub use shape::schedule::{Arrivals, RateProfile};
 pub use shape::units::{ms, pct, secs, Percent};
-pub use shape::{
-    Phase, PhaseKind, Shape, ShapeBuilder, ShapeLimits, MAX_PHASES, MAX_RUN_DURATION,
-    MAX_VIRTUAL_USERS,
-};
+pub use shape::{Phase, PhaseKind, Shape};
 pub use test_context::{folder_name, spike_home, TestContext};
 pub use workload::Workload;
 

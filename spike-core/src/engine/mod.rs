@@ -238,17 +238,11 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         .iter()
         .zip(phase_stats)
         .map(|(p, stats)| PhaseReport {
-            name: p.name.clone(),
-            kind: p.kind,
-            from: p.from,
-            to: p.to,
-            start: p.start,
-            duration: p.duration,
-            baseline: p.baseline,
+            phase: p.clone(),
             stats,
         })
         .collect();
-    let recovery = match (shape.baseline_index(), shape.recover_index()) {
+    let recovery = match (shape.reference_index(), shape.recover_index()) {
         (Some(b), Some(r)) => Some(recovery::evaluate(
             cfg.recovery,
             &phases[b].name,

@@ -25,9 +25,9 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::Progress;
-use crate::error::SpikeError;
+use crate::error::{env_text, SpikeError};
 use crate::fmt::duration_us;
-use crate::scenario::env_text;
+
 use crate::shape::level::Model;
 
 const PROGRESS_EXPECTED: &str =
@@ -161,10 +161,7 @@ pub const NOW_SPAN: Duration = Duration::from_secs(1);
 /// closed window, named by its time span.
 #[must_use]
 pub fn status_line(p: &Progress, model: Model, completing_now: Option<f64>) -> String {
-    let unit = match model {
-        Model::Open => "rps",
-        Model::Closed => "users",
-    };
+    let unit = model.unit();
     let mut line = format!(
         "spike {} {:.1}s/{:.1}s {}: now target {} {unit}",
         p.scenario,

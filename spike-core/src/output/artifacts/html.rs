@@ -387,13 +387,6 @@ fn distribution_chart(report: &Report) -> (Chart, &'static str) {
     )
 }
 
-fn unit(model: Model) -> &'static str {
-    match model {
-        Model::Open => "rps",
-        Model::Closed => "users",
-    }
-}
-
 fn stats_row(
     o: &mut String,
     name: &str,
@@ -407,7 +400,7 @@ fn stats_row(
         "<tr><td class=\"l\">{}</td><td>{} {}</td><td>{:.1}/s</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         esc(name),
         fmt_rate(s.target),
-        unit(model),
+        model.unit(),
         s.achieved_rate,
         served,
         s.completed,
