@@ -24,7 +24,9 @@ use crate::shape::level::Model;
 use crate::shape::Shape;
 use crate::workload::Workload;
 
-pub(crate) struct Engine<W> {
+/// One run at work: the state its iterations share plus the workload each
+/// of them calls. The pacer (open model) or the users (closed model) hold it.
+pub(crate) struct Job<W> {
     pub(crate) run: Arc<RunShared>,
     pub(crate) workload: W,
 }
@@ -112,7 +114,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         iteration_timeout: cfg.iteration_timeout,
         drain_deadline: t0 + duration + cfg.drain_timeout,
     });
-    let engine = Arc::new(Engine {
+    let job = Arc::new(Job {
         run: run.clone(),
         workload,
     });
@@ -121,7 +123,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     let mut driver = match model {
         Model::Open => {
             let fut = open::pace(
-                engine.clone(),
+                job.clone(),
                 shape.clone(),
                 cfg.max_in_flight,
                 cfg.precise_pacing,
@@ -131,7 +133,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         }
         Model::Closed => {
             let fut = closed::drive(
-                engine.clone(),
+                job.clone(),
                 shape.clone(),
                 cfg.think_time,
                 stop_driver.clone(),
@@ -139,7 +141,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
             tokio::spawn(async move { fut.await.max_in_flight })
         }
     };
-    drop(engine);
+    drop(job);
 
     let tick = (cfg.window / 2).clamp(Duration::from_millis(10), Duration::from_millis(250));
     let mut ticker = tokio::time::interval(tick);
@@ -225,7 +227,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     } else {
         duration
     };
-    let crate::recording::aggregate::Finished {
+    let crate::recording::aggregate::RunTotals {
         phases: phase_stats,
         total,
         windows,
