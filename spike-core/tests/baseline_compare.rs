@@ -56,10 +56,7 @@ fn the_same_numbers_are_unchanged() {
     let base = report(4_000, 9_000, 20_000, 0.001, 500.0, Some(100));
     let c = compare(&base, &base.clone(), &Bands::default());
     assert!(!c.failed());
-    assert!(
-        c.rows.iter().all(|r| r.verdict == Change::Unchanged),
-        "{c}"
-    );
+    assert!(c.rows.iter().all(|r| r.verdict == Change::Unchanged), "{c}");
     assert_eq!(c.rows.len(), 6);
 }
 
