@@ -26,7 +26,7 @@ fn a_phase_report_is_the_phase_fields_beside_stats() {
         .expect("a valid shape");
     let phase = shape.phases()[0].clone();
     let report = PhaseReport {
-        phase: phase.clone(),
+        phase,
         stats: Stats::default(),
     };
     let v = serde_json::to_value(&report).expect("serializes");
