@@ -169,7 +169,7 @@ fn print_progress(p: &Progress, completing_now: Option<f64>) {
             "window {:.1}–{:.1}s (last closed): p95 {:>8}, errors {:5.1}%",
             w.start.as_secs_f64(),
             w.end.as_secs_f64(),
-            spike::fmt_micros(w.stats.latency.p95_us),
+            spike::fmt::duration_us(w.stats.latency.p95_us),
             w.stats.error_rate * 100.0,
         ),
         None => "no window closed yet".to_owned(),

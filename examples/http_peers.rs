@@ -102,8 +102,8 @@ async fn generate(
             "spike-{driver} closed c={level} {:.0} req/s, errors {}, p50 {}, p99 {}",
             t.throughput,
             t.errors,
-            spike::fmt_micros(t.latency.p50_us),
-            spike::fmt_micros(t.latency.p99_us),
+            spike::fmt::duration_us(t.latency.p50_us),
+            spike::fmt::duration_us(t.latency.p99_us),
         );
     } else {
         // Every full window: achieved starts/s against the target.
@@ -120,10 +120,10 @@ async fn generate(
             worst,
             best,
             full.len(),
-            spike::fmt_micros(report.generator.schedule_lag.p99_us),
+            spike::fmt::duration_us(report.generator.schedule_lag.p99_us),
             t.errors,
             report.generator.dropped,
-            spike::fmt_micros(t.latency.p99_us),
+            spike::fmt::duration_us(t.latency.p99_us),
         );
     }
     Ok(())

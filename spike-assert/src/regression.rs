@@ -3,7 +3,7 @@
 //! throughput, recovery time). See `spike_core::baseline` for the bands and
 //! where baselines live.
 
-use spike_core::baseline::{self, Bands, GateOutcome, Verdict as GateVerdict};
+use spike_core::baseline::{self, Bands, Change as GateVerdict, GateOutcome};
 
 use crate::verdict::{Row, RowVerdict};
 use crate::Expect;

@@ -154,7 +154,8 @@ impl Saved {
 /// (inside `#[spike_test]`, the test keeps them with the report in memory
 /// and writes them into `report.json` and `report.html` after its body).
 fn record(report: &Report, checks: &[Check]) -> Saved {
-    spike_core::sink::deliver_checks(report, checks).map_or(Saved::Nowhere, Saved::Recorded)
+    spike_core::installed::Installed::deliver_checks(report, checks)
+        .map_or(Saved::Nowhere, Saved::Recorded)
 }
 
 /// Every check of a chain held. Returned by [`crate::Expect::verify`] and

@@ -3,7 +3,7 @@
 //! One list of reasons, used by the assertions' load guard and by the
 //! regression gate, so both say the same thing in the same words.
 
-use crate::histogram::fmt_micros;
+use crate::fmt::duration_us;
 use crate::report::Report;
 
 /// One reason a run is inconclusive.
@@ -22,7 +22,7 @@ impl Report {
     /// saturated), abandoned iterations, an interrupted run.
     #[must_use]
     pub fn inconclusive_reasons(&self) -> Vec<InconclusiveReason> {
-        self.inconclusive_reasons_with(fmt_micros)
+        self.inconclusive_reasons_with(duration_us)
     }
 
     /// [`Report::inconclusive_reasons`] with durations (in µs) written by

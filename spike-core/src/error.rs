@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::shape_error::ShapeError;
+use crate::shape::error::ShapeError;
 
 /// Why a scenario refused to run. Nothing was sent when this is returned.
 ///
@@ -113,5 +113,22 @@ impl From<ShapeError> for SpikeError {
             scenario: None,
             source,
         }
+    }
+}
+
+/// The value of environment variable `var`: `None` when unset, an error
+/// naming the variable and `expected` when it is not valid Unicode.
+pub(crate) fn env_text(
+    var: &'static str,
+    expected: &'static str,
+) -> Result<Option<String>, SpikeError> {
+    match std::env::var(var) {
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(v)) => Err(SpikeError::BadEnv {
+            var,
+            value: v.to_string_lossy().into_owned(),
+            expected,
+        }),
     }
 }

@@ -29,6 +29,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::engine::StopFuture;
+use crate::report::{Check, Report};
 use crate::sink::{Sink, Sinks};
 
 /// Makes the future that interrupts a run (a fresh one per run).
@@ -139,6 +140,15 @@ impl Installed {
     #[must_use]
     pub fn scales_from_env(&self) -> bool {
         self.scale_from_env
+    }
+
+    /// Hand the checks an assertion chain evaluated to the sinks installed
+    /// around the current task. Returns where they will be recorded, when
+    /// a sink records them (inside `#[spike_test]`: the run's
+    /// `report.json`, written after the body). What `spike-assert` calls
+    /// at the end of every chain.
+    pub fn deliver_checks(report: &Report, checks: &[Check]) -> Option<PathBuf> {
+        Installed::current().and_then(|i| i.sinks.checks_evaluated(report, checks))
     }
 
     /// A fresh interrupting future, if a source was installed.

@@ -1,8 +1,7 @@
-//! The engine of [spike](https://docs.rs/spike-test) (package `spike-test`, library `spike`): load shapes, exact
+//! The engine of [spike](https://docs.rs/spike): load shapes, exact
 //! open/closed-model scheduling, latency corrected for coordinated omission,
 //! HdrHistogram metrics per run, phase and window, recovery time, and the
-//! report. Most users depend on the facade instead (package `spike-test`,
-//! used as `spike`).
+//! report. Most users depend on the `spike` facade crate instead.
 //!
 //! ```
 //! use spike_core::{rps, ms, Ctx, Scenario, Shape};
@@ -20,77 +19,85 @@
 //! # }).unwrap();
 //! ```
 
-mod aggregate;
-pub mod artifacts;
-#[path = "baseline.rs"]
-mod baseline_store;
-/// Saved runs and the regression gate: bands, comparison and storage,
-/// and the environment-driven gate of spike tests ([`harness::gate`]).
-pub mod baseline {
-    pub use crate::baseline_store::*;
-    pub use crate::harness::gate::{
-        compare_from_env, current_bands, gate_test, missing_baseline_fails, save_from_env,
-        save_if_asked, set_test_bands, strict_from_env,
-    };
-}
+pub mod baselines;
 mod conclusive;
-mod ctx;
 mod engine;
 mod error;
+pub mod fmt;
 pub mod harness;
-mod histogram;
 pub mod installed;
-mod level;
 pub mod notice;
-mod outcome;
+mod output;
 mod paths;
-pub mod progress;
-mod recorder;
+mod recording;
 mod recovery;
 pub mod redact;
 mod report;
 pub use harness::run_lock;
 pub mod safety;
+mod scale_env;
 mod scenario;
-mod schedule;
 mod serde_micros;
 mod shape;
-mod shape_error;
-pub mod sim;
 pub mod sink;
-mod stats;
-mod units;
+pub mod targets;
 mod workload;
 
+/// Simulated targets, under their old module name.
+#[deprecated(since = "0.2.0", note = "renamed to `spike_core::targets`")]
+pub mod sim {
+    pub use crate::targets::*;
+}
+
+/// Named baselines ([`baselines`]) and the environment-driven regression
+/// gate of spike tests ([`harness::gate`]), under the old module name.
+pub mod baseline {
+    #[allow(deprecated)]
+    pub use crate::baselines::*;
+    pub use crate::harness::gate::{
+        compare_from_env, current_bands, gate_test, missing_baseline_fails, save_from_env,
+        save_if_asked, set_test_bands, strict_from_env,
+    };
+}
+pub use output::{artifacts, progress};
+
 pub use conclusive::InconclusiveReason;
-pub use ctx::Ctx;
 pub use engine::{Progress, ProgressFn, StopFuture, WindowFn};
 pub use error::SpikeError;
 pub use harness::TestContext;
-pub use histogram::{
-    fmt_micros, new_latency_histogram, Percentiles, Quantile, HIGHEST_TRACKABLE_US,
-    SIGNIFICANT_DIGITS,
-};
-pub use level::{rps, users, Level, Model};
-pub use outcome::{class_of_io, ErrorClass, IntoOutcome, IterError, IterResult, Outcome};
 pub use paths::{folder_name, spike_home};
+pub use recording::ctx::Ctx;
+pub use recording::histogram::{
+    new_latency_histogram, Percentiles, Quantile, HIGHEST_TRACKABLE_US, SIGNIFICANT_DIGITS,
+};
+pub use recording::outcome::{
+    class_of_io, ErrorClass, IntoOutcome, IterError, IterResult, Outcome,
+};
 #[doc(hidden)]
-pub use recorder::BenchRecorder;
+pub use recording::shards::BenchRecorder;
+pub use recording::stats::{GaugeStats, Stats, TagStats};
 pub use recovery::{recovery_time_by, Recovery, RecoveryCriteria};
 pub use report::{
     write_atomic, Check, Environment, GeneratorHealth, IntervalHistogram, PhaseReport, Report,
     WindowStats,
 };
+pub use scale_env::parse_scale_value;
 pub use scenario::{
-    parse_scale_value, Scenario, DEFAULT_DRAIN_TIMEOUT, DEFAULT_ITERATION_TIMEOUT,
-    DEFAULT_LAG_BUDGET, DEFAULT_MAX_IN_FLIGHT, DEFAULT_WINDOW, MAX_SETTING_DURATION, SHORT_WINDOW,
+    Scenario, DEFAULT_DRAIN_TIMEOUT, DEFAULT_ITERATION_TIMEOUT, DEFAULT_LAG_BUDGET,
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_WINDOW, MAX_SETTING_DURATION, SHORT_WINDOW,
 };
-pub use schedule::{Arrivals, RateProfile};
-pub use shape::{
-    Phase, PhaseKind, Shape, ShapeBuilder, ShapeLimits, MAX_PHASES, MAX_RUN_DURATION,
-    MAX_VIRTUAL_USERS,
-};
-pub use shape_error::ShapeError;
-pub use stats::{GaugeStats, Stats, TagStats};
-pub use units::{ms, pct, secs, Percent};
+pub use shape::builder::ShapeBuilder;
+pub use shape::error::ShapeError;
+pub use shape::level::{rps, users, Level, Model};
+pub use shape::limits::{ShapeLimits, MAX_PHASES, MAX_RUN_DURATION, MAX_VIRTUAL_USERS};
+pub use shape::schedule::{Arrivals, RateProfile};
+pub use shape::units::{ms, pct, secs, Percent};
+pub use shape::{Phase, PhaseKind, Shape};
 pub use workload::Workload;
+
+/// Format microseconds for people: `850µs`, `12.3ms`, `4.20s`.
+#[deprecated(since = "0.2.0", note = "use `spike_core::fmt::duration_us`")]
+#[must_use]
+pub fn fmt_micros(us: u64) -> String {
+    fmt::duration_us(us)
+}

@@ -1,7 +1,7 @@
 //! Recovery time: how long after the spike the service was healthy again.
 //!
-//! * Baseline: the stats of the baseline phase (the one marked
-//!   `.baseline()`, else the last `hold` before the first `burst`).
+//! * Reference: the stats of the reference phase (the one marked
+//!   `.reference()`, else the last `hold` before the first `burst`).
 //! * Spike end: the start of the first `recover` phase after a burst.
 //! * A window is healthy when its latency p95 ≤ max(baseline p95 × (1 +
 //!   tolerance), baseline p95 + slack) and its error rate ≤ baseline error
@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::WindowStats;
+use crate::report::window::WindowStats;
 
 /// What "healthy again" means; every field is documented with its default.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -92,7 +92,7 @@ impl Recovery {
 pub(crate) fn evaluate(
     criteria: RecoveryCriteria,
     baseline_phase: &str,
-    baseline: &crate::stats::Stats,
+    baseline: &crate::recording::stats::Stats,
     recover_phase: &str,
     spike_end: Duration,
     recover_end: Duration,

@@ -9,6 +9,7 @@ use crate::error::SpikeError;
 use crate::installed::Installed;
 use crate::recovery::RecoveryCriteria;
 use crate::report::{Report, WindowStats};
+use crate::scale_env::parse_scale;
 use crate::shape::Shape;
 use crate::sink::{RunInfo, Sink, Sinks};
 use crate::workload::Workload;
@@ -88,62 +89,6 @@ pub const DEFAULT_LAG_BUDGET: Duration = Duration::from_millis(25);
 /// accepted (24 h): longer ones are refused with
 /// [`SpikeError::BadSetting`], since every run must stop by itself.
 pub const MAX_SETTING_DURATION: Duration = Duration::from_secs(24 * 3600);
-
-const SCALE_EXPECTED: &str = "a finite number above zero, such as 0.5 or 10";
-
-/// The value of `var` (`None` when unset). A value that is not Unicode is
-/// refused with [`SpikeError::BadEnv`] rather than ignored.
-pub(crate) fn env_text(
-    var: &'static str,
-    expected: &'static str,
-) -> Result<Option<String>, SpikeError> {
-    match std::env::var(var) {
-        Ok(v) => Ok(Some(v)),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(v)) => Err(SpikeError::BadEnv {
-            var,
-            value: v.to_string_lossy().into_owned(),
-            expected,
-        }),
-    }
-}
-
-/// Parse the value of a scale variable (`SPIKE_SCALE`, `SPIKE_TIME_SCALE`):
-/// `None` (unset) is 1; a set value must be a finite number above zero.
-/// This is what [`Scenario::scale_from_env`] applies to each variable.
-///
-/// ```
-/// use spike_core::{parse_scale_value, SpikeError};
-///
-/// assert_eq!(parse_scale_value("SPIKE_SCALE", None), Ok(1.0));
-/// assert_eq!(parse_scale_value("SPIKE_SCALE", Some(" 2.5 ")), Ok(2.5));
-/// let err = parse_scale_value("SPIKE_SCALE", Some("0")).unwrap_err();
-/// assert!(matches!(err, SpikeError::BadEnv { var: "SPIKE_SCALE", .. }));
-/// assert_eq!(
-///     format!("{err:?}"), // what `.unwrap()` prints
-///     "environment variable SPIKE_SCALE=\"0\" is refused: it must be a finite number above zero, such as 0.5 or 10"
-/// );
-/// ```
-///
-/// # Errors
-/// [`SpikeError::BadEnv`] naming the variable, the value and what it accepts.
-pub fn parse_scale_value(var: &'static str, text: Option<&str>) -> Result<f64, SpikeError> {
-    let Some(text) = text else {
-        return Ok(1.0);
-    };
-    match text.trim().parse::<f64>() {
-        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
-        _ => Err(SpikeError::BadEnv {
-            var,
-            value: text.to_owned(),
-            expected: SCALE_EXPECTED,
-        }),
-    }
-}
-
-fn parse_scale(var: &'static str) -> Result<f64, SpikeError> {
-    parse_scale_value(var, env_text(var, SCALE_EXPECTED)?.as_deref())
-}
 
 impl Default for Scenario {
     /// A scenario with the default name installed around this task (a

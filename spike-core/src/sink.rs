@@ -45,8 +45,8 @@ use std::time::Duration;
 
 use crate::engine::Progress;
 use crate::error::SpikeError;
-use crate::level::Model;
 use crate::report::{Check, Report, WindowStats};
+use crate::shape::level::Model;
 
 /// What a sink learns about a run when it starts: enough to label its
 /// output before the first window closes.
@@ -158,12 +158,4 @@ impl Sink for Sinks {
             .map(|s| s.checks_evaluated(report, checks))
             .fold(None, |first, here| first.or(here))
     }
-}
-
-/// Hand the checks an assertion chain evaluated to the sinks installed
-/// around the current task (see [`Installed`](crate::installed::Installed)).
-/// Returns where they will be recorded, when a sink records them. What
-/// `spike-assert` calls at the end of every chain.
-pub fn deliver_checks(report: &Report, checks: &[Check]) -> Option<PathBuf> {
-    crate::installed::Installed::current().and_then(|i| i.sinks().checks_evaluated(report, checks))
 }

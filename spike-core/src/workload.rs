@@ -2,8 +2,8 @@
 
 use std::future::Future;
 
-use crate::ctx::Ctx;
-use crate::outcome::IntoOutcome;
+use crate::recording::ctx::Ctx;
+use crate::recording::outcome::IntoOutcome;
 
 /// What one iteration does. Any `Fn(Ctx) -> impl Future` whose output is an
 /// [`IntoOutcome`] (`()`, `Outcome`, `Result<(), E: Into<IterError>>`) is a

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use spike_core::baseline::{compare, Bands, Verdict};
+use spike_core::baseline::{compare, Bands, Change};
 use spike_core::{ms, pct, rps, Ctx, Report, Scenario, Shape};
 
 /// A real report (burst and recover phases), with the compared metrics set
@@ -44,7 +44,7 @@ fn report(
     r
 }
 
-fn verdicts(c: &spike_core::baseline::Comparison) -> Vec<(&str, Verdict)> {
+fn verdicts(c: &spike_core::baseline::Comparison) -> Vec<(&str, Change)> {
     c.rows
         .iter()
         .map(|r| (r.metric.as_str(), r.verdict))
@@ -56,10 +56,7 @@ fn the_same_numbers_are_unchanged() {
     let base = report(4_000, 9_000, 20_000, 0.001, 500.0, Some(100));
     let c = compare(&base, &base.clone(), &Bands::default());
     assert!(!c.failed());
-    assert!(
-        c.rows.iter().all(|r| r.verdict == Verdict::Unchanged),
-        "{c}"
-    );
+    assert!(c.rows.iter().all(|r| r.verdict == Change::Unchanged), "{c}");
     assert_eq!(c.rows.len(), 6);
 }
 
@@ -72,12 +69,12 @@ fn a_slower_run_regresses_with_the_expected_table() {
     assert_eq!(
         verdicts(&c),
         vec![
-            ("p50", Verdict::Unchanged),
-            ("p95", Verdict::Regressed),
-            ("p99", Verdict::Regressed),
-            ("error rate", Verdict::Regressed),
-            ("throughput", Verdict::Regressed),
-            ("recovery time", Verdict::Regressed),
+            ("p50", Change::Unchanged),
+            ("p95", Change::Regressed),
+            ("p99", Change::Regressed),
+            ("error rate", Change::Regressed),
+            ("throughput", Change::Regressed),
+            ("recovery time", Change::Regressed),
         ]
     );
     insta::assert_snapshot!("regression_table", c.table());
@@ -118,33 +115,33 @@ fn recovery_is_measured_in_whole_windows() {
     let base = report(4_000, 9_000, 20_000, 0.0, 500.0, Some(0));
     let now = report(4_000, 9_000, 20_000, 0.0, 500.0, Some(250));
     let c = compare(&base, &now, &Bands::default());
-    assert_eq!(c.rows[5].verdict, Verdict::Unchanged, "{c}");
+    assert_eq!(c.rows[5].verdict, Change::Unchanged, "{c}");
     assert_eq!(c.rows[5].band, "±50% and ±250.0ms");
     let now = report(4_000, 9_000, 20_000, 0.0, 500.0, Some(300));
     assert_eq!(
         compare(&base, &now, &Bands::default()).rows[5].verdict,
-        Verdict::Regressed
+        Change::Regressed
     );
     // A baseline that recovered and a run that did not: a regression even
     // when the censored difference (+200 ms) is inside the band.
     let base = report(4_000, 9_000, 20_000, 0.0, 500.0, Some(100));
     let now = report(4_000, 9_000, 20_000, 0.0, 500.0, None);
     let c = compare(&base, &now, &Bands::default());
-    assert_eq!(c.rows[5].verdict, Verdict::Regressed, "{c}");
+    assert_eq!(c.rows[5].verdict, Change::Regressed, "{c}");
     assert_eq!(c.rows[5].now, "not within 0.30s");
     assert_eq!(c.rows[5].change, "did not recover (≥ +0.20s)");
     let base = report(4_000, 9_000, 20_000, 0.0, 500.0, Some(0));
     let c = compare(&base, &now, &Bands::default());
-    assert_eq!(c.rows[5].verdict, Verdict::Regressed, "{c}");
+    assert_eq!(c.rows[5].verdict, Change::Regressed, "{c}");
     assert_eq!(c.rows[5].change, "did not recover (≥ +0.30s)");
     // Neither recovered: both censored at the same 300 ms, unchanged.
     let base = report(4_000, 9_000, 20_000, 0.0, 500.0, None);
     let c = compare(&base, &now, &Bands::default());
-    assert_eq!(c.rows[5].verdict, Verdict::Unchanged, "{c}");
+    assert_eq!(c.rows[5].verdict, Change::Unchanged, "{c}");
     // Recovering where the baseline did not is an improvement.
     let now = report(4_000, 9_000, 20_000, 0.0, 500.0, Some(0));
     let c = compare(&base, &now, &Bands::default());
-    assert_eq!(c.rows[5].verdict, Verdict::Improved, "{c}");
+    assert_eq!(c.rows[5].verdict, Change::Improved, "{c}");
 }
 
 #[test]
@@ -153,12 +150,12 @@ fn machine_noise_widens_the_latency_bands() {
     let mut now = report(4_000, 9_000, 45_000, 0.0, 500.0, Some(0));
     assert_eq!(
         compare(&base, &now, &Bands::default()).rows[2].verdict,
-        Verdict::Regressed
+        Change::Regressed
     );
     // The generator itself was 15 ms late at p99: 2 × 15 ms of allowance.
     now.generator.schedule_lag.p99_us = 15_000;
     let c = compare(&base, &now, &Bands::default());
-    assert_eq!(c.rows[2].verdict, Verdict::Unchanged, "{c}");
+    assert_eq!(c.rows[2].verdict, Change::Unchanged, "{c}");
     assert_eq!(c.rows[2].band, "±50% and ±35.0ms");
     assert!(
         c.notes
@@ -167,7 +164,7 @@ fn machine_noise_widens_the_latency_bands() {
         "{c}"
     );
     let strict = compare(&base, &now, &Bands::default().lag_allowance(0.0));
-    assert_eq!(strict.rows[2].verdict, Verdict::Regressed);
+    assert_eq!(strict.rows[2].verdict, Change::Regressed);
 }
 
 #[test]
@@ -181,7 +178,7 @@ fn machine_noise_never_excuses_a_run_that_did_not_recover() {
     // gate stopped judging recovery here; now it is judged, with a note.
     now.generator.schedule_lag.p99_us = 6_000;
     let c = compare(&base, &now, &Bands::default());
-    assert_eq!(c.rows[5].verdict, Verdict::Regressed, "{c}");
+    assert_eq!(c.rows[5].verdict, Change::Regressed, "{c}");
     assert!(c.failed());
     assert!(
         c.notes.iter().any(|n| n.contains(
@@ -212,12 +209,12 @@ fn a_saturated_run_cannot_widen_its_own_band() {
     assert_eq!(
         verdicts(&c),
         vec![
-            ("p50", Verdict::Regressed),
-            ("p95", Verdict::Regressed),
-            ("p99", Verdict::Regressed),
-            ("error rate", Verdict::Unchanged),
-            ("throughput", Verdict::Unchanged),
-            ("recovery time", Verdict::Regressed),
+            ("p50", Change::Regressed),
+            ("p95", Change::Regressed),
+            ("p99", Change::Regressed),
+            ("error rate", Change::Unchanged),
+            ("throughput", Change::Unchanged),
+            ("recovery time", Change::Regressed),
         ]
     );
     assert_eq!(
@@ -299,7 +296,7 @@ fn a_real_slowed_run_fails_the_gate() {
     println!("{c}");
     assert!(c.failed(), "{c}");
     assert_eq!(c.rows[2].metric, "p99");
-    assert_eq!(c.rows[2].verdict, Verdict::Regressed, "{c}");
+    assert_eq!(c.rows[2].verdict, Change::Regressed, "{c}");
     assert!(slowed.total.latency.p99_us > 200_000, "{slowed}");
     assert!(
         c.inconclusive.iter().any(|r| r.starts_with("this run: ")),

@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use spike_core::baseline::{gate_test, Verdict};
+use spike_core::baseline::{gate_test, Change};
 use spike_core::{ms, Report, TestContext};
 
 /// The shared FIFO spike inside the test's context. The 50 ms recovery
@@ -121,11 +121,11 @@ fn a_slowed_target_fails_the_gate_with_the_table() {
     let c =
         spike_core::baseline::compare(&baseline, &slow, &spike_core::baseline::Bands::default());
     let verdict = |m: &str| c.rows.iter().find(|r| r.metric == m).unwrap().verdict;
-    assert_eq!(verdict("p95"), Verdict::Regressed, "{c}");
-    assert_eq!(verdict("p99"), Verdict::Regressed, "{c}");
-    assert_eq!(verdict("recovery time"), Verdict::Regressed, "{c}");
-    assert_eq!(verdict("error rate"), Verdict::Unchanged, "{c}");
-    assert_eq!(verdict("throughput"), Verdict::Unchanged, "{c}");
+    assert_eq!(verdict("p95"), Change::Regressed, "{c}");
+    assert_eq!(verdict("p99"), Change::Regressed, "{c}");
+    assert_eq!(verdict("recovery time"), Change::Regressed, "{c}");
+    assert_eq!(verdict("error rate"), Change::Unchanged, "{c}");
+    assert_eq!(verdict("throughput"), Change::Unchanged, "{c}");
     assert!(
         slow.recovery_time().unwrap_or(Duration::MAX) >= ms(700),
         "the backlog takes ~1 s to drain: {slow}"

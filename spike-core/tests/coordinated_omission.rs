@@ -15,7 +15,7 @@ mod common;
 
 use std::time::Duration;
 
-use spike_core::sim::Stall;
+use spike_core::targets::Stall;
 use spike_core::{ms, rps, secs, users, Ctx, Report, Scenario, Shape};
 
 const RATE: f64 = 1_000.0;

@@ -69,7 +69,7 @@ fn any_limits() -> impl Strategy<Value = ShapeLimits> {
 enum Op {
     Phase(u8, Level, Duration),
     Named(String),
-    Baseline,
+    Reference,
     Limits(ShapeLimits),
 }
 
@@ -77,7 +77,7 @@ fn any_op() -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (0u8..4, any_level(), any_duration()).prop_map(|(k, l, d)| Op::Phase(k, l, d)),
         1 => "[a-c-]{0,3}".prop_map(Op::Named),
-        1 => Just(Op::Baseline),
+        1 => Just(Op::Reference),
         1 => any_limits().prop_map(Op::Limits),
     ]
 }
@@ -92,7 +92,7 @@ fn apply(ops: &[Op]) -> (ShapeBuilder, ShapeLimits) {
             Op::Phase(2, l, d) => b.burst(l, d),
             Op::Phase(_, l, d) => b.recover(l, d),
             Op::Named(n) => b.named(n),
-            Op::Baseline => b.baseline(),
+            Op::Reference => b.reference(),
             Op::Limits(l) => {
                 limits = l;
                 b.limits(l)
@@ -104,7 +104,7 @@ fn apply(ops: &[Op]) -> (ShapeBuilder, ShapeLimits) {
 
 /// Everything a caller may do with a built shape, at arbitrary offsets.
 fn exercise(shape: &Shape, offsets: &[Duration]) {
-    let _ = (shape.baseline_index(), shape.recover_index());
+    let _ = (shape.reference_index(), shape.recover_index());
     let _ = shape.planned_iterations();
     for &at in offsets {
         let _ = shape.phase_index_at(at);

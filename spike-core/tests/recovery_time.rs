@@ -12,7 +12,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use spike_core::sim::FifoServer;
+use spike_core::targets::FifoServer;
 use spike_core::{rps, secs, Ctx, Report, Scenario, Shape};
 
 const C: f64 = 400.0;

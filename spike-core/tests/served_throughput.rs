@@ -23,7 +23,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use spike_core::sim::FifoServer;
+use spike_core::targets::FifoServer;
 use spike_core::{ms, rps, secs, Ctx, Report, Scenario, Shape};
 use tokio::time::Instant;
 

@@ -157,7 +157,7 @@ fn absurd_totals() {
 }
 
 #[test]
-fn duplicate_names_baselines_and_misplaced_markers() {
+fn duplicate_names_references_and_misplaced_markers() {
     let e = err(Shape::builder()
         .hold(rps(1), secs(1))
         .named("x")
@@ -166,18 +166,23 @@ fn duplicate_names_baselines_and_misplaced_markers() {
     assert_eq!(e, ShapeError::DuplicatePhaseName { name: "x".into() });
     let e = err(Shape::builder()
         .hold(rps(1), secs(1))
-        .baseline()
+        .reference()
         .hold(rps(1), secs(1))
-        .baseline());
+        .reference());
     assert_eq!(
         e,
-        ShapeError::MultipleBaselines {
+        ShapeError::MultipleReferences {
             first: "hold".into(),
             second: "hold-2".into()
         }
     );
-    let e = err(Shape::builder().baseline().hold(rps(1), secs(1)));
-    assert_eq!(e, ShapeError::MarkerWithoutPhase { marker: "baseline" });
+    let e = err(Shape::builder().reference().hold(rps(1), secs(1)));
+    assert_eq!(
+        e,
+        ShapeError::MarkerWithoutPhase {
+            marker: "reference"
+        }
+    );
 }
 
 #[test]

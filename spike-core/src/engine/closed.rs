@@ -9,8 +9,8 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::iteration::{run_iteration, IterId};
-use super::Engine;
-use crate::histogram::micros;
+use super::Job;
+use crate::recording::histogram::micros;
 use crate::shape::Shape;
 use crate::workload::Workload;
 
@@ -34,12 +34,12 @@ pub(crate) struct UsersResult {
 }
 
 pub(crate) async fn drive<W: Workload>(
-    engine: Arc<Engine<W>>,
+    job: Arc<Job<W>>,
     shape: Shape,
     think: Duration,
     stop: CancellationToken,
 ) -> UsersResult {
-    let run = engine.run.clone();
+    let run = job.run.clone();
     let max_users = shape
         .phases()
         .iter()
@@ -81,7 +81,7 @@ pub(crate) async fn drive<W: Workload>(
             let epoch = users.epochs[slot as usize].load(Ordering::Acquire);
             users.alive.fetch_add(1, Ordering::AcqRel);
             tokio::spawn(user_loop(
-                engine.clone(),
+                job.clone(),
                 users.clone(),
                 shape.clone(),
                 slot,
@@ -93,7 +93,7 @@ pub(crate) async fn drive<W: Workload>(
         }
     }
     users.target.store(0, Ordering::Release);
-    // Wait for users to leave; the engine's drain deadline bounds their
+    // Wait for users to leave; the job's drain deadline bounds their
     // iterations, so this ends.
     while users.alive.load(Ordering::Acquire) > 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -104,7 +104,7 @@ pub(crate) async fn drive<W: Workload>(
 }
 
 async fn user_loop<W: Workload>(
-    engine: Arc<Engine<W>>,
+    job: Arc<Job<W>>,
     users: Arc<Users>,
     shape: Arc<Shape>,
     slot: u32,
@@ -112,7 +112,7 @@ async fn user_loop<W: Workload>(
     think: Duration,
     stop: CancellationToken,
 ) {
-    let run = &engine.run;
+    let run = &job.run;
     let duration = shape.duration();
     let last_window = run.windows_total - 1;
     loop {
@@ -128,7 +128,7 @@ async fn user_loop<W: Workload>(
         }
         let phase = shape.phase_index_at(offset) as u16;
         let window = (micros(offset) / run.window_us).min(last_window);
-        run.shards.with(|s| s.acc((window, phase)).scheduled += 1);
+        run.shards.with(|s| s.tally((window, phase)).scheduled += 1);
         let in_flight = run.in_flight.fetch_add(1, Ordering::AcqRel) + 1;
         users.max_in_flight.fetch_max(in_flight, Ordering::Relaxed);
         let id = IterId {
@@ -138,7 +138,7 @@ async fn user_loop<W: Workload>(
             offset,
             user: Some(slot),
         };
-        run_iteration(run, &engine.workload, id).await;
+        run_iteration(run, &job.workload, id).await;
         run.in_flight.fetch_sub(1, Ordering::AcqRel);
         if think.is_zero() {
             // A workload that never waits would otherwise hold its worker.

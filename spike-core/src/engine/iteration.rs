@@ -6,11 +6,11 @@ use std::time::Duration;
 use futures_util::FutureExt as _;
 use tokio::time::Instant;
 
-use super::RunShared;
-use crate::ctx::Ctx;
-use crate::histogram::micros;
-use crate::outcome::{ErrorClass, IntoOutcome, IterError, Outcome};
-use crate::recorder::Sample;
+use crate::recording::ctx::Ctx;
+use crate::recording::histogram::micros;
+use crate::recording::outcome::{ErrorClass, IntoOutcome, IterError, Outcome};
+use crate::recording::run::RunShared;
+use crate::recording::shards::Sample;
 use crate::workload::Workload;
 
 /// Identity of one iteration.

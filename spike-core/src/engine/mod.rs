@@ -13,35 +13,20 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::aggregate::Aggregator;
-use crate::histogram::micros;
-use crate::level::Model;
-use crate::recorder::Shards;
+use crate::recording::aggregate::Aggregator;
+pub use crate::recording::aggregate::WindowFn;
+use crate::recording::histogram::micros;
+use crate::recording::run::RunShared;
+use crate::recording::shards::Shards;
 use crate::recovery::{self, RecoveryCriteria};
 use crate::report::{Environment, GeneratorHealth, PhaseReport, Report, WindowStats};
+use crate::shape::level::Model;
 use crate::shape::Shape;
 use crate::workload::Workload;
 
-/// State shared by every iteration of one run.
-pub(crate) struct RunShared {
-    pub(crate) t0: Instant,
-    pub(crate) scenario: String,
-    pub(crate) phase_names: Vec<String>,
-    pub(crate) window_us: u64,
-    pub(crate) windows_total: u64,
-    pub(crate) seed: u64,
-    pub(crate) shards: Shards,
-    pub(crate) in_flight: AtomicU64,
-    /// Open model: every iteration due at or before this offset (µs) is
-    /// scheduled and counted; `u64::MAX` once the pacer is done.
-    pub(crate) position_us: AtomicU64,
-    /// Cancels iterations still in flight (interruption, hard stop).
-    pub(crate) cancel: CancellationToken,
-    pub(crate) iteration_timeout: Duration,
-    pub(crate) drain_deadline: Instant,
-}
-
-pub(crate) struct Engine<W> {
+/// One run at work: the state its iterations share plus the workload each
+/// of them calls. The pacer (open model) or the users (closed model) hold it.
+pub(crate) struct Job<W> {
     pub(crate) run: Arc<RunShared>,
     pub(crate) workload: W,
 }
@@ -72,8 +57,6 @@ pub struct Progress {
 
 /// A progress observer.
 pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
-/// A closed-window observer.
-pub type WindowFn = Box<dyn FnMut(&WindowStats) + Send>;
 /// A future that interrupts the run when it completes, with the reason.
 pub type StopFuture = Pin<Box<dyn Future<Output = String> + Send>>;
 
@@ -131,7 +114,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         iteration_timeout: cfg.iteration_timeout,
         drain_deadline: t0 + duration + cfg.drain_timeout,
     });
-    let engine = Arc::new(Engine {
+    let job = Arc::new(Job {
         run: run.clone(),
         workload,
     });
@@ -140,7 +123,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     let mut driver = match model {
         Model::Open => {
             let fut = open::pace(
-                engine.clone(),
+                job.clone(),
                 shape.clone(),
                 cfg.max_in_flight,
                 cfg.precise_pacing,
@@ -150,7 +133,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         }
         Model::Closed => {
             let fut = closed::drive(
-                engine.clone(),
+                job.clone(),
                 shape.clone(),
                 cfg.think_time,
                 stop_driver.clone(),
@@ -158,7 +141,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
             tokio::spawn(async move { fut.await.max_in_flight })
         }
     };
-    drop(engine);
+    drop(job);
 
     let tick = (cfg.window / 2).clamp(Duration::from_millis(10), Duration::from_millis(250));
     let mut ticker = tokio::time::interval(tick);
@@ -244,7 +227,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     } else {
         duration
     };
-    let crate::aggregate::Finished {
+    let crate::recording::aggregate::RunTotals {
         phases: phase_stats,
         total,
         windows,
@@ -257,17 +240,11 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         .iter()
         .zip(phase_stats)
         .map(|(p, stats)| PhaseReport {
-            name: p.name.clone(),
-            kind: p.kind,
-            from: p.from,
-            to: p.to,
-            start: p.start,
-            duration: p.duration,
-            baseline: p.baseline,
+            phase: p.clone(),
             stats,
         })
         .collect();
-    let recovery = match (shape.baseline_index(), shape.recover_index()) {
+    let recovery = match (shape.reference_index(), shape.recover_index()) {
         (Some(b), Some(r)) => Some(recovery::evaluate(
             cfg.recovery,
             &phases[b].name,

@@ -13,9 +13,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::iteration::{run_iteration, IterId};
-use super::Engine;
-use crate::recorder::AccKey;
-use crate::schedule::RateProfile;
+use super::Job;
+use crate::recording::shards::TallyKey;
+use crate::shape::schedule::RateProfile;
 use crate::shape::Shape;
 use crate::workload::Workload;
 
@@ -28,11 +28,11 @@ pub(crate) struct PacerResult {
 
 #[derive(Default)]
 struct Pending {
-    counts: Vec<(AccKey, u64, u64)>,
+    counts: Vec<(TallyKey, u64, u64)>,
 }
 
 impl Pending {
-    fn add(&mut self, key: AccKey, dropped: bool) {
+    fn add(&mut self, key: TallyKey, dropped: bool) {
         match self.counts.last_mut() {
             Some((k, s, d)) if *k == key => {
                 *s += 1;
@@ -42,15 +42,15 @@ impl Pending {
         }
     }
 
-    fn flush<W>(&mut self, engine: &Engine<W>) {
+    fn flush<W>(&mut self, job: &Job<W>) {
         if self.counts.is_empty() {
             return;
         }
-        engine.run.shards.with(|s| {
+        job.run.shards.with(|s| {
             for (key, sched, dropped) in self.counts.drain(..) {
-                let acc = s.acc(key);
-                acc.scheduled += sched;
-                acc.dropped += dropped;
+                let tally = s.tally(key);
+                tally.scheduled += sched;
+                tally.dropped += dropped;
             }
         });
     }
@@ -92,13 +92,13 @@ async fn wait_until(due: Instant, precise: bool, stop: &CancellationToken) -> bo
 const SPIN_WINDOW: Duration = Duration::from_millis(1);
 
 pub(crate) async fn pace<W: Workload>(
-    engine: Arc<Engine<W>>,
+    job: Arc<Job<W>>,
     shape: Shape,
     cap: u64,
     precise: bool,
     stop: CancellationToken,
 ) -> PacerResult {
-    let run = engine.run.clone();
+    let run = job.run.clone();
     let profile = RateProfile::new(&shape);
     let phase_ends: Vec<Duration> = shape.phases().iter().map(|p| p.end()).collect();
     let window_us = run.window_us;
@@ -122,7 +122,7 @@ pub(crate) async fn pace<W: Workload>(
             while phase + 1 < phase_ends.len() && due >= phase_ends[phase] {
                 phase += 1;
             }
-            let window = (crate::histogram::micros(due) / window_us).min(last_window);
+            let window = (crate::recording::histogram::micros(due) / window_us).min(last_window);
             let key = (window, phase as u16);
             if run.in_flight.load(Ordering::Relaxed) >= cap {
                 pending.add(key, true);
@@ -130,7 +130,7 @@ pub(crate) async fn pace<W: Workload>(
                 pending.add(key, false);
                 let in_flight = run.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
                 max_in_flight = max_in_flight.max(in_flight);
-                let engine = engine.clone();
+                let job = job.clone();
                 let id = IterId {
                     iteration,
                     phase: key.1,
@@ -139,27 +139,27 @@ pub(crate) async fn pace<W: Workload>(
                     user: None,
                 };
                 tokio::spawn(async move {
-                    run_iteration(&engine.run, &engine.workload, id).await;
-                    engine.run.in_flight.fetch_sub(1, Ordering::Release);
+                    run_iteration(&job.run, &job.workload, id).await;
+                    job.run.in_flight.fetch_sub(1, Ordering::Release);
                 });
             }
             iteration += 1;
             next = arrivals.next();
             in_batch += 1;
             if in_batch.is_multiple_of(BATCH) {
-                pending.flush(&engine);
+                pending.flush(&job);
                 tokio::task::yield_now().await;
                 if stop.is_cancelled() {
                     break 'outer;
                 }
             }
         }
-        pending.flush(&engine);
+        pending.flush(&job);
         // Every iteration due by `now` is scheduled and counted.
         run.position_us
-            .store(crate::histogram::micros(now), Ordering::Release);
+            .store(crate::recording::histogram::micros(now), Ordering::Release);
     }
-    pending.flush(&engine);
+    pending.flush(&job);
     run.position_us.store(u64::MAX, Ordering::Release);
     PacerResult { max_in_flight }
 }

@@ -5,10 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::baseline_store::{check, save_baseline, Bands};
+use crate::baselines::bands::Bands;
+use crate::baselines::check::check;
+use crate::baselines::store::save_baseline;
 use crate::report::Report;
 
-use super::TestContext;
+use super::test_context::TestContext;
 
 fn env_name(var: &str) -> Option<String> {
     std::env::var(var)

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use super::failure_text::{reports_line, with_reports};
 use super::run_lock::RunLock;
+use super::test_context::TestContext;
 use super::watchdog::Watchdog;
-use super::TestContext;
 
 /// How long a test body gets, once its timeout fired and its runs were
 /// interrupted, to finish with its partial report before the test fails

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::baseline_store::Bands;
+use crate::baselines::bands::Bands;
 use crate::installed::Installed;
 use crate::paths::{folder_name, spike_home};
 use crate::report::Report;

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use super::TestContext;
+use super::test_context::TestContext;
 
 /// A thread that interrupts the test's runs when its timeout fires. It works
 /// whatever the runtime flavor and even when the body blocks its thread.

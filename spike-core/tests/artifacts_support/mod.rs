@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use spike_core::sim::FifoServer;
+use spike_core::targets::FifoServer;
 use spike_core::{ms, rps, Ctx, IterError, RecoveryCriteria, Report, Scenario, Shape};
 
 /// hold 100 rps 1 s, burst 400 rps 0.5 s, recover 100 rps 1.5 s (100 ms

@@ -14,26 +14,26 @@ use std::sync::Mutex;
 
 use hdrhistogram::Histogram;
 
-use crate::histogram::{new_latency_histogram, new_tag_histogram, HIGHEST_TRACKABLE_US};
-use crate::outcome::IterError;
+use crate::recording::histogram::{new_latency_histogram, new_tag_histogram, HIGHEST_TRACKABLE_US};
+use crate::recording::outcome::IterError;
 
 /// Key of an accumulator: window index (by intended start) and phase index.
-pub(crate) type AccKey = (u64, u16);
+pub(crate) type TallyKey = (u64, u16);
 
 /// Most distinct values kept per tag key; further values count as `(other)`.
 pub(crate) const MAX_TAG_VALUES: usize = 100;
 
 /// The histograms of one accumulator, allocated on first completion.
 #[derive(Debug, Clone)]
-pub(crate) struct Hists {
+pub(crate) struct TimingHistograms {
     pub(crate) latency: Histogram<u64>,
     pub(crate) service: Histogram<u64>,
     pub(crate) lag: Histogram<u64>,
 }
 
-impl Hists {
+impl TimingHistograms {
     fn new() -> Self {
-        Hists {
+        TimingHistograms {
             latency: new_latency_histogram(),
             service: new_latency_histogram(),
             lag: new_latency_histogram(),
@@ -43,7 +43,7 @@ impl Hists {
 
 /// Per tag value: count, errors and latency.
 #[derive(Debug, Clone)]
-pub(crate) struct TagAcc {
+pub(crate) struct TagTally {
     pub(crate) count: u64,
     pub(crate) errors: u64,
     pub(crate) latency: Histogram<u64>,
@@ -51,14 +51,14 @@ pub(crate) struct TagAcc {
 
 /// A user gauge: last, smallest and largest value seen.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct GaugeAcc {
+pub(crate) struct GaugeTally {
     pub(crate) last: f64,
     pub(crate) min: f64,
     pub(crate) max: f64,
 }
 
-impl GaugeAcc {
-    fn merge(&mut self, other: &GaugeAcc) {
+impl GaugeTally {
+    fn merge(&mut self, other: &GaugeTally) {
         self.last = other.last;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
@@ -67,7 +67,7 @@ impl GaugeAcc {
 
 /// Everything recorded for one (window, phase), or merged over many.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Acc {
+pub(crate) struct Tally {
     /// Iterations due (open) or started (closed), including dropped ones.
     pub(crate) scheduled: u64,
     /// Iterations not started because the in-flight cap was reached.
@@ -80,13 +80,13 @@ pub(crate) struct Acc {
     pub(crate) out_of_range: u64,
     /// Iterations ended by the drain timeout at the end of the run.
     pub(crate) drain_timeouts: u64,
-    pub(crate) hists: Option<Box<Hists>>,
+    pub(crate) hists: Option<Box<TimingHistograms>>,
     pub(crate) errors_by_class: BTreeMap<String, u64>,
     pub(crate) http_statuses: BTreeMap<u16, u64>,
     pub(crate) error_samples: BTreeMap<String, String>,
     pub(crate) counters: HashMap<Cow<'static, str>, u64>,
-    pub(crate) gauges: HashMap<Cow<'static, str>, GaugeAcc>,
-    pub(crate) tags: HashMap<Cow<'static, str>, HashMap<String, TagAcc>>,
+    pub(crate) gauges: HashMap<Cow<'static, str>, GaugeTally>,
+    pub(crate) tags: HashMap<Cow<'static, str>, HashMap<String, TagTally>>,
     /// User-recorded durations (`ctx.record(..)`), µs, 2 significant digits.
     pub(crate) metrics: HashMap<Cow<'static, str>, Histogram<u64>>,
 }
@@ -106,14 +106,16 @@ fn record_clamped(h: &mut Histogram<u64>, v: u64) -> bool {
     v > HIGHEST_TRACKABLE_US
 }
 
-impl Acc {
-    pub(crate) fn hists(&self) -> Option<&Hists> {
+impl Tally {
+    pub(crate) fn hists(&self) -> Option<&TimingHistograms> {
         self.hists.as_deref()
     }
 
     pub(crate) fn record(&mut self, s: &Sample<'_>) {
         self.completed += 1;
-        let hists = self.hists.get_or_insert_with(|| Box::new(Hists::new()));
+        let hists = self
+            .hists
+            .get_or_insert_with(|| Box::new(TimingHistograms::new()));
         let mut oor = record_clamped(&mut hists.latency, s.latency_us);
         oor |= record_clamped(&mut hists.service, s.service_us);
         oor |= record_clamped(&mut hists.lag, s.lag_us);
@@ -145,7 +147,7 @@ impl Acc {
             };
             let tag = match values.get_mut(value) {
                 Some(t) => t,
-                None => values.entry(value.to_owned()).or_insert_with(|| TagAcc {
+                None => values.entry(value.to_owned()).or_insert_with(|| TagTally {
                     count: 0,
                     errors: 0,
                     latency: new_tag_histogram(),
@@ -180,7 +182,7 @@ impl Acc {
     }
 
     pub(crate) fn gauge(&mut self, name: Cow<'static, str>, value: f64) {
-        let g = GaugeAcc {
+        let g = GaugeTally {
             last: value,
             min: value,
             max: value,
@@ -194,7 +196,7 @@ impl Acc {
     }
 
     /// Add everything in `other` to `self`.
-    pub(crate) fn merge(&mut self, other: &Acc) {
+    pub(crate) fn merge(&mut self, other: &Tally) {
         self.scheduled += other.scheduled;
         self.dropped += other.dropped;
         self.completed += other.completed;
@@ -266,7 +268,7 @@ impl Acc {
 /// live at once, so a vector searched from the back beats a map.
 #[derive(Debug, Default)]
 pub(crate) struct ShardData {
-    accs: Vec<(AccKey, Acc)>,
+    tallies: Vec<(TallyKey, Tally)>,
     /// Completions counted by the window their completion instant falls
     /// in (not their intended start): (window, count).
     served: Vec<(u64, u64)>,
@@ -276,7 +278,7 @@ pub(crate) struct ShardData {
 #[derive(Debug, Default)]
 pub(crate) struct Drained {
     /// Accumulators keyed by (window of intended start, phase).
-    pub(crate) accs: Vec<(AccKey, Acc)>,
+    pub(crate) tallies: Vec<(TallyKey, Tally)>,
     /// Completions by window of completion instant: (window, count).
     pub(crate) served: Vec<(u64, u64)>,
 }
@@ -285,8 +287,8 @@ impl ShardData {
     /// Record a finished iteration: its sample under `key` (window of its
     /// intended start, phase), and one completion in `done_window`, the
     /// window its completion instant falls in.
-    pub(crate) fn record(&mut self, key: AccKey, done_window: u64, sample: &Sample<'_>) {
-        self.acc(key).record(sample);
+    pub(crate) fn record(&mut self, key: TallyKey, done_window: u64, sample: &Sample<'_>) {
+        self.tally(key).record(sample);
         match self.served.last_mut() {
             Some((w, n)) if *w == done_window => *n += 1,
             _ => match self
@@ -301,15 +303,15 @@ impl ShardData {
         }
     }
 
-    pub(crate) fn acc(&mut self, key: AccKey) -> &mut Acc {
-        let pos = match self.accs.iter().rposition(|(k, _)| *k == key) {
+    pub(crate) fn tally(&mut self, key: TallyKey) -> &mut Tally {
+        let pos = match self.tallies.iter().rposition(|(k, _)| *k == key) {
             Some(p) => p,
             None => {
-                self.accs.push((key, Acc::default()));
-                self.accs.len() - 1
+                self.tallies.push((key, Tally::default()));
+                self.tallies.len() - 1
             }
         };
-        &mut self.accs[pos].1
+        &mut self.tallies[pos].1
     }
 }
 
@@ -362,7 +364,7 @@ impl Shards {
             let mut guard = shard
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            out.accs.append(&mut guard.accs);
+            out.tallies.append(&mut guard.tallies);
             out.served.append(&mut guard.served);
         }
         out
@@ -403,7 +405,7 @@ impl BenchRecorder {
     pub fn drain(&self) -> u64 {
         self.shards
             .drain()
-            .accs
+            .tallies
             .iter()
             .map(|(_, a)| a.completed)
             .sum()

@@ -10,6 +10,7 @@
 //! Inside `#[spike_test]`, `Scenario::run` writes them all through
 //! [`crate::TestContext::save`]; elsewhere call [`write_all`].
 
+mod charts;
 mod hlog;
 mod html;
 mod svg;

@@ -16,6 +16,23 @@ pub enum Model {
     Closed,
 }
 
+impl Model {
+    /// The unit a level of this model is given in: `rps` or `users`.
+    ///
+    /// ```
+    /// use spike_core::Model;
+    /// assert_eq!(Model::Open.unit(), "rps");
+    /// assert_eq!(Model::Closed.unit(), "users");
+    /// ```
+    #[must_use]
+    pub fn unit(self) -> &'static str {
+        match self {
+            Model::Open => "rps",
+            Model::Closed => "users",
+        }
+    }
+}
+
 impl std::fmt::Display for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -64,10 +81,7 @@ impl Level {
 
 impl std::fmt::Display for Level {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Level::Rps(v) => write!(f, "{} rps", trim_float(*v)),
-            Level::Users(v) => write!(f, "{} users", trim_float(*v)),
-        }
+        write!(f, "{} {}", trim_float(self.value()), self.model().unit())
     }
 }
 

@@ -25,10 +25,10 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::Progress;
-use crate::error::SpikeError;
-use crate::histogram::fmt_micros;
-use crate::level::Model;
-use crate::scenario::env_text;
+use crate::error::{env_text, SpikeError};
+use crate::fmt::duration_us;
+
+use crate::shape::level::Model;
 
 const PROGRESS_EXPECTED: &str =
     "0, off, false or no (no progress), plain (plain lines), or 1, on, true, yes or auto (the default)";
@@ -161,10 +161,7 @@ pub const NOW_SPAN: Duration = Duration::from_secs(1);
 /// closed window, named by its time span.
 #[must_use]
 pub fn status_line(p: &Progress, model: Model, completing_now: Option<f64>) -> String {
-    let unit = match model {
-        Model::Open => "rps",
-        Model::Closed => "users",
-    };
+    let unit = model.unit();
     let mut line = format!(
         "spike {} {:.1}s/{:.1}s {}: now target {} {unit}",
         p.scenario,
@@ -186,7 +183,7 @@ pub fn status_line(p: &Progress, model: Model, completing_now: Option<f64>) -> S
             secs(w.start),
             secs(w.end),
             w.stats.achieved_rate,
-            fmt_micros(w.stats.latency.p95_us),
+            duration_us(w.stats.latency.p95_us),
             w.stats.error_rate * 100.0
         ));
     }
@@ -362,8 +359,8 @@ impl Drop for LiveProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::recording::stats::Stats;
     use crate::report::WindowStats;
-    use crate::stats::Stats;
 
     fn snapshot(elapsed_ms: u64) -> Progress {
         let mut stats = Stats {

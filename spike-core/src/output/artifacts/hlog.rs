@@ -36,7 +36,7 @@ use hdrhistogram::serialization::interval_log::{
 use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
 use hdrhistogram::Histogram;
 
-use crate::histogram::{new_latency_histogram, Percentiles};
+use crate::recording::histogram::{new_latency_histogram, Percentiles};
 use crate::report::Report;
 
 /// Why an interval log could not be written or read. `Debug` prints the
@@ -105,7 +105,7 @@ pub fn hlog_bytes(report: &Report) -> Result<Vec<u8>, HlogError> {
         .add_comment(&format!(
             "[spike latency log: scenario `{}`, values in microseconds, one histogram per {} window and phase, tagged with the phase]",
             report.scenario,
-            crate::histogram::fmt_micros(crate::histogram::micros(report.window)),
+            crate::fmt::duration(report.window),
         ))
         .with_start_time(started)
         .with_base_time(started);

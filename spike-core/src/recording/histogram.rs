@@ -146,15 +146,3 @@ impl std::fmt::Display for Quantile {
         })
     }
 }
-
-/// Format microseconds for people: `850µs`, `12.3ms`, `4.20s`.
-#[must_use]
-pub fn fmt_micros(us: u64) -> String {
-    if us < 1_000 {
-        format!("{us}µs")
-    } else if us < 1_000_000 {
-        format!("{:.1}ms", us as f64 / 1e3)
-    } else {
-        format!("{:.2}s", us as f64 / 1e6)
-    }
-}

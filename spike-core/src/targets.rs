@@ -17,7 +17,7 @@ use tokio::time::Instant;
 /// A single FIFO server with a fixed capacity (see the module docs).
 ///
 /// ```
-/// use spike_core::sim::FifoServer;
+/// use spike_core::targets::FifoServer;
 /// let server = FifoServer::new(400.0);
 /// assert_eq!(server.service_time(), std::time::Duration::from_micros(2_500));
 /// ```

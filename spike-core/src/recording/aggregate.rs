@@ -8,15 +8,18 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::level::Model;
-use crate::recorder::{Acc, AccKey, Drained};
+use crate::recording::shards::{Drained, Tally, TallyKey};
+use crate::recording::stats::Stats;
 use crate::report::{IntervalHistogram, WindowStats};
-use crate::schedule::RateProfile;
+use crate::shape::level::Model;
+use crate::shape::schedule::RateProfile;
 use crate::shape::Shape;
-use crate::stats::Stats;
+
+/// A closed-window observer.
+pub type WindowFn = Box<dyn FnMut(&WindowStats) + Send>;
 
 /// What [`Aggregator::finish`] returns.
-pub(crate) struct Finished {
+pub(crate) struct RunTotals {
     pub(crate) phases: Vec<Stats>,
     pub(crate) total: Stats,
     pub(crate) windows: Vec<WindowStats>,
@@ -30,11 +33,11 @@ pub(crate) struct Aggregator {
     profile: Option<RateProfile>,
     window: Duration,
     windows_total: u64,
-    open: BTreeMap<AccKey, Acc>,
+    open: BTreeMap<TallyKey, Tally>,
     /// Windows below this index are closed.
     next_window: u64,
-    phases: Vec<Acc>,
-    total: Acc,
+    phases: Vec<Tally>,
+    total: Tally,
     windows: Vec<WindowStats>,
     late_records: u64,
     /// Completions per window of completion instant (served throughput).
@@ -45,18 +48,14 @@ pub(crate) struct Aggregator {
     /// run's `completed` minus the windows' served counts.
     served: Vec<u64>,
     /// Observer of each closed window (live progress, artifacts).
-    on_window: Option<crate::engine::WindowFn>,
+    on_window: Option<WindowFn>,
     /// Encoded latency histogram of each closed (window, phase).
     interval_histograms: Vec<IntervalHistogram>,
     serializer: hdrhistogram::serialization::V2DeflateSerializer,
 }
 
 impl Aggregator {
-    pub(crate) fn new(
-        shape: &Shape,
-        window: Duration,
-        on_window: Option<crate::engine::WindowFn>,
-    ) -> Self {
+    pub(crate) fn new(shape: &Shape, window: Duration, on_window: Option<WindowFn>) -> Self {
         let windows_total = (shape.duration().as_nanos().div_ceil(window.as_nanos())).max(1) as u64;
         Aggregator {
             profile: (shape.model() == Model::Open).then(|| RateProfile::new(shape)),
@@ -65,8 +64,8 @@ impl Aggregator {
             windows_total,
             open: BTreeMap::new(),
             next_window: 0,
-            phases: vec![Acc::default(); shape.phases().len()],
-            total: Acc::default(),
+            phases: vec![Tally::default(); shape.phases().len()],
+            total: Tally::default(),
             windows: Vec::new(),
             late_records: 0,
             served: Vec::new(),
@@ -123,7 +122,7 @@ impl Aggregator {
             }
             self.served[w] += n;
         }
-        for (key, acc) in drained.accs {
+        for (key, acc) in drained.tallies {
             if key.0 < self.next_window {
                 // The window already closed: keep the data in phase and run.
                 self.late_records += acc.completed + acc.scheduled;
@@ -162,12 +161,12 @@ impl Aggregator {
     }
 
     fn close(&mut self, w: u64) {
-        let keys: Vec<AccKey> = self
+        let keys: Vec<TallyKey> = self
             .open
             .range((w, 0)..=(w, u16::MAX))
             .map(|(k, _)| *k)
             .collect();
-        let mut merged = Acc::default();
+        let mut merged = Tally::default();
         let (start, end) = self.window_bounds(w);
         for key in keys {
             let acc = self.open.remove(&key).expect("key just listed");
@@ -191,7 +190,7 @@ impl Aggregator {
         let phase = self.shape.phases()[self.shape.phase_index_at(start)]
             .name
             .clone();
-        let stats = Stats::from_acc(&merged, end - start, self.target(start, end));
+        let stats = Stats::from_tally(&merged, end - start, self.target(start, end));
         let ws = WindowStats {
             index: w,
             start,
@@ -220,7 +219,7 @@ impl Aggregator {
     /// actually ran: a run interrupted early does not close (and keep) the
     /// empty windows it never reached, which for a long planned shape
     /// would take time and memory in proportion to the plan.
-    pub(crate) fn finish(mut self, span: Duration) -> Finished {
+    pub(crate) fn finish(mut self, span: Duration) -> RunTotals {
         let reached = u64::try_from(span.as_nanos().div_ceil(self.window.as_nanos()))
             .unwrap_or(u64::MAX)
             .max(1);
@@ -231,7 +230,7 @@ impl Aggregator {
         }
         // Anything keyed past the last window (cannot happen with clamped
         // keys, but never lose data).
-        let rest: Vec<(AccKey, Acc)> = std::mem::take(&mut self.open).into_iter().collect();
+        let rest: Vec<(TallyKey, Tally)> = std::mem::take(&mut self.open).into_iter().collect();
         for (key, acc) in rest {
             self.late_records += acc.completed;
             self.phases[usize::from(key.1)].merge(&acc);
@@ -248,15 +247,15 @@ impl Aggregator {
             .zip(&self.phases)
             .map(|(p, acc)| {
                 let ran = span.saturating_sub(p.start).min(p.duration);
-                Stats::from_acc(acc, ran, self.target(p.start, p.end()))
+                Stats::from_tally(acc, ran, self.target(p.start, p.end()))
             })
             .collect();
-        let total = Stats::from_acc(
+        let total = Stats::from_tally(
             &self.total,
             span.min(self.shape.duration()),
             self.target(Duration::ZERO, self.shape.duration()),
         );
-        Finished {
+        RunTotals {
             phases,
             total,
             windows: self.windows,

@@ -1,220 +1,17 @@
-//! Load shapes: a sequence of phases (ramp, hold, burst, recover) over one
-//! load model, validated before any traffic is sent.
+//! Building a shape: phases described one by one, then checked all at once
+//! by [`ShapeBuilder::build`]; scaling a shape rebuilds it the same way.
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
-use crate::level::{Level, Model};
-use crate::schedule::RateProfile;
-use crate::shape_error::ShapeError;
-
-/// What a phase does to the load level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PhaseKind {
-    /// Change the level linearly from the previous level (zero for the first
-    /// phase) to the target over the duration.
-    Ramp,
-    /// Keep a constant level.
-    Hold,
-    /// Jump to a level above the previous one and keep it: the spike.
-    Burst,
-    /// Drop back to a level after a burst and keep it; recovery time is
-    /// measured inside this phase.
-    Recover,
-}
-
-impl PhaseKind {
-    /// The lowercase name used as a default phase name.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PhaseKind::Ramp => "ramp",
-            PhaseKind::Hold => "hold",
-            PhaseKind::Burst => "burst",
-            PhaseKind::Recover => "recover",
-        }
-    }
-}
-
-/// One validated phase of a [`Shape`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Phase {
-    /// Unique name (defaults to the kind, `burst`, then `burst-2`, ...).
-    pub name: String,
-    /// What the phase does.
-    pub kind: PhaseKind,
-    /// Level at the start of the phase.
-    pub from: Level,
-    /// Level at the end of the phase.
-    pub to: Level,
-    /// Offset of the phase start from the start of the run.
-    #[serde(with = "crate::serde_micros")]
-    pub start: Duration,
-    /// How long the phase lasts.
-    #[serde(with = "crate::serde_micros")]
-    pub duration: Duration,
-    /// Whether this phase is the baseline for recovery.
-    pub baseline: bool,
-}
-
-impl Phase {
-    /// Offset of the phase end from the start of the run.
-    #[must_use]
-    pub fn end(&self) -> Duration {
-        self.start.saturating_add(self.duration)
-    }
-
-    /// Whether `offset` (from run start) falls inside this phase.
-    #[must_use]
-    pub fn contains(&self, offset: Duration) -> bool {
-        offset >= self.start && offset < self.end()
-    }
-}
-
-/// The longest a run can last, whatever [`ShapeLimits::max_duration`] says
-/// (365 days): the engine's clocks and window indexes are sized for it.
-pub const MAX_RUN_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
-
-/// The most phases a shape may have.
-pub const MAX_PHASES: usize = 10_000;
-
-/// The most virtual users a closed-model level may ask for, whatever
-/// [`ShapeLimits::max_users`] says (the engine keeps one slot per user).
-pub const MAX_VIRTUAL_USERS: u64 = 1_000_000;
-
-/// Safety limits checked when a shape is built. Defaults: 24 h, 100 million
-/// open-model iterations, 100,000 virtual users. A shape never lasts longer
-/// than [`MAX_RUN_DURATION`], has more than [`MAX_PHASES`] phases or more
-/// than [`MAX_VIRTUAL_USERS`] users, whatever the limits say.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ShapeLimits {
-    /// Longest total duration accepted.
-    pub max_duration: Duration,
-    /// Most open-model iterations a shape may plan.
-    pub max_iterations: u64,
-    /// Most virtual users a closed-model level may ask for.
-    pub max_users: u64,
-}
-
-impl Default for ShapeLimits {
-    fn default() -> Self {
-        ShapeLimits {
-            max_duration: Duration::from_secs(24 * 3600),
-            max_iterations: 100_000_000,
-            max_users: 100_000,
-        }
-    }
-}
-
-/// A validated load shape. Build one with [`Shape::builder`].
-///
-/// ```
-/// use spike_core::{rps, secs, Shape};
-///
-/// let shape = Shape::builder()
-///     .ramp(rps(100), secs(5))
-///     .hold(rps(100), secs(10))
-///     .burst(rps(1_000), secs(10))
-///     .recover(rps(100), secs(30))
-///     .build()?;
-/// assert_eq!(shape.duration(), secs(55));
-/// assert_eq!(shape.phase("burst").unwrap().start, secs(15));
-/// # Ok::<(), spike_core::ShapeError>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Shape {
-    model: Model,
-    phases: Vec<Phase>,
-}
+use crate::shape::error::ShapeError;
+use crate::shape::level::{Level, Model};
+use crate::shape::limits::{ShapeLimits, MAX_PHASES, MAX_RUN_DURATION, MAX_VIRTUAL_USERS};
+use crate::shape::{Phase, PhaseKind, Shape};
 
 impl Shape {
     /// Start describing a shape.
     pub fn builder() -> ShapeBuilder {
         ShapeBuilder::default()
-    }
-
-    /// The load model every phase uses.
-    #[must_use]
-    pub fn model(&self) -> Model {
-        self.model
-    }
-
-    /// The phases in order.
-    #[must_use]
-    pub fn phases(&self) -> &[Phase] {
-        &self.phases
-    }
-
-    /// The phase with this name.
-    #[must_use]
-    pub fn phase(&self, name: &str) -> Option<&Phase> {
-        self.phases.iter().find(|p| p.name == name)
-    }
-
-    /// Total duration of all phases.
-    #[must_use]
-    pub fn duration(&self) -> Duration {
-        self.phases.last().map_or(Duration::ZERO, Phase::end)
-    }
-
-    /// Index of the phase active at `offset` from the run start (the last
-    /// phase for offsets at or past the end).
-    #[must_use]
-    pub fn phase_index_at(&self, offset: Duration) -> usize {
-        self.phases
-            .iter()
-            .position(|p| offset < p.end())
-            .unwrap_or(self.phases.len() - 1)
-    }
-
-    /// The load level at `offset` from the run start (linear inside ramps).
-    #[must_use]
-    pub fn level_at(&self, offset: Duration) -> Level {
-        let phase = &self.phases[self.phase_index_at(offset)];
-        let into = offset.saturating_sub(phase.start).as_secs_f64();
-        let frac = (into / phase.duration.as_secs_f64()).clamp(0.0, 1.0);
-        let value = phase.from.value() + (phase.to.value() - phase.from.value()) * frac;
-        phase.to.with_value(value)
-    }
-
-    /// The baseline phase: the one marked `.baseline()`, else the last
-    /// `hold` before the first `burst`.
-    #[must_use]
-    pub fn baseline_index(&self) -> Option<usize> {
-        if let Some(i) = self.phases.iter().position(|p| p.baseline) {
-            return Some(i);
-        }
-        let first_burst = self
-            .phases
-            .iter()
-            .position(|p| p.kind == PhaseKind::Burst)?;
-        self.phases[..first_burst]
-            .iter()
-            .rposition(|p| p.kind == PhaseKind::Hold)
-    }
-
-    /// The first `recover` phase after a burst: where recovery is measured.
-    #[must_use]
-    pub fn recover_index(&self) -> Option<usize> {
-        let first_burst = self
-            .phases
-            .iter()
-            .position(|p| p.kind == PhaseKind::Burst)?;
-        self.phases[first_burst..]
-            .iter()
-            .position(|p| p.kind == PhaseKind::Recover)
-            .map(|i| i + first_burst)
-    }
-
-    /// For the open model: iterations the shape plans to start.
-    #[must_use]
-    pub fn planned_iterations(&self) -> u64 {
-        match self.model {
-            Model::Open => RateProfile::new(self).total_iterations(),
-            Model::Closed => 0,
-        }
     }
 
     /// The same shape with every level multiplied by `rate` and every
@@ -239,7 +36,7 @@ impl Shape {
     }
 
     /// The shape rebuilt from its phases' kinds, levels, durations, names
-    /// and baseline marks, checked by every rule and the hard caps: a shape
+    /// and reference marks, checked by every rule and the hard caps: a shape
     /// that did not come from [`ShapeBuilder::build`] (deserialized from an
     /// edited report, say) is refused instead of reaching the engine.
     pub(crate) fn revalidated(&self) -> Result<Shape, ShapeError> {
@@ -251,7 +48,7 @@ impl Shape {
                 level: p.to,
                 duration: p.duration,
                 name: Some(p.name.clone()),
-                baseline: p.baseline,
+                reference: p.reference,
             })
             .collect();
         ShapeBuilder {
@@ -301,7 +98,7 @@ impl Shape {
                 level: scale(p.to),
                 duration,
                 name: Some(p.name.clone()),
-                baseline: p.baseline,
+                reference: p.reference,
             });
         }
         ShapeBuilder {
@@ -319,7 +116,7 @@ struct PhaseSpec {
     level: Level,
     duration: Duration,
     name: Option<String>,
-    baseline: bool,
+    reference: bool,
 }
 
 /// Describes a [`Shape`] phase by phase; nothing is checked until
@@ -339,7 +136,7 @@ impl ShapeBuilder {
             level,
             duration,
             name: None,
-            baseline: false,
+            reference: false,
         });
         self
     }
@@ -380,17 +177,27 @@ impl ShapeBuilder {
         self
     }
 
-    /// Mark the phase added just before as the baseline that recovery is
-    /// compared with (by default: the last `hold` before the first `burst`).
-    pub fn baseline(mut self) -> Self {
+    /// Mark the phase added just before as the reference phase that
+    /// recovery is compared with (by default: the last `hold` before the
+    /// first `burst`).
+    pub fn reference(mut self) -> Self {
         match self.specs.last_mut() {
-            Some(spec) => spec.baseline = true,
+            Some(spec) => spec.reference = true,
             None => {
                 self.marker_error
-                    .get_or_insert(ShapeError::MarkerWithoutPhase { marker: "baseline" });
+                    .get_or_insert(ShapeError::MarkerWithoutPhase {
+                        marker: "reference",
+                    });
             }
         }
         self
+    }
+
+    /// The old name of [`ShapeBuilder::reference`] ("baseline" now means
+    /// only a saved run).
+    #[deprecated(since = "0.2.0", note = "renamed to `reference()`")]
+    pub fn baseline(self) -> Self {
+        self.reference()
     }
 
     /// Replace the safety limits checked by [`ShapeBuilder::build`].
@@ -418,7 +225,7 @@ impl ShapeBuilder {
         let names = assign_names(&self.specs)?;
         let mut phases: Vec<Phase> = Vec::with_capacity(self.specs.len());
         let mut start = Duration::ZERO;
-        let mut baseline_name: Option<&str> = None;
+        let mut reference_name: Option<&str> = None;
         let mut seen_burst = false;
         for (spec, name) in self.specs.iter().zip(&names) {
             let phase = name.clone();
@@ -469,14 +276,14 @@ impl ShapeBuilder {
                 }
                 _ => {}
             }
-            if spec.baseline {
-                if let Some(first) = baseline_name {
-                    return Err(ShapeError::MultipleBaselines {
+            if spec.reference {
+                if let Some(first) = reference_name {
+                    return Err(ShapeError::MultipleReferences {
                         first: first.to_owned(),
                         second: phase,
                     });
                 }
-                baseline_name = Some(name);
+                reference_name = Some(name);
             }
             let from = if spec.kind == PhaseKind::Ramp {
                 before
@@ -493,7 +300,7 @@ impl ShapeBuilder {
                 to: level,
                 start,
                 duration: spec.duration,
-                baseline: spec.baseline,
+                reference: spec.reference,
             });
             start = end;
         }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::histogram::Percentiles;
-use crate::recorder::Acc;
+use crate::recording::histogram::Percentiles;
+use crate::recording::shards::Tally;
 
 /// Last, smallest and largest value of a user gauge.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -86,7 +86,7 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub(crate) fn from_acc(acc: &Acc, span: Duration, target: f64) -> Self {
+    pub(crate) fn from_tally(acc: &Tally, span: Duration, target: f64) -> Self {
         let per_sec = |n: u64| {
             if span.is_zero() {
                 0.0

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::level::{Level, Model};
+use crate::shape::level::{Level, Model};
 
 /// Why a load shape was refused. Every variant names the phase and the value
 /// at fault, so the message says what to change.
@@ -73,15 +73,15 @@ pub enum ShapeError {
         /// The name used twice.
         name: String,
     },
-    /// More than one phase is marked `.baseline()`.
-    #[error("phases `{first}` and `{second}` are both marked as the baseline; mark one")]
-    MultipleBaselines {
+    /// More than one phase is marked `.reference()`.
+    #[error("phases `{first}` and `{second}` are both marked as the reference phase; mark one")]
+    MultipleReferences {
         /// The first phase marked.
         first: String,
         /// The second phase marked.
         second: String,
     },
-    /// `.named(..)` or `.baseline()` was called before any phase was added.
+    /// `.named(..)` or `.reference()` was called before any phase was added.
     #[error(
         "`.{marker}()` was called before any phase; it applies to the phase added just before it"
     )]
@@ -90,7 +90,7 @@ pub enum ShapeError {
         marker: &'static str,
     },
     /// The whole shape would last longer than the safety limit.
-    #[error("the shape lasts {total:?}, above the limit of {limit:?}; raise it with `ShapeLimits` if this is intended (up to {:?}, the most a run can last)", crate::shape::MAX_RUN_DURATION)]
+    #[error("the shape lasts {total:?}, above the limit of {limit:?}; raise it with `ShapeLimits` if this is intended (up to {:?}, the most a run can last)", crate::shape::limits::MAX_RUN_DURATION)]
     TooLong {
         /// Sum of all phase durations.
         total: Duration,
@@ -106,7 +106,7 @@ pub enum ShapeError {
         limit: u64,
     },
     /// A closed-model level above the safety limit on virtual users.
-    #[error("phase `{phase}`: {level} is above the limit of {limit} virtual users; raise it with `ShapeLimits` if this is intended (up to {})", crate::shape::MAX_VIRTUAL_USERS)]
+    #[error("phase `{phase}`: {level} is above the limit of {limit} virtual users; raise it with `ShapeLimits` if this is intended (up to {})", crate::shape::limits::MAX_VIRTUAL_USERS)]
     TooManyUsers {
         /// The phase at fault.
         phase: String,
@@ -125,7 +125,7 @@ pub enum ShapeError {
     },
     /// Scaling a phase's duration by the time factor gives a duration
     /// beyond what a run can last.
-    #[error("phase `{phase}`: {duration:?} × time scale {factor} is beyond {:?}, the most a run can last", crate::shape::MAX_RUN_DURATION)]
+    #[error("phase `{phase}`: {duration:?} × time scale {factor} is beyond {:?}, the most a run can last", crate::shape::limits::MAX_RUN_DURATION)]
     ScaledTooLong {
         /// The phase at fault.
         phase: String,
@@ -136,7 +136,7 @@ pub enum ShapeError {
     },
     /// The phases' durations add up to more than a run can last (the sum
     /// overflows before any limit applies).
-    #[error("phase `{phase}`: the durations up to this phase add up to more than {:?}, the most a run can last", crate::shape::MAX_RUN_DURATION)]
+    #[error("phase `{phase}`: the durations up to this phase add up to more than {:?}, the most a run can last", crate::shape::limits::MAX_RUN_DURATION)]
     DurationOverflow {
         /// The phase at which the sum overflowed.
         phase: String,

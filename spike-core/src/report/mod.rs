@@ -1,17 +1,21 @@
-//! The result of a run: plain serde data, a compact human summary, and an
-//! atomic `report.json` writer.
+//! The result of a run: plain serde data and an atomic `report.json`
+//! writer. The human summary (`Display`) is in `summary`, a window's stats
+//! in `window`.
 
-use std::fmt::Write as _;
+mod summary;
+pub(crate) mod window;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::histogram::{fmt_micros, Percentiles};
-use crate::level::{trim_float, Level, Model};
+use crate::recording::histogram::Percentiles;
+use crate::recording::stats::Stats;
 use crate::recovery::Recovery;
-use crate::shape::{PhaseKind, Shape};
-use crate::stats::Stats;
+pub use crate::report::window::WindowStats;
+use crate::shape::level::Model;
+use crate::shape::{Phase, Shape};
 
 /// Where and how the run happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,79 +57,23 @@ impl Environment {
     }
 }
 
-/// Stats of one phase.
+/// One phase of the run: the [`Phase`] as planned, with its stats. In
+/// `report.json` the phase's fields sit beside `stats` (serde flatten), and
+/// the phase's fields read through (`phase_report.name`, `.start`, …).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhaseReport {
-    /// Phase name.
-    pub name: String,
-    /// Phase kind.
-    pub kind: PhaseKind,
-    /// Level at the start.
-    pub from: Level,
-    /// Level at the end.
-    pub to: Level,
-    /// Offset of the phase start.
-    #[serde(with = "crate::serde_micros")]
-    pub start: Duration,
-    /// Phase length.
-    #[serde(with = "crate::serde_micros")]
-    pub duration: Duration,
-    /// Whether this is the recovery baseline.
-    pub baseline: bool,
+    /// The phase as the shape planned it.
+    #[serde(flatten)]
+    pub phase: Phase,
     /// Metrics of the iterations whose intended start lies in the phase.
     pub stats: Stats,
 }
 
-/// Stats of one time window, keyed by intended start.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WindowStats {
-    /// Window number from the run start.
-    pub index: u64,
-    /// Window start offset.
-    #[serde(with = "crate::serde_micros")]
-    pub start: Duration,
-    /// Window end offset (the last window may be shorter).
-    #[serde(with = "crate::serde_micros")]
-    pub end: Duration,
-    /// Phase active at the window start.
-    pub phase: String,
-    /// Metrics of the iterations whose intended start lies in the window.
-    pub stats: Stats,
-    /// Served: iterations (success or error) whose *completion* instant lies
-    /// in the window, whenever they were due. Where `stats` counts what was
-    /// offered in the window, this counts what the target got through in it;
-    /// under overload the two differ (see [`WindowStats::served_rate`]).
-    /// Completions after the planned end (the drain) are in no window.
-    /// Final in the report; in a window handed to an `on_window` observer
-    /// (at close) it may still grow by completions recorded a moment late.
-    #[serde(default)]
-    pub served: u64,
-}
+impl std::ops::Deref for PhaseReport {
+    type Target = Phase;
 
-impl WindowStats {
-    /// Length of the window (the last one may be shorter).
-    #[must_use]
-    pub fn span(&self) -> Duration {
-        self.end.saturating_sub(self.start)
-    }
-
-    /// Offered rate: iterations started per second, counted by intended
-    /// start (`stats.achieved_rate`).
-    #[must_use]
-    pub fn offered_rate(&self) -> f64 {
-        self.stats.achieved_rate
-    }
-
-    /// Served rate: completions per second, counted by completion instant
-    /// (`served / window length`; 0 for an empty span).
-    #[must_use]
-    pub fn served_rate(&self) -> f64 {
-        let len = self.span().as_secs_f64();
-        if len > 0.0 {
-            self.served as f64 / len
-        } else {
-            0.0
-        }
+    fn deref(&self) -> &Phase {
+        &self.phase
     }
 }
 
@@ -313,149 +261,4 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<Pat
     }
     std::fs::rename(&tmp, &path)?;
     Ok(path)
-}
-
-fn fmt_target(model: Model, v: f64) -> String {
-    match model {
-        Model::Open => format!("{} rps", trim_float((v * 10.0).round() / 10.0)),
-        Model::Closed => format!("{} users", trim_float((v * 10.0).round() / 10.0)),
-    }
-}
-
-fn stats_row(out: &mut String, name: &str, model: Model, s: &Stats, served: Option<f64>) {
-    let served = served.map_or_else(|| "—".to_owned(), |r| format!("{r:.1}/s"));
-    let _ = writeln!(
-        out,
-        "  {:<12} {:>11} {:>10.1}/s {:>12} {:>9} {:>7.2}% {:>9} {:>9} {:>9} {:>9}",
-        name,
-        fmt_target(model, s.target),
-        s.achieved_rate,
-        served,
-        s.completed,
-        s.error_rate * 100.0,
-        fmt_micros(s.latency.p50_us),
-        fmt_micros(s.latency.p95_us),
-        fmt_micros(s.latency.p99_us),
-        fmt_micros(s.latency.max_us),
-    );
-}
-
-impl std::fmt::Display for Report {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "spike: {} — {} model, {} phase{}, {:.1}s planned, {:.1}s elapsed, {} windows",
-            self.scenario,
-            match self.model {
-                Model::Open => "open",
-                Model::Closed => "closed",
-            },
-            self.phases.len(),
-            if self.phases.len() == 1 { "" } else { "s" },
-            self.shape.duration().as_secs_f64(),
-            self.elapsed.as_secs_f64(),
-            fmt_micros(crate::histogram::micros(self.window)),
-        );
-        let env = &self.environment;
-        if (env.rate_scale - 1.0).abs() > 1e-12 || (env.time_scale - 1.0).abs() > 1e-12 {
-            let _ = writeln!(
-                out,
-                "  scaled: rates ×{} (SPIKE_SCALE), durations ×{} (SPIKE_TIME_SCALE); the shape above is the scaled one",
-                env.rate_scale,
-                env.time_scale,
-            );
-        }
-        let _ = writeln!(
-            out,
-            "  {:<12} {:>11} {:>12} {:>12} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9}",
-            "phase", "target", "offered", "served", "done", "errors", "p50", "p95", "p99", "max"
-        );
-        for p in &self.phases {
-            let served = self.served_rate_between(p.start, p.start + p.duration);
-            stats_row(&mut out, &p.name, self.model, &p.stats, served);
-        }
-        let served = self.served_rate_between(Duration::ZERO, self.shape.duration());
-        stats_row(&mut out, "total", self.model, &self.total, served);
-        if !self.total.errors_by_class.is_empty() {
-            let classes: Vec<String> = self
-                .total
-                .errors_by_class
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect();
-            let _ = write!(out, "  errors: {}", classes.join(", "));
-            if !self.total.http_statuses.is_empty() {
-                let st: Vec<String> = self
-                    .total
-                    .http_statuses
-                    .iter()
-                    .map(|(k, v)| format!("{k}×{v}"))
-                    .collect();
-                let _ = write!(out, " (status {})", st.join(", "));
-            }
-            out.push('\n');
-        }
-        match &self.recovery {
-            Some(r) => {
-                let verdict = match r.recovery_time {
-                    Some(t) => format!("recovered {:.2}s after the spike", t.as_secs_f64()),
-                    None => format!(
-                        "did not recover within the {:.1}s recover phase",
-                        (r.recover_end - r.spike_end).as_secs_f64()
-                    ),
-                };
-                let _ = writeln!(
-                    out,
-                    "  recovery: {verdict} (healthy: p95 ≤ {} and errors ≤ {:.2}%; baseline `{}` p95 {})",
-                    fmt_micros(r.healthy_p95_us),
-                    r.healthy_error_rate * 100.0,
-                    r.baseline_phase,
-                    fmt_micros(r.baseline_p95_us),
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "  recovery: not measured (the shape has no burst followed by recover)"
-                );
-            }
-        }
-        let g = &self.generator;
-        let _ = writeln!(
-            out,
-            "  generator: lag p99 {}, dropped {}, max in flight {}/{}{}{}",
-            fmt_micros(g.schedule_lag.p99_us),
-            g.dropped,
-            g.max_in_flight,
-            g.in_flight_cap,
-            if g.drain_timeouts > 0 {
-                format!(", {} cut by drain timeout", g.drain_timeouts)
-            } else {
-                String::new()
-            },
-            if g.saturated {
-                " — SATURATED: the load applied is not the load asked for"
-            } else {
-                ""
-            },
-        );
-        if g.saturated && self.generator_bound() {
-            let _ = writeln!(
-                out,
-                "  generator-bound: schedule lag p99 {} over the {} budget{}",
-                fmt_micros(g.schedule_lag.p99_us),
-                fmt_micros(g.lag_budget_us),
-                if self.environment.build_profile == "debug" {
-                    " (debug build: an unoptimised generator drives a fraction of the load; see the guide, CI section)"
-                } else {
-                    ""
-                },
-            );
-        }
-        if let Some(why) = &self.interrupted {
-            let _ = writeln!(out, "  INTERRUPTED: {why}");
-        }
-        f.write_str(out.trim_end())
-    }
 }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::engine::RunShared;
+use crate::recording::run::RunShared;
 
 /// What an iteration knows about itself, and where it records user metrics.
 ///
@@ -123,7 +123,7 @@ impl Ctx {
     /// Add `n` to a user counter (e.g. `ctx.count("cache_hit", 1)`).
     pub fn count(&self, name: impl Into<Cow<'static, str>>, n: u64) {
         let name = name.into();
-        self.with_acc(|acc| acc.count(name, n));
+        self.with_tally(|tally| tally.count(name, n));
     }
 
     /// Record a duration under a name (a pool wait, a handshake, a message
@@ -146,20 +146,20 @@ impl Ctx {
     /// ```
     pub fn record(&self, name: impl Into<Cow<'static, str>>, value: Duration) {
         let name = name.into();
-        let us = crate::histogram::micros(value);
-        self.with_acc(|acc| acc.record_metric(name, us));
+        let us = crate::recording::histogram::micros(value);
+        self.with_tally(|tally| tally.record_metric(name, us));
     }
 
     /// Set a user gauge (last, min and max are kept per window, phase, run).
     pub fn gauge(&self, name: impl Into<Cow<'static, str>>, value: f64) {
         let name = name.into();
-        self.with_acc(|acc| acc.gauge(name, value));
+        self.with_tally(|tally| tally.gauge(name, value));
     }
 
     /// Run `f` on this thread's accumulator for the iteration's window and
     /// phase.
-    fn with_acc(&self, f: impl FnOnce(&mut crate::recorder::Acc)) {
+    fn with_tally(&self, f: impl FnOnce(&mut crate::recording::shards::Tally)) {
         let key = (self.window, self.phase);
-        self.run.shards.with(|s| f(s.acc(key)));
+        self.run.shards.with(|s| f(s.tally(key)));
     }
 }

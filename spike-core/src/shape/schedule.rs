@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+use crate::shape::level::Model;
 use crate::shape::Shape;
 
 #[derive(Debug, Clone, Copy)]
@@ -179,6 +180,17 @@ impl Iterator for Arrivals<'_> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         let left = (self.total - self.next) as usize;
         (left, Some(left))
+    }
+}
+
+impl Shape {
+    /// For the open model: iterations the shape plans to start.
+    #[must_use]
+    pub fn planned_iterations(&self) -> u64 {
+        match self.model {
+            Model::Open => RateProfile::new(self).total_iterations(),
+            Model::Closed => 0,
+        }
     }
 }
 

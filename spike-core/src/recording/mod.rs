@@ -1,0 +1,14 @@
+//! Recording: what each iteration leaves behind, from the per-thread shards
+//! through aggregation into windows, phases and the run.
+//!
+//! `ctx` is the iteration's handle; `shards` holds what threads record
+//! between ticks; `aggregate` folds the shards into windows, phases and the
+//! run; `stats`, `histogram` and `outcome` are the value types they share.
+
+pub(crate) mod aggregate;
+pub(crate) mod ctx;
+pub(crate) mod histogram;
+pub(crate) mod outcome;
+pub(crate) mod run;
+pub(crate) mod shards;
+pub(crate) mod stats;

@@ -1,0 +1,151 @@
+//! The run summary people read: `impl Display for Report`.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::fmt::duration_us;
+use crate::recording::stats::Stats;
+use crate::report::Report;
+use crate::shape::level::{trim_float, Model};
+
+fn fmt_target(model: Model, v: f64) -> String {
+    format!("{} {}", trim_float((v * 10.0).round() / 10.0), model.unit())
+}
+
+fn stats_row(out: &mut String, name: &str, model: Model, s: &Stats, served: Option<f64>) {
+    let served = served.map_or_else(|| "—".to_owned(), |r| format!("{r:.1}/s"));
+    let _ = writeln!(
+        out,
+        "  {:<12} {:>11} {:>10.1}/s {:>12} {:>9} {:>7.2}% {:>9} {:>9} {:>9} {:>9}",
+        name,
+        fmt_target(model, s.target),
+        s.achieved_rate,
+        served,
+        s.completed,
+        s.error_rate * 100.0,
+        duration_us(s.latency.p50_us),
+        duration_us(s.latency.p95_us),
+        duration_us(s.latency.p99_us),
+        duration_us(s.latency.max_us),
+    );
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "spike: {} — {} model, {} phase{}, {:.1}s planned, {:.1}s elapsed, {} windows",
+            self.scenario,
+            match self.model {
+                Model::Open => "open",
+                Model::Closed => "closed",
+            },
+            self.phases.len(),
+            if self.phases.len() == 1 { "" } else { "s" },
+            self.shape.duration().as_secs_f64(),
+            self.elapsed.as_secs_f64(),
+            duration_us(crate::recording::histogram::micros(self.window)),
+        );
+        let env = &self.environment;
+        if (env.rate_scale - 1.0).abs() > 1e-12 || (env.time_scale - 1.0).abs() > 1e-12 {
+            let _ = writeln!(
+                out,
+                "  scaled: rates ×{} (SPIKE_SCALE), durations ×{} (SPIKE_TIME_SCALE); the shape above is the scaled one",
+                env.rate_scale,
+                env.time_scale,
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>11} {:>12} {:>12} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9}",
+            "phase", "target", "offered", "served", "done", "errors", "p50", "p95", "p99", "max"
+        );
+        for p in &self.phases {
+            let served = self.served_rate_between(p.start, p.start + p.duration);
+            stats_row(&mut out, &p.name, self.model, &p.stats, served);
+        }
+        let served = self.served_rate_between(Duration::ZERO, self.shape.duration());
+        stats_row(&mut out, "total", self.model, &self.total, served);
+        if !self.total.errors_by_class.is_empty() {
+            let classes: Vec<String> = self
+                .total
+                .errors_by_class
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            let _ = write!(out, "  errors: {}", classes.join(", "));
+            if !self.total.http_statuses.is_empty() {
+                let st: Vec<String> = self
+                    .total
+                    .http_statuses
+                    .iter()
+                    .map(|(k, v)| format!("{k}×{v}"))
+                    .collect();
+                let _ = write!(out, " (status {})", st.join(", "));
+            }
+            out.push('\n');
+        }
+        match &self.recovery {
+            Some(r) => {
+                let verdict = match r.recovery_time {
+                    Some(t) => format!("recovered {:.2}s after the spike", t.as_secs_f64()),
+                    None => format!(
+                        "did not recover within the {:.1}s recover phase",
+                        (r.recover_end - r.spike_end).as_secs_f64()
+                    ),
+                };
+                let _ = writeln!(
+                    out,
+                    "  recovery: {verdict} (healthy: p95 ≤ {} and errors ≤ {:.2}%; baseline `{}` p95 {})",
+                    duration_us(r.healthy_p95_us),
+                    r.healthy_error_rate * 100.0,
+                    r.baseline_phase,
+                    duration_us(r.baseline_p95_us),
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  recovery: not measured (the shape has no burst followed by recover)"
+                );
+            }
+        }
+        let g = &self.generator;
+        let _ = writeln!(
+            out,
+            "  generator: lag p99 {}, dropped {}, max in flight {}/{}{}{}",
+            duration_us(g.schedule_lag.p99_us),
+            g.dropped,
+            g.max_in_flight,
+            g.in_flight_cap,
+            if g.drain_timeouts > 0 {
+                format!(", {} cut by drain timeout", g.drain_timeouts)
+            } else {
+                String::new()
+            },
+            if g.saturated {
+                " — SATURATED: the load applied is not the load asked for"
+            } else {
+                ""
+            },
+        );
+        if g.saturated && self.generator_bound() {
+            let _ = writeln!(
+                out,
+                "  generator-bound: schedule lag p99 {} over the {} budget{}",
+                duration_us(g.schedule_lag.p99_us),
+                duration_us(g.lag_budget_us),
+                if self.environment.build_profile == "debug" {
+                    " (debug build: an unoptimised generator drives a fraction of the load; see the guide, CI section)"
+                } else {
+                    ""
+                },
+            );
+        }
+        if let Some(why) = &self.interrupted {
+            let _ = writeln!(out, "  INTERRUPTED: {why}");
+        }
+        f.write_str(out.trim_end())
+    }
+}

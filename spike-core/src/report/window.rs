@@ -1,0 +1,60 @@
+//! The stats of one time window of a run.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::recording::stats::Stats;
+
+/// Stats of one time window, keyed by intended start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowStats {
+    /// Window number from the run start.
+    pub index: u64,
+    /// Window start offset.
+    #[serde(with = "crate::serde_micros")]
+    pub start: Duration,
+    /// Window end offset (the last window may be shorter).
+    #[serde(with = "crate::serde_micros")]
+    pub end: Duration,
+    /// Phase active at the window start.
+    pub phase: String,
+    /// Metrics of the iterations whose intended start lies in the window.
+    pub stats: Stats,
+    /// Served: iterations (success or error) whose *completion* instant lies
+    /// in the window, whenever they were due. Where `stats` counts what was
+    /// offered in the window, this counts what the target got through in it;
+    /// under overload the two differ (see [`WindowStats::served_rate`]).
+    /// Completions after the planned end (the drain) are in no window.
+    /// Final in the report; in a window handed to an `on_window` observer
+    /// (at close) it may still grow by completions recorded a moment late.
+    #[serde(default)]
+    pub served: u64,
+}
+
+impl WindowStats {
+    /// Length of the window (the last one may be shorter).
+    #[must_use]
+    pub fn span(&self) -> Duration {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// Offered rate: iterations started per second, counted by intended
+    /// start (`stats.achieved_rate`).
+    #[must_use]
+    pub fn offered_rate(&self) -> f64 {
+        self.stats.achieved_rate
+    }
+
+    /// Served rate: completions per second, counted by completion instant
+    /// (`served / window length`; 0 for an empty span).
+    #[must_use]
+    pub fn served_rate(&self) -> f64 {
+        let len = self.span().as_secs_f64();
+        if len > 0.0 {
+            self.served as f64 / len
+        } else {
+            0.0
+        }
+    }
+}
