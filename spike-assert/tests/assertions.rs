@@ -892,7 +892,7 @@ fn chains_hand_their_checks_to_the_installed_sinks() {
     let got = sink.got.lock().unwrap().clone();
     assert_eq!(got.len(), 2, "one delivery per chain");
     assert_eq!(got[0], (r.scenario.clone(), ok.checks().to_vec()));
-    assert_eq!(got[1], (r.scenario.clone(), f.checks().to_vec()));
+    assert_eq!(got[1], (r.scenario, f.checks().to_vec()));
     assert!(!got[1].1[0].passed);
     assert_eq!(got[1].1[0].scope, "phase burst");
     assert_eq!(ok.report_path(), Some(path.as_path()));
