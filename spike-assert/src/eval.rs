@@ -18,7 +18,7 @@ pub const DEFAULT_MIN_SAMPLES: u64 = 20;
 pub(crate) enum Kind {
     /// A fraction shown as a percentage.
     Percent,
-    /// Microseconds shown as `850µs`, `12.3ms`, `4.2s`.
+    /// Microseconds shown as `850µs`, `12.3ms`, `4.20s`.
     Duration,
     /// Per second.
     Rate,
@@ -46,17 +46,18 @@ fn trim(s: String) -> String {
     }
 }
 
-/// Microseconds for people: `850µs`, `250ms`, `12.3ms`, `30s`, `1.25s`.
+/// Microseconds for people, in spike's one duration format
+/// ([`spike_core::fmt::duration_us`]: `850µs`, `12.3ms`, `1.25s`), the
+/// same the report summary and the gate table print.
 pub(crate) fn fmt_us(us: f64) -> String {
-    if us == 0.0 {
-        "0s".to_owned()
-    } else if us < 1_000.0 {
-        format!("{us:.0}µs")
-    } else if us < 1_000_000.0 {
-        format!("{}ms", trim(format!("{:.1}", us / 1e3)))
+    // Thresholds and values are whole microseconds or more; a fraction is
+    // rounded, a negative or non-finite value (none is produced) shows as 0.
+    let whole = if us.is_finite() && us > 0.0 {
+        us.round() as u64
     } else {
-        format!("{}s", trim(format!("{:.2}", us / 1e6)))
-    }
+        0
+    };
+    spike_core::fmt::duration_us(whole)
 }
 
 /// A duration as microseconds, the unit every duration is compared in.
@@ -593,17 +594,18 @@ mod tests {
 
     #[test]
     fn durations_read_naturally() {
-        assert_eq!(fmt_us(0.0), "0s");
+        // One format with the summary and the gate table (issue 10).
+        assert_eq!(fmt_us(0.0), "0µs");
         assert_eq!(fmt_us(850.0), "850µs");
-        assert_eq!(fmt_us(250_000.0), "250ms");
+        assert_eq!(fmt_us(250_000.0), "250.0ms");
         assert_eq!(fmt_us(12_340.0), "12.3ms");
-        assert_eq!(fmt_us(30_000_000.0), "30s");
+        assert_eq!(fmt_us(30_000_000.0), "30.00s");
         assert_eq!(fmt_us(1_250_000.0), "1.25s");
-        // The four values the issue compares the formatters with.
         assert_eq!(fmt_us(950.0), "950µs");
         assert_eq!(fmt_us(1_500.0), "1.5ms");
-        assert_eq!(fmt_us(25_000.0), "25ms");
-        assert_eq!(fmt_us(1_200_000.0), "1.2s");
+        assert_eq!(fmt_us(25_000.0), "25.0ms");
+        assert_eq!(fmt_us(1_200_000.0), "1.20s");
+        assert_eq!(fmt_us(999.6), "1.0ms");
         assert_eq!(Kind::Rate.fmt(950.0), "950/s");
         assert_eq!(Kind::Rate.fmt(12.34), "12.3/s");
         assert_eq!(Kind::Percent.fmt(0.02), "2.00%");
@@ -629,13 +631,13 @@ mod tests {
     #[test]
     fn each_comparator_shows_its_operator() {
         let d = Kind::Duration;
-        assert_eq!(Cmp::Below(250_000.0).describe(d), "< 250ms");
-        assert_eq!(Cmp::AtMost(250_000.0).describe(d), "≤ 250ms");
-        assert_eq!(Cmp::Above(250_000.0).describe(d), "> 250ms");
-        assert_eq!(Cmp::AtLeast(250_000.0).describe(d), "≥ 250ms");
+        assert_eq!(Cmp::Below(250_000.0).describe(d), "< 250.0ms");
+        assert_eq!(Cmp::AtMost(250_000.0).describe(d), "≤ 250.0ms");
+        assert_eq!(Cmp::Above(250_000.0).describe(d), "> 250.0ms");
+        assert_eq!(Cmp::AtLeast(250_000.0).describe(d), "≥ 250.0ms");
         assert_eq!(
             Cmp::Between(1_000.0, 2_000.0).describe(d),
-            "≥ 1ms and ≤ 2ms"
+            "≥ 1.0ms and ≤ 2.0ms"
         );
         assert_eq!(Cmp::AtMost(0.02).describe(Kind::Percent), "≤ 2.00%");
         assert_eq!(Cmp::AtLeast(10.0).describe(Kind::Rate), "≥ 10/s");

@@ -86,41 +86,22 @@ pub(crate) fn guard(report: &Report, allow: bool) -> (Row, Vec<String>) {
     (row, problems.into_iter().map(|(_, long)| long).collect())
 }
 
-/// The rows as an aligned table, two spaces in.
+/// The rows as an aligned table, two spaces in (spike's one table
+/// renderer, plain style).
 fn table(rows: &[Row]) -> String {
-    let header = ["check", "scope", "expected", "actual", "verdict"];
-    let cells: Vec<[&str; 5]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.check.as_str(),
-                r.scope.as_str(),
-                r.expected.as_str(),
-                r.actual.as_str(),
-                r.verdict.word(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &cells {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
+    let mut t =
+        spike_core::fmt::Table::new(&["check", "scope", "expected", "actual", "verdict"], &[])
+            .plain();
+    for r in rows {
+        t.row(vec![
+            r.check.clone(),
+            r.scope.clone(),
+            r.expected.clone(),
+            r.actual.clone(),
+            r.verdict.word().to_owned(),
+        ]);
     }
-    let line = |row: &[&str; 5]| {
-        let padded: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        format!("  {}", padded.join("  ").trim_end())
-    };
-    let mut out = line(&header);
-    for row in &cells {
-        out.push('\n');
-        out.push_str(&line(row));
-    }
-    out
+    t.render().trim_end_matches('\n').to_owned()
 }
 
 /// Where the checks will be recorded.

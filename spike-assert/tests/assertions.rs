@@ -100,36 +100,39 @@ fn a_passing_chain_evaluates_every_check() {
         ]
     };
     assert_eq!(row(0), ["error rate", "run", "< 2.00%", "0.00%"]);
-    assert_eq!(row(3), ["latency p95", "run", "< 250ms", "110ms"]);
-    assert_eq!(row(5), ["latency p99.9", "run", "≤ 250ms", "250ms"]);
-    assert_eq!(row(7), ["service time p99", "run", "< 101ms", "100ms"]);
+    assert_eq!(row(3), ["latency p95", "run", "< 250.0ms", "110.0ms"]);
+    assert_eq!(row(5), ["latency p99.9", "run", "≤ 250.0ms", "250.0ms"]);
+    assert_eq!(row(7), ["service time p99", "run", "< 101.0ms", "100.0ms"]);
     assert_eq!(row(8), ["throughput", "run", "≥ 160/s", "160/s"]);
     assert_eq!(
         row(9),
         [
             "recovery",
             "run",
-            "recovered ≤ 30s after the spike",
-            "recovered 100ms after the spike"
+            "recovered ≤ 30.00s after the spike",
+            "recovered 100.0ms after the spike"
         ]
     );
     assert_eq!(
         row(13),
         ["ratio cache_hit/cache_lookup", "run", "> 90.00%", "93.75%"]
     );
-    assert_eq!(row(14), ["latency p99", "phase burst", "< 800ms", "220ms"]);
+    assert_eq!(
+        row(14),
+        ["latency p99", "phase burst", "< 800.0ms", "220.0ms"]
+    );
     assert_eq!(
         row(15),
         [
             "error rate",
             "every window of burst",
             "< 2.00%",
-            "all 2 windows pass; worst window #3 (300ms–400ms): 0.00%"
+            "all 2 windows pass; worst window #3 (300.0ms–400.0ms): 0.00%"
         ]
     );
     assert_eq!(row(16)[1], "run");
     assert_eq!(checks[17].check, "load applied as planned");
-    assert_eq!(checks[17].actual, "0 dropped, lag p99 1ms");
+    assert_eq!(checks[17].actual, "0 dropped, lag p99 1.0ms");
     assert_eq!(verified.report_path(), None);
 }
 
@@ -184,15 +187,15 @@ fn comparators_draw_the_line_where_their_names_say() {
         ("≥ 2.50% and ≤ 3.00%", true),
         ("≥ 1.00% and ≤ 2.50%", true),
         ("≥ 2.60% and ≤ 3.00%", false),
-        ("< 110ms", false),
-        ("≤ 110ms", true),
-        ("> 110ms", false),
-        ("≥ 110ms", true),
+        ("< 110.0ms", false),
+        ("≤ 110.0ms", true),
+        ("> 110.0ms", false),
+        ("≥ 110.0ms", true),
         ("< 0", false),
         ("≥ 0", true),
         ("≤ 156/s", true),
         ("< 156/s", false),
-        ("0 dropped, lag p99 ≤ 25ms, not interrupted", true),
+        ("0 dropped, lag p99 ≤ 25.0ms, not interrupted", true),
     ];
     let expected: Vec<(String, bool)> = expected
         .iter()
@@ -215,7 +218,7 @@ fn an_impossible_range_is_an_invalid_expectation() {
 #[test]
 fn service_time_is_not_latency() {
     let r = report();
-    // Total latency p99 is 200ms, service time p99 100ms.
+    // Total latency p99 is 200.0ms, service time p99 100.0ms.
     let f = failure(
         expect(&r)
             .service_time()
@@ -234,10 +237,10 @@ fn service_time_is_not_latency() {
     let c = failed_only(&f);
     assert_eq!(
         (c.check.as_str(), c.actual.as_str()),
-        ("latency p99", "200ms")
+        ("latency p99", "200.0ms")
     );
-    assert_eq!(f.checks()[0].actual, "100ms");
-    assert_eq!(f.checks()[2].actual, "6ms");
+    assert_eq!(f.checks()[0].actual, "100.0ms");
+    assert_eq!(f.checks()[2].actual, "6.0ms");
 }
 
 #[test]
@@ -274,9 +277,9 @@ fn recorded_metrics_are_checked_by_name_in_the_current_scope() {
     );
     let checks = f.checks();
     assert_eq!(checks[0].check, "pool_wait p95");
-    assert_eq!(checks[0].actual, "40ms");
+    assert_eq!(checks[0].actual, "40.0ms");
     assert!(checks[0].passed);
-    assert_eq!(checks[1].actual, "300ms");
+    assert_eq!(checks[1].actual, "300.0ms");
     assert!(!checks[1].passed);
     // A misspelled name fails and lists the names that were recorded.
     assert!(!checks[2].passed);
@@ -391,7 +394,7 @@ fn a_missing_phase_lists_the_phases() {
         [
             ("phase brust", why, false),
             ("every window of brust", why, false),
-            ("run", "200ms", true)
+            ("run", "200.0ms", true)
         ]
     );
 }
@@ -448,14 +451,14 @@ fn recovery_that_never_came_names_the_unhealthy_windows() {
     let f = failure(expect(&r).recovery().within(secs(30)).try_verify());
     assert_eq!(
         failed_only(&f).actual,
-        "did not recover in the 500ms `recover` phase (unhealthy windows #5, #6, #7, #8, #9 and 2 \
+        "did not recover in the 500.0ms `recover` phase (unhealthy windows #5, #6, #7, #8, #9 and 2 \
          more)"
     );
 }
 
 #[test]
 fn recovery_within_includes_its_limit() {
-    let r = report(); // recovered 100ms after the spike
+    let r = report(); // recovered 100.0ms after the spike
     let f = failure(
         expect(&r)
             .recovery()
@@ -467,8 +470,8 @@ fn recovery_within_includes_its_limit() {
             .try_verify(),
     );
     let c = failed_only(&f);
-    assert_eq!(c.expected, "recovered ≤ 99ms after the spike");
-    assert_eq!(c.actual, "recovered 100ms after the spike");
+    assert_eq!(c.expected, "recovered ≤ 99.0ms after the spike");
+    assert_eq!(c.actual, "recovered 100.0ms after the spike");
 }
 
 #[test]
@@ -531,18 +534,18 @@ fn every_window_finds_the_one_bad_window_of_its_phase() {
         [
             (
                 "every window of burst",
-                "1 of 2 windows fail; worst window #4 (400ms–500ms): 7.50%",
+                "1 of 2 windows fail; worst window #4 (400.0ms–500.0ms): 7.50%",
                 false
             ),
             (
                 "every window of baseline",
-                "all 3 windows pass; worst window #0 (0s–100ms): 0.00%",
+                "all 3 windows pass; worst window #0 (0µs–100.0ms): 0.00%",
                 true
             ),
             ("run", "0.00%", true),
             (
                 "every window",
-                "1 of 10 windows fail; worst window #4 (400ms–500ms): 7.50%",
+                "1 of 10 windows fail; worst window #4 (400.0ms–500.0ms): 7.50%",
                 false
             ),
         ]
@@ -566,7 +569,7 @@ fn every_window_names_the_worst_latency_and_skips_idle_windows() {
     );
     assert_eq!(
         failed_only(&f).actual,
-        "1 of 4 windows fail; worst window #5 (500ms–600ms): 40ms (1 window with no iteration \
+        "1 of 4 windows fail; worst window #5 (500.0ms–600.0ms): 40.0ms (1 window with no iteration \
          due skipped)"
     );
 }
@@ -592,7 +595,7 @@ fn a_window_with_load_but_nothing_completed_has_no_latency() {
     assert_eq!(
         actual,
         [
-            "1 of 2 windows fail; worst window #3 (300ms–400ms): no iteration completed",
+            "1 of 2 windows fail; worst window #3 (300.0ms–400.0ms): no iteration completed",
             "no iteration completed"
         ]
     );
@@ -620,8 +623,8 @@ fn one_window_by_number() {
     assert_eq!(
         got,
         [
-            ("window #5", "40ms", false),
-            ("window #6", "18ms", true),
+            ("window #5", "40.0ms", false),
+            ("window #6", "18.0ms", true),
             (
                 "window #12",
                 "no window #12; the run has 10 windows, #0 to #9",
@@ -792,9 +795,12 @@ fn an_inconclusive_report_fails_unless_allowed() {
     assert!(guard.passed);
     assert_eq!(
         guard.actual,
-        "37 dropped, lag p99 40ms, 2 abandoned, interrupted"
+        "37 dropped, lag p99 40.0ms, 2 abandoned, interrupted"
     );
-    assert_eq!(guard.expected, "0 dropped, lag p99 ≤ 25ms, not interrupted");
+    assert_eq!(
+        guard.expected,
+        "0 dropped, lag p99 ≤ 25.0ms, not interrupted"
+    );
 }
 
 #[test]
@@ -810,8 +816,8 @@ fn each_reason_alone_makes_a_report_inconclusive() {
             },
         ),
         (
-            "lag p99 25ms",
-            "  - schedule lag p99 25ms is over the 25ms budget\n",
+            "lag p99 25.0ms",
+            "  - schedule lag p99 25.0ms is over the 25.0ms budget\n",
             |r| {
                 r.generator.schedule_lag.p99_us = 25_001;
                 r.generator.saturated = true;

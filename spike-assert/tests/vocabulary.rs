@@ -45,8 +45,8 @@ fn scopes(checks: &[Check]) -> Vec<(&str, &str, &str)> {
 
 #[test]
 fn a_scope_holds_for_every_later_check_and_recovery_says_it_ignores_it() {
-    // Fixture: latency p95 110ms in the run, 140ms in phase burst; p99 200ms
-    // in each burst window, 20ms in the others; recovered 100ms after the
+    // Fixture: latency p95 110.0ms in the run, 140.0ms in phase burst; p99 200.0ms
+    // in each burst window, 20.0ms in the others; recovered 100.0ms after the
     // spike. The actual column shows which stats each check read.
     let r = report();
     let v = expect(&r)
@@ -80,25 +80,25 @@ fn a_scope_holds_for_every_later_check_and_recovery_says_it_ignores_it() {
         .p95()
         .below(secs(1))
         .verify();
-    let burst_windows = "all 2 windows pass; worst window #3 (300ms–400ms): 200ms";
-    let all_windows = "all 10 windows pass; worst window #3 (300ms–400ms): 200ms";
-    let recovered = "recovered 100ms after the spike";
+    let burst_windows = "all 2 windows pass; worst window #3 (300.0ms–400.0ms): 200.0ms";
+    let all_windows = "all 10 windows pass; worst window #3 (300.0ms–400.0ms): 200.0ms";
+    let recovered = "recovered 100.0ms after the spike";
     assert_eq!(
         scopes(v.checks()),
         [
-            ("latency p95", "run", "110ms"),
-            ("latency p95", "phase burst", "140ms"),
+            ("latency p95", "run", "110.0ms"),
+            ("latency p95", "phase burst", "140.0ms"),
             ("recovery", "run (ignores phase burst)", recovered),
             // The phase is still in force after the run-level check.
-            ("latency p95", "phase burst", "140ms"),
+            ("latency p95", "phase burst", "140.0ms"),
             ("latency p99", "every window of burst", burst_windows),
             ("recovery", "run (ignores every window of burst)", recovered),
             ("latency p99", "every window of burst", burst_windows),
-            ("latency p99", "window #3", "200ms"),
+            ("latency p99", "window #3", "200.0ms"),
             // every_window() after window(..) covers the whole run.
             ("latency p99", "every window", all_windows),
             ("recovery", "run", recovered),
-            ("latency p95", "run", "110ms"),
+            ("latency p95", "run", "110.0ms"),
         ]
     );
 }
@@ -121,7 +121,7 @@ fn a_missing_phase_does_not_stop_recovery_which_ignores_it() {
             (
                 "recovery",
                 "run (ignores phase brust)",
-                "recovered 100ms after the spike"
+                "recovered 100.0ms after the spike"
             ),
             (
                 "latency p95",
@@ -175,7 +175,7 @@ fn the_regression_gate_is_run_level_and_says_so() {
 
 #[test]
 fn min_samples_holds_until_the_next_min_samples() {
-    // Window #6 holds 10 samples, p95 18ms.
+    // Window #6 holds 10 samples, p95 18.0ms.
     let r = report();
     let c = checks(
         expect(&r)
@@ -191,7 +191,7 @@ fn min_samples_holds_until_the_next_min_samples() {
     assert_eq!(
         scopes(&c),
         [
-            ("latency p95", "window #6", "18ms"),
+            ("latency p95", "window #6", "18.0ms"),
             (
                 "latency p95",
                 "window #6",
@@ -246,18 +246,18 @@ fn duration_comparators_at_their_boundary() {
     assert_eq!(
         got,
         owned(&[
-            ("< 250ms", false),
-            ("≤ 250ms", true),
-            ("> 250ms", false),
-            ("≥ 250ms", true),
-            ("≥ 250ms and ≤ 1s", true),
-            ("≥ 1ms and ≤ 250ms", true),
-            ("< 251ms", true),
-            ("≤ 249ms", false),
-            ("> 249ms", true),
-            ("≥ 251ms", false),
-            ("≥ 251ms and ≤ 1s", false),
-            ("≥ 1ms and ≤ 249ms", false),
+            ("< 250.0ms", false),
+            ("≤ 250.0ms", true),
+            ("> 250.0ms", false),
+            ("≥ 250.0ms", true),
+            ("≥ 250.0ms and ≤ 1.00s", true),
+            ("≥ 1.0ms and ≤ 250.0ms", true),
+            ("< 251.0ms", true),
+            ("≤ 249.0ms", false),
+            ("> 249.0ms", true),
+            ("≥ 251.0ms", false),
+            ("≥ 251.0ms and ≤ 1.00s", false),
+            ("≥ 1.0ms and ≤ 249.0ms", false),
         ])
     );
 }
@@ -275,7 +275,7 @@ fn within_on_a_latency_is_at_most_under_its_old_name() {
         judge(&r, |e| e.p95().within(ms(250))),
         judge(&r, |e| e.p95().within(ms(249))),
     ];
-    assert_eq!(got, owned(&[("≤ 250ms", true), ("≤ 249ms", false)]));
+    assert_eq!(got, owned(&[("≤ 250.0ms", true), ("≤ 249.0ms", false)]));
 }
 
 #[test]
@@ -414,7 +414,7 @@ fn tag_share_comparators_include_their_bounds() {
 
 #[test]
 fn recovery_within_includes_its_limit() {
-    let r = report(); // recovered exactly 100ms after the spike
+    let r = report(); // recovered exactly 100.0ms after the spike
     let got = vec![
         judge(&r, |e| e.recovery().within(ms(100))),
         judge(&r, |e| e.recovery().within(ms(99))),
@@ -424,9 +424,9 @@ fn recovery_within_includes_its_limit() {
     assert_eq!(
         got,
         owned(&[
-            ("recovered ≤ 100ms after the spike", true),
-            ("recovered ≤ 99ms after the spike", false),
-            ("recovered ≤ 101ms after the spike", true),
+            ("recovered ≤ 100.0ms after the spike", true),
+            ("recovered ≤ 99.0ms after the spike", false),
+            ("recovered ≤ 101.0ms after the spike", true),
             ("recovered", true),
         ])
     );

@@ -48,7 +48,7 @@ fn one_slow_sample_no_longer_decides_a_window() {
     assert_eq!(
         first(f.checks()),
         (
-            "1 of 5 windows fail; worst window #6 (600ms–700ms): 5s",
+            "1 of 5 windows fail; worst window #6 (600.0ms–700.0ms): 5.00s",
             false
         )
     );
@@ -63,7 +63,7 @@ fn one_slow_sample_no_longer_decides_a_window() {
     assert_eq!(
         first(v.checks()),
         (
-            "all 4 windows pass; worst window #5 (500ms–600ms): 50ms (1 window with fewer than 10 \
+            "all 4 windows pass; worst window #5 (500.0ms–600.0ms): 50.0ms (1 window with fewer than 10 \
              samples skipped: #6)",
             true
         )
@@ -103,7 +103,7 @@ fn mostly_skipped_is_inconclusive_not_a_pass() {
     assert_eq!(
         first(f.checks()),
         (
-            "all 2 windows pass; worst window #3 (300ms–400ms): 200ms (8 windows with fewer than \
+            "all 2 windows pass; worst window #3 (300.0ms–400.0ms): 200.0ms (8 windows with fewer than \
              20 samples skipped: #0, #1, #2, #5, #6 and 3 more); only 2 of 10 windows judged",
             false
         )
@@ -133,7 +133,7 @@ fn a_failure_in_a_judged_window_is_a_failure_even_when_most_are_skipped() {
     assert_eq!(
         first(f.checks()),
         (
-            "2 of 2 windows fail; worst window #3 (300ms–400ms): 200ms (8 windows with fewer than \
+            "2 of 2 windows fail; worst window #3 (300.0ms–400.0ms): 200.0ms (8 windows with fewer than \
              20 samples skipped: #0, #1, #2, #5, #6 and 3 more)",
             false
         )
@@ -152,7 +152,7 @@ fn skipped_windows_are_listed_when_most_are_judged() {
     assert_eq!(
         first(v.checks()),
         (
-            "all 7 windows pass; worst window #3 (300ms–400ms): 200ms (3 windows with fewer than \
+            "all 7 windows pass; worst window #3 (300.0ms–400.0ms): 200.0ms (3 windows with fewer than \
              20 samples skipped: #0, #1, #2)",
             true
         )
@@ -192,7 +192,7 @@ fn a_window_where_nothing_completed_still_fails() {
     assert_eq!(
         first(f.checks()),
         (
-            "1 of 2 windows fail; worst window #3 (300ms–400ms): no iteration completed",
+            "1 of 2 windows fail; worst window #3 (300.0ms–400.0ms): no iteration completed",
             false
         )
     );

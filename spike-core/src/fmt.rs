@@ -45,14 +45,25 @@ pub enum Align {
     Right,
 }
 
-/// An aligned text table: a header, a dashed rule, then one line per row;
-/// two spaces in, cells separated by ` | `, widths by character count,
-/// trailing spaces trimmed.
+/// An aligned text table: a header then one line per row, two spaces in,
+/// widths by character count, trailing spaces trimmed. Ruled (the default:
+/// a dashed rule under the header, cells separated by ` | `, as the gate
+/// prints) or plain (cells separated by two spaces, as the assertion
+/// table prints).
+///
+/// ```
+/// use spike_core::fmt::Table;
+///
+/// let mut t = Table::new(&["check", "verdict"], &[]).plain();
+/// t.row(vec!["latency p95".to_owned(), "ok".to_owned()]);
+/// assert_eq!(t.render(), "  check        verdict\n  latency p95  ok\n");
+/// ```
 #[derive(Debug, Clone)]
 pub struct Table {
     header: Vec<String>,
     align: Vec<Align>,
     rows: Vec<Vec<String>>,
+    plain: bool,
 }
 
 impl Table {
@@ -64,7 +75,15 @@ impl Table {
             header: header.iter().map(|h| (*h).to_owned()).collect(),
             align: align.to_vec(),
             rows: Vec::new(),
+            plain: false,
         }
+    }
+
+    /// Plain style: no rule, cells separated by two spaces.
+    #[must_use]
+    pub fn plain(mut self) -> Self {
+        self.plain = true;
+        self
     }
 
     /// Add a row; missing cells are empty, extra cells are dropped.
@@ -85,22 +104,27 @@ impl Table {
             }
         }
         let mut out = String::new();
+        let separator = if self.plain { "  " } else { " | " };
         let mut line = |cells: Vec<String>| {
-            let mut l = String::from(" ");
-            for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
-                let pad = " ".repeat(w - c.chars().count());
-                match self.align.get(i).copied().unwrap_or(Align::Left) {
-                    Align::Left => l.push_str(&format!(" {c}{pad} ")),
-                    Align::Right => l.push_str(&format!(" {pad}{c} ")),
-                }
-                l.push('|');
-            }
-            l.pop();
-            out.push_str(l.trim_end());
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(i, (c, w))| {
+                    let pad = " ".repeat(w - c.chars().count());
+                    match self.align.get(i).copied().unwrap_or(Align::Left) {
+                        Align::Left => format!("{c}{pad}"),
+                        Align::Right => format!("{pad}{c}"),
+                    }
+                })
+                .collect();
+            out.push_str(format!("  {}", padded.join(separator)).trim_end());
             out.push('\n');
         };
         line(self.header.clone());
-        line(widths.iter().map(|w| "-".repeat(*w)).collect());
+        if !self.plain {
+            line(widths.iter().map(|w| "-".repeat(*w)).collect());
+        }
         for row in &self.rows {
             line((0..columns).map(|i| cell(row, i)).collect());
         }
