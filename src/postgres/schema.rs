@@ -5,7 +5,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio_postgres::NoTls;
 
-use super::{checked_config, PgSetupError};
+use super::error::PgSetupError;
+use super::target::checked_config;
 
 /// A schema created for one test run (`<prefix>_<pid>_<time>_<n>`, so runs
 /// never collide) and dropped with everything in it by

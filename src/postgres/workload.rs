@@ -4,11 +4,13 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
-use deadpool_postgres::{PoolError, TimeoutType};
+use deadpool_postgres::{Client as PgClient, PoolError, TimeoutType};
 use futures_util::future::BoxFuture;
 use spike_core::{Ctx, IterResult, Workload};
 
-use super::{classify_pool, counters, metrics, PgClient, PgError, PgPool, Shared};
+use super::error::{classify_pool, PgError};
+use super::pool::{PgPool, Shared};
+use super::{counters, metrics};
 
 /// A workload that runs an async closure with a pooled connection; build it
 /// with [`PgPool::workload`] or [`PgPool::statement`]. The connection goes
