@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use spike_core::{Percent, Quantile};
 
-use crate::eval::{us_of, Cmp, Quantity};
-use crate::Expect;
+use crate::chain::Expect;
+use crate::cmp::Cmp;
+use crate::quantity::Quantity;
+use crate::units::us_of;
 
 mod sealed {
     /// Keeps [`super::Threshold`] to the types spike knows how to show.

@@ -5,8 +5,8 @@
 
 use spike_core::baseline::{self, Bands, Change as GateVerdict, GateOutcome};
 
+use crate::chain::Expect;
 use crate::verdict::{Row, RowVerdict};
-use crate::Expect;
 
 impl Expect<'_> {
     /// A run-level check that ignores the chain's scope: compare the whole

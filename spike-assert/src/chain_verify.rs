@@ -1,0 +1,67 @@
+//! The ends of the chain: [`Expect::verify`] panics with the table unless
+//! every check held, [`Expect::try_verify`] returns it.
+
+use std::panic::Location;
+
+use crate::chain::Expect;
+use crate::verdict::{self, Failure, Verified};
+
+impl Expect<'_> {
+    /// End the chain: panic, once, with the table of every check unless
+    /// all held. The panic (and the message) point at this call.
+    ///
+    /// When the run was saved (`report.artifacts`, set inside
+    /// `#[spike_test]`), the evaluated checks are written into its
+    /// `report.json` first.
+    ///
+    /// # Panics
+    /// When a check failed or the report is inconclusive (see
+    /// [`Expect::allow_inconclusive`]).
+    ///
+    /// ```should_panic
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, pct, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+    /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// expect(&report).throughput().at_least(1_000_000.0).verify(); // panics here
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn verify(self) -> Verified {
+        match self.conclude(Location::caller()) {
+            Ok(verified) => verified,
+            Err(failure) => verdict::fail(&failure),
+        }
+    }
+
+    /// End the chain without panicking: [`Verified`] when every check held,
+    /// else a [`Failure`] carrying the same message `verify()` would panic
+    /// with. The checks are recorded in `report.json` either way.
+    ///
+    /// # Errors
+    /// A [`Failure`] when a check failed or the report is inconclusive.
+    ///
+    /// ```
+    /// # use spike_assert::expect;
+    /// # use spike_core::{ms, pct, rps, secs, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// # let shape = Shape::builder().hold(rps(100), ms(300)).build().unwrap();
+    /// # let report = Scenario::new("doc").shape(shape).window(ms(100)).lag_budget(secs(1))
+    /// #     .run(|_ctx: Ctx| async {}).await.unwrap();
+    /// match expect(&report).error_rate().below(pct(1)).try_verify() {
+    ///     Ok(verified) => assert!(verified.checks().iter().all(|c| c.passed)),
+    ///     Err(failure) => panic!("{failure}"),
+    /// }
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn try_verify(self) -> Result<Verified, Failure> {
+        self.conclude(Location::caller())
+    }
+
+    fn conclude(self, location: &'static Location<'static>) -> Result<Verified, Failure> {
+        verdict::conclude(self.report, self.rows, self.allow_inconclusive, location)
+    }
+}
