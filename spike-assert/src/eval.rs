@@ -10,11 +10,7 @@ use spike_core::{Report, Stats, WindowStats};
 use crate::cmp::Cmp;
 use crate::quantity::Quantity;
 use crate::scope::{window_label, Scope};
-use crate::units::us_of;
-
-// The duration format, also for `verdict.rs`, which reads it as
-// `crate::eval::fmt_us`.
-pub(crate) use crate::units::fmt_us;
+use crate::units::{fmt_us, us_of};
 
 /// Fewest samples a window needs before a per-window check judges it
 /// (completed iterations for latency, service time and error rate; recorded

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use spike_core::{Check, Report};
 
-use crate::eval::fmt_us;
+use crate::units::fmt_us;
 
 /// How one row of the table ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

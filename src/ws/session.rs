@@ -35,7 +35,7 @@ struct Config {
 /// A scripted session: each iteration connects, runs the steps in order and
 /// closes. The iteration latency covers the whole session; the handshake
 /// and each expected reply's round trip are recorded apart
-/// (`ws.handshake`, `ws.message_rtt`; read them with [`WsStats::of`]).
+/// (`ws.handshake`, `ws.message_rtt`; read them with [`WsStats::of`](super::WsStats::of)).
 ///
 /// ```
 /// use spike::prelude::*;
