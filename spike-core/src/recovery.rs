@@ -3,8 +3,8 @@
 //! * Reference: the stats of the reference phase (the one marked
 //!   `.reference()`, else the last `hold` before the first `burst`).
 //! * Spike end: the start of the first `recover` phase after a burst.
-//! * A window is healthy when its latency p95 ≤ max(baseline p95 × (1 +
-//!   tolerance), baseline p95 + slack) and its error rate ≤ baseline error
+//! * A window is healthy when its latency p95 ≤ max(reference p95 × (1 +
+//!   tolerance), reference p95 + slack) and its error rate ≤ reference error
 //!   rate + epsilon. A window with no completed iteration is not healthy
 //!   (nothing shows it is).
 //! * Recovery time: from spike end to the start of the first run of healthy
@@ -22,13 +22,13 @@ use crate::report::window::WindowStats;
 /// What "healthy again" means; every field is documented with its default.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RecoveryCriteria {
-    /// Relative headroom over the baseline p95 (default 0.25 = +25%).
+    /// Relative headroom over the reference p95 (default 0.25 = +25%).
     pub tolerance: f64,
-    /// Absolute headroom over the baseline p95, for fast baselines where a
+    /// Absolute headroom over the reference p95, for fast references where a
     /// relative band is narrower than timer noise (default 10 ms).
     #[serde(with = "crate::serde_micros")]
     pub slack: Duration,
-    /// Error-rate headroom over the baseline error rate (default 0.01 = 1
+    /// Error-rate headroom over the reference error rate (default 0.01 = 1
     /// percentage point).
     pub epsilon: f64,
     /// How many consecutive healthy windows make a recovery (default 3).
@@ -51,12 +51,16 @@ impl Default for RecoveryCriteria {
 pub struct Recovery {
     /// The criteria used.
     pub criteria: RecoveryCriteria,
-    /// Name of the baseline phase.
-    pub baseline_phase: String,
-    /// Baseline latency p95, µs.
-    pub baseline_p95_us: u64,
-    /// Baseline error rate.
-    pub baseline_error_rate: f64,
+    /// Name of the reference phase (read also from `baseline_phase`, its
+    /// name in reports written before 0.2).
+    #[serde(alias = "baseline_phase")]
+    pub reference_phase: String,
+    /// Reference latency p95, µs.
+    #[serde(alias = "baseline_p95_us")]
+    pub reference_p95_us: u64,
+    /// Reference error rate.
+    #[serde(alias = "baseline_error_rate")]
+    pub reference_error_rate: f64,
     /// A window is healthy at or below this p95, µs.
     pub healthy_p95_us: u64,
     /// ... and at or below this error rate.
@@ -91,24 +95,24 @@ impl Recovery {
 #[must_use]
 pub(crate) fn evaluate(
     criteria: RecoveryCriteria,
-    baseline_phase: &str,
-    baseline: &crate::recording::stats::Stats,
+    reference_phase: &str,
+    reference: &crate::recording::stats::Stats,
     recover_phase: &str,
     spike_end: Duration,
     recover_end: Duration,
     windows: &[WindowStats],
 ) -> Recovery {
-    let base_p95 = baseline.latency.p95_us as f64;
+    let base_p95 = reference.latency.p95_us as f64;
     let healthy_p95_us = (base_p95 * (1.0 + criteria.tolerance))
         .max(base_p95 + criteria.slack.as_micros() as f64)
         .round() as u64;
     let mut recovery = Recovery {
         criteria,
-        baseline_phase: baseline_phase.to_owned(),
-        baseline_p95_us: baseline.latency.p95_us,
-        baseline_error_rate: baseline.error_rate,
+        reference_phase: reference_phase.to_owned(),
+        reference_p95_us: reference.latency.p95_us,
+        reference_error_rate: reference.error_rate,
         healthy_p95_us,
-        healthy_error_rate: baseline.error_rate + criteria.epsilon,
+        healthy_error_rate: reference.error_rate + criteria.epsilon,
         recover_phase: recover_phase.to_owned(),
         spike_end,
         recover_end,

@@ -173,7 +173,7 @@ fn machine_noise_never_excuses_a_run_that_did_not_recover() {
     let mut now = report(4_000, 9_000, 20_000, 0.0, 500.0, None);
     // Healthy headroom: the default 10 ms slack over the baseline p95.
     let rec = now.recovery.as_ref().unwrap();
-    assert_eq!(rec.healthy_p95_us - rec.baseline_p95_us, 10_000);
+    assert_eq!(rec.healthy_p95_us - rec.reference_p95_us, 10_000);
     // 6 ms of schedule lag: 12 ms of noise ≥ 10 ms of headroom. The old
     // gate stopped judging recovery here; now it is judged, with a note.
     now.generator.schedule_lag.p99_us = 6_000;

@@ -1,5 +1,6 @@
 //! Renamed items keep working for one release: old `report.json` files with
-//! `"baseline": true`, the deprecated `.baseline()` marker, `sim` and
+//! `"baseline": true` or a recovery with `baseline_*` fields, the deprecated
+//! `.baseline()` marker, `sim` and
 //! `fmt_micros`; and `PhaseReport` is a `Phase` plus `stats` on the wire.
 
 use spike_core::{ms, rps, secs, Model, Phase, PhaseReport, Shape, Stats};
@@ -72,4 +73,22 @@ fn deprecated_names_still_resolve_to_the_new_items() {
     assert_eq!(spike_core::fmt_micros(12_340), "12.3ms");
     let _server: spike_core::sim::FifoServer = spike_core::targets::FifoServer::new(100.0);
     assert_eq!(Model::Open.unit(), "rps");
+}
+
+#[test]
+fn an_old_recovery_with_baseline_fields_reads_as_the_reference() {
+    // A `recovery` object as reports before 0.2 wrote it.
+    let old = r#"{"criteria":{"tolerance":0.25,"slack":10000,"epsilon":0.01,"sustain":3},
+        "baseline_phase":"hold","baseline_p95_us":5900,"baseline_error_rate":0.0,
+        "healthy_p95_us":15900,"healthy_error_rate":0.01,"recover_phase":"recover",
+        "spike_end":5000000,"recover_end":13000000,"recovery_time":4000000,
+        "unhealthy_windows":[50,51]}"#;
+    let r: spike_core::Recovery = serde_json::from_str(old).expect("an old recovery parses");
+    assert_eq!(r.reference_phase, "hold");
+    assert_eq!(r.reference_p95_us, 5_900);
+    assert_eq!(r.reference_error_rate, 0.0);
+    assert_eq!(r.recovery_time, Some(secs(4)));
+    let new = serde_json::to_value(&r).expect("a recovery serializes");
+    assert_eq!(new["reference_phase"], "hold");
+    assert!(new.get("baseline_phase").is_none());
 }

@@ -70,9 +70,9 @@ fn windows(pattern: &str) -> Vec<WindowStats> {
 fn rule(recover_end: Duration) -> Recovery {
     Recovery {
         criteria: RecoveryCriteria::default(),
-        baseline_phase: "hold".to_owned(),
-        baseline_p95_us: 20_000,
-        baseline_error_rate: 0.0,
+        reference_phase: "hold".to_owned(),
+        reference_p95_us: 20_000,
+        reference_error_rate: 0.0,
         healthy_p95_us: 30_000,
         healthy_error_rate: 0.01,
         recover_phase: "recover".to_owned(),

@@ -59,7 +59,7 @@ fn recovery_time_matches_the_analytic_drain_time_within_one_window() {
         .recovery
         .as_ref()
         .expect("shape has burst and recover");
-    assert_eq!(rec.baseline_phase, "hold");
+    assert_eq!(rec.reference_phase, "hold");
     assert_eq!(rec.spike_end, secs(5));
     let measured = rec.recovery_time.expect("recovers within 8 s");
     common::assert_close(
@@ -77,9 +77,9 @@ fn recovery_time_matches_the_analytic_drain_time_within_one_window() {
     );
     // Baseline: no queue, latency ≈ service time 1/C = 2.5 ms.
     assert!(
-        rec.baseline_p95_us < 10_000,
+        rec.reference_p95_us < 10_000,
         "baseline p95 {}µs",
-        rec.baseline_p95_us
+        rec.reference_p95_us
     );
     // Every window from the recovery point on is healthy, and the one just
     // before it is not.

@@ -159,9 +159,9 @@ pub fn report() -> Report {
         .collect();
     r.recovery = Some(Recovery {
         criteria: RecoveryCriteria::default(),
-        baseline_phase: "baseline".to_owned(),
-        baseline_p95_us: 18_000,
-        baseline_error_rate: 0.0,
+        reference_phase: "baseline".to_owned(),
+        reference_p95_us: 18_000,
+        reference_error_rate: 0.0,
         healthy_p95_us: 28_000,
         healthy_error_rate: 0.01,
         recover_phase: "recover".to_owned(),

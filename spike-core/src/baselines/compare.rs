@@ -328,7 +328,7 @@ pub fn compare(baseline: &Report, now: &Report, bands: &Bands) -> Comparison {
         let headroom = [baseline, now]
             .iter()
             .filter_map(|r| r.recovery.as_ref())
-            .map(|r| r.healthy_p95_us.saturating_sub(r.baseline_p95_us))
+            .map(|r| r.healthy_p95_us.saturating_sub(r.reference_p95_us))
             .min()
             .unwrap_or(u64::MAX);
         if lag_extra > 0 && headroom <= lag_extra {

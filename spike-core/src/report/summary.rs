@@ -97,11 +97,11 @@ impl std::fmt::Display for Report {
                 };
                 let _ = writeln!(
                     out,
-                    "  recovery: {verdict} (healthy: p95 ≤ {} and errors ≤ {:.2}%; baseline `{}` p95 {})",
+                    "  recovery: {verdict} (healthy: p95 ≤ {} and errors ≤ {:.2}%; reference `{}` p95 {})",
                     duration_us(r.healthy_p95_us),
                     r.healthy_error_rate * 100.0,
-                    r.baseline_phase,
-                    duration_us(r.baseline_p95_us),
+                    r.reference_phase,
+                    duration_us(r.reference_p95_us),
                 );
             }
             None => {

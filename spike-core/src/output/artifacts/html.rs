@@ -152,11 +152,11 @@ pub fn report_html(report: &Report) -> String {
     if let Some(r) = &report.recovery {
         let _ = write!(
             o,
-            "<p class=\"note\">Healthy window: p95 ≤ {} and error rate ≤ {:.2}% (baseline phase <b>{}</b>: p95 {}, tolerance +{:.0}%, slack {}, {} windows in a row). Unhealthy windows in <b>{}</b>: {}.</p>",
+            "<p class=\"note\">Healthy window: p95 ≤ {} and error rate ≤ {:.2}% (reference phase <b>{}</b>: p95 {}, tolerance +{:.0}%, slack {}, {} windows in a row). Unhealthy windows in <b>{}</b>: {}.</p>",
             duration_us(r.healthy_p95_us),
             r.healthy_error_rate * 100.0,
-            esc(&r.baseline_phase),
-            duration_us(r.baseline_p95_us),
+            esc(&r.reference_phase),
+            duration_us(r.reference_p95_us),
             r.criteria.tolerance * 100.0,
             duration_us(micros(r.criteria.slack)),
             r.criteria.sustain,
