@@ -82,7 +82,24 @@ pub mod demo;
 pub mod http;
 
 #[cfg(any(feature = "ws", feature = "postgres", feature = "redis"))]
-pub mod driver;
+mod macros;
+#[cfg(any(feature = "ws", feature = "postgres", feature = "redis"))]
+pub mod target_check;
+
+/// What the WebSocket, Postgres and Redis drivers shared, under its old
+/// name: [`MetricStats`] now lives in the engine (`spike::MetricStats`) and
+/// the target checks in [`target_check`].
+#[cfg(any(feature = "ws", feature = "postgres", feature = "redis"))]
+#[deprecated(
+    since = "0.2.0",
+    note = "use `spike::MetricStats` and `spike::target_check`"
+)]
+pub mod driver {
+    pub use crate::target_check::{
+        check_target_host, check_target_url, judge_target, TargetRefused,
+    };
+    pub use spike_core::{MetricStats, MetricWindowStats};
+}
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "redis")]

@@ -26,6 +26,7 @@ mod error;
 pub mod fmt;
 pub mod harness;
 pub mod installed;
+mod metric_stats;
 pub mod notice;
 mod output;
 mod paths;
@@ -65,6 +66,7 @@ pub use conclusive::InconclusiveReason;
 pub use engine::{Progress, ProgressFn, StopFuture, WindowFn};
 pub use error::SpikeError;
 pub use harness::TestContext;
+pub use metric_stats::{MetricStats, MetricWindowStats};
 pub use paths::{folder_name, spike_home};
 pub use recording::ctx::Ctx;
 pub use recording::histogram::{

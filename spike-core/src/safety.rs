@@ -152,9 +152,9 @@ pub fn allowed_by_name(host: &str, allowed: &[String]) -> bool {
             .any(|a| same(a))
 }
 
-/// What the rail decided about a host that may receive load.
+/// How a host that may receive load may be reached, as the rail decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum HostAccess {
     /// A loopback target: connect to these addresses only (the address
     /// itself, or [`LOCALHOST_ADDRS`] for `localhost`), never resolve it.
     Loopback(Vec<IpAddr>),
@@ -162,6 +162,11 @@ pub enum Verdict {
     /// `SPIKE_ALLOW_HOSTS`): the driver may resolve and connect as usual.
     Allowed,
 }
+
+/// The old name of [`HostAccess`] ("verdict" now means only a check's
+/// outcome in an assertion table).
+#[deprecated(since = "0.2.0", note = "renamed to `HostAccess`")]
+pub type Verdict = HostAccess;
 
 /// Why the rail refused a host.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,29 +198,31 @@ impl Refusal {
 ///
 /// ```
 /// use std::net::IpAddr;
-/// use spike_core::safety::{judge_host, Refusal, Verdict, LOCALHOST_ADDRS};
+/// use spike_core::safety::{judge_host, Refusal, HostAccess, LOCALHOST_ADDRS};
 /// let v4: IpAddr = "127.0.0.1".parse().unwrap();
-/// assert_eq!(judge_host("127.0.0.1", &[]), Ok(Verdict::Loopback(vec![v4])));
-/// assert_eq!(judge_host("LOCALHOST", &[]), Ok(Verdict::Loopback(LOCALHOST_ADDRS.to_vec())));
+/// assert_eq!(judge_host("127.0.0.1", &[]), Ok(HostAccess::Loopback(vec![v4])));
+/// assert_eq!(judge_host("LOCALHOST", &[]), Ok(HostAccess::Loopback(LOCALHOST_ADDRS.to_vec())));
 /// assert_eq!(judge_host("0.0.0.0", &[]), Err(Refusal::Unspecified));
 /// assert_eq!(judge_host("[::]", &[]), Err(Refusal::Unspecified));
 /// assert_eq!(judge_host("[::ffff:10.0.0.1]", &[]), Err(Refusal::NotLoopback));
 /// assert_eq!(judge_host("db.internal", &[]), Err(Refusal::NotLoopback));
-/// assert_eq!(judge_host("db.internal", &["db.internal".into()]), Ok(Verdict::Allowed));
+/// assert_eq!(judge_host("db.internal", &["db.internal".into()]), Ok(HostAccess::Allowed));
 /// ```
 ///
 /// # Errors
 /// [`Refusal`] when the host is neither loopback nor allowed by name.
-pub fn judge_host(host: &str, allowed: &[String]) -> Result<Verdict, Refusal> {
+pub fn judge_host(host: &str, allowed: &[String]) -> Result<HostAccess, Refusal> {
     let name = bare_host(host);
     let ip = name.parse::<IpAddr>().ok();
     match ip {
-        Some(ip) if is_loopback_ip(ip) => return Ok(Verdict::Loopback(vec![ip])),
-        None if is_localhost_name(name) => return Ok(Verdict::Loopback(LOCALHOST_ADDRS.to_vec())),
+        Some(ip) if is_loopback_ip(ip) => return Ok(HostAccess::Loopback(vec![ip])),
+        None if is_localhost_name(name) => {
+            return Ok(HostAccess::Loopback(LOCALHOST_ADDRS.to_vec()))
+        }
         _ => {}
     }
     if allowed_by_name(name, allowed) {
-        return Ok(Verdict::Allowed);
+        return Ok(HostAccess::Allowed);
     }
     match ip {
         Some(ip) if ip.is_unspecified() => Err(Refusal::Unspecified),

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use reqwest::Url;
 use spike_core::redact::redact_url;
-use spike_core::safety::{bare_host, judge_host, Verdict};
+use spike_core::safety::{bare_host, judge_host, HostAccess};
 
 use super::HttpError;
 
@@ -34,7 +34,7 @@ pub fn check_target(url: &Url, allowed: &[String]) -> Result<(), HttpError> {
 }
 
 /// [`check_target`], returning the verdict.
-pub(crate) fn judge(url: &Url, allowed: &[String]) -> Result<Verdict, HttpError> {
+pub(crate) fn judge(url: &Url, allowed: &[String]) -> Result<HostAccess, HttpError> {
     if url.scheme() != "http" {
         return Err(HttpError::BadUrl {
             url: redact_url(url.as_str()),
@@ -73,12 +73,12 @@ impl reqwest::dns::Resolve for PinnedResolver {
         let verdict = judge_host(&host, &self.allowed);
         Box::pin(async move {
             match verdict {
-                Ok(Verdict::Loopback(ips)) => {
+                Ok(HostAccess::Loopback(ips)) => {
                     let addrs: Vec<SocketAddr> =
                         ips.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect();
                     Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
                 }
-                Ok(Verdict::Allowed) => {
+                Ok(HostAccess::Allowed) => {
                     let addrs: Vec<SocketAddr> =
                         tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
                     Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)

@@ -7,7 +7,7 @@ use std::time::Duration;
 use deadpool_postgres::PoolError;
 use spike_core::{class_of_io, ErrorClass, IterError};
 
-use crate::driver::TargetRefused;
+use crate::target_check::TargetRefused;
 
 /// Why a [`PgPool`](super::PgPool) could not be built, or a
 /// [`TempSchema`](super::TempSchema) step failed.
@@ -24,7 +24,7 @@ pub enum PgSetupError {
     Db(tokio_postgres::Error),
 }
 
-crate::driver::debug_as_display!(PgSetupError);
+crate::macros::debug_as_display!(PgSetupError);
 
 impl std::fmt::Display for PgSetupError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -58,7 +58,7 @@ pub enum PgError {
     Iteration(IterError),
 }
 
-crate::driver::debug_as_display!(PgError);
+crate::macros::debug_as_display!(PgError);
 
 impl From<tokio_postgres::Error> for PgError {
     fn from(e: tokio_postgres::Error) -> Self {

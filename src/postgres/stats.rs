@@ -3,7 +3,7 @@
 use spike_core::Report;
 
 use super::{counters, metrics};
-use crate::driver::MetricStats;
+use spike_core::MetricStats;
 
 /// What the Postgres workloads of a run measured, read from its report
 /// ([`PgStats::of`]): a view over the counters, gauges and durations they

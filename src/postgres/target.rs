@@ -2,7 +2,7 @@
 //! socket is opened.
 
 use super::error::PgSetupError;
-use crate::driver::{judge_target, TargetRefused};
+use crate::target_check::{judge_target, TargetRefused};
 
 /// Parse a connection string and check every host it may connect to,
 /// before any socket is opened. Loopback hosts are pinned: each host gets
@@ -15,7 +15,7 @@ pub(super) fn checked_config(
     url: &str,
     allowed: &[String],
 ) -> Result<tokio_postgres::Config, PgSetupError> {
-    use spike_core::safety::{is_localhost_name, is_loopback_ip, Verdict};
+    use spike_core::safety::{is_localhost_name, is_loopback_ip, HostAccess};
     use tokio_postgres::config::Host;
 
     let mut config: tokio_postgres::Config = url.parse().map_err(PgSetupError::BadUrl)?;
@@ -34,8 +34,8 @@ pub(super) fn checked_config(
         match host {
             Host::Tcp(name) => {
                 match judge_target("postgres", name, allowed).map_err(PgSetupError::Refused)? {
-                    Verdict::Loopback(ips) => pins.extend(ips.first().copied()),
-                    Verdict::Allowed => all_pinned = false,
+                    HostAccess::Loopback(ips) => pins.extend(ips.first().copied()),
+                    HostAccess::Allowed => all_pinned = false,
                 }
             }
             #[cfg(unix)]

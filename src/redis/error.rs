@@ -4,7 +4,7 @@
 use fred::prelude::{Error as RedisError, ErrorKind};
 use spike_core::{ErrorClass, IterError};
 
-use crate::driver::TargetRefused;
+use crate::target_check::TargetRefused;
 
 /// Why a [`CacheAside`](super::CacheAside) could not be built.
 #[non_exhaustive]
@@ -15,7 +15,7 @@ pub enum RedisSetupError {
     Refused(TargetRefused),
 }
 
-crate::driver::debug_as_display!(RedisSetupError);
+crate::macros::debug_as_display!(RedisSetupError);
 
 impl std::fmt::Display for RedisSetupError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

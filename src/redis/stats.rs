@@ -6,7 +6,7 @@ use std::time::Duration;
 use spike_core::Report;
 
 use super::{counters, metrics};
-use crate::driver::MetricStats;
+use spike_core::MetricStats;
 
 /// What the cache-aside workloads of a run measured, read from its report
 /// ([`CacheStats::of`]): a view over the counters and durations they

@@ -3,7 +3,7 @@
 
 use fred::prelude::Config;
 
-use crate::driver::{judge_target, TargetRefused};
+use crate::target_check::{judge_target, TargetRefused};
 
 /// Check every host of a parsed client config before any socket is opened,
 /// and pin a loopback server to the address it was judged by (`localhost`
@@ -14,14 +14,14 @@ use crate::driver::{judge_target, TargetRefused};
 /// The password (and username) are registered for redaction.
 pub(super) fn check_servers(config: &mut Config, allowed: &[String]) -> Result<(), TargetRefused> {
     use fred::types::config::ServerConfig;
-    use spike_core::safety::{allowed_by_name, bare_host, Verdict};
+    use spike_core::safety::{allowed_by_name, bare_host, HostAccess};
 
     for secret in [&config.username, &config.password].into_iter().flatten() {
         spike_core::redact::register_secret(secret);
     }
     match &mut config.server {
         ServerConfig::Centralized { server } => {
-            if let Verdict::Loopback(ips) = judge_target("redis", &server.host, allowed)? {
+            if let HostAccess::Loopback(ips) = judge_target("redis", &server.host, allowed)? {
                 if let Some(ip) = ips.first() {
                     server.host = match ip {
                         std::net::IpAddr::V4(v4) => v4.to_string(),

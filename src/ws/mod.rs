@@ -67,7 +67,8 @@ pub use avalanche::WsAvalanche;
 pub use server::{EchoServer, EchoServerStats, BROADCAST_PREFIX};
 pub use session::{Step, WsSession};
 
-use crate::driver::{judge_target, Endpoint, MetricStats, TargetRefused};
+use crate::target_check::{judge_target, Endpoint, TargetRefused};
+use spike_core::MetricStats;
 
 /// Names of the counters and the gauge the WebSocket workloads record.
 pub mod counters {
@@ -267,7 +268,7 @@ pub enum WsTargetError {
     Refused(TargetRefused),
 }
 
-crate::driver::debug_as_display!(WsTargetError);
+crate::macros::debug_as_display!(WsTargetError);
 
 impl std::fmt::Display for WsTargetError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -10,12 +10,11 @@
 //!
 //! [`MetricStats::of`] reads one such metric back from a [`Report`] as plain
 //! numbers for the whole run, per phase and per window; the drivers' stats
-//! types ([`WsStats`](crate::ws::WsStats), `PgStats`, `CacheStats`) are made
+//! types (`WsStats`, `PgStats`, `CacheStats` in the `spike` facade) are made
 //! of these.
 //!
 //! ```
-//! use spike::driver::MetricStats;
-//! use spike::prelude::*;
+//! use spike_core::{ms, rps, Ctx, MetricStats, Scenario, Shape};
 //!
 //! # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
 //! let shape = Shape::builder().hold(rps(100), ms(300)).build()?;
@@ -29,14 +28,15 @@
 //! assert_eq!(wait.phase("hold").unwrap().count, 30);
 //! assert_eq!(wait.windows.len(), 3);
 //! assert!(wait.windows.iter().all(|w| w.latency.count == 10));
-//! # Ok::<(), SpikeError>(())
+//! # Ok::<(), spike_core::SpikeError>(())
 //! # }).unwrap();
 //! ```
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use spike_core::{Percentiles, Report};
+use crate::recording::histogram::Percentiles;
+use crate::report::Report;
 
 /// One window of a [`MetricStats`]: a window of the report in which the
 /// metric was recorded.

@@ -1,9 +1,10 @@
-//! Where a driver may send load: loopback by default, other hosts only when
+//! The check every driver (WebSocket, Postgres, Redis) runs on its target
+//! before opening a socket: loopback by default, other hosts only when
 //! named (by the driver's `allow_host` or `SPIKE_ALLOW_HOSTS`). The rules
 //! are [`spike_core::safety`]'s; this module turns a refusal into the
 //! drivers' error and connects only to the addresses a verdict names.
 
-use spike_core::safety::{bare_host, judge_host, Verdict};
+use spike_core::safety::{bare_host, judge_host, HostAccess};
 
 /// A driver refused its target before opening any socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,14 +31,14 @@ impl std::fmt::Display for TargetRefused {
 impl std::error::Error for TargetRefused {}
 
 /// Judge `host` for `driver` (see [`judge_host`]): the loopback addresses
-/// to connect to, or [`Verdict::Allowed`] for a host allowed by name.
+/// to connect to, or [`HostAccess::Allowed`] for a host allowed by name.
 ///
 /// ```
-/// use spike::driver::judge_target;
-/// use spike_core::safety::Verdict;
+/// use spike::target_check::judge_target;
+/// use spike_core::safety::HostAccess;
 /// assert_eq!(
 ///     judge_target("redis", "localhost", &[]).unwrap(),
-///     Verdict::Loopback(vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()]),
+///     HostAccess::Loopback(vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()]),
 /// );
 /// assert!(judge_target("redis", "0.0.0.0", &[]).unwrap_err().to_string().contains("unspecified"));
 /// ```
@@ -48,7 +49,7 @@ pub fn judge_target(
     driver: &'static str,
     host: &str,
     allowed: &[String],
-) -> Result<Verdict, TargetRefused> {
+) -> Result<HostAccess, TargetRefused> {
     judge_host(host, allowed).map_err(|r| TargetRefused {
         driver,
         host: bare_host(host).to_owned(),
@@ -60,7 +61,7 @@ pub fn judge_target(
 /// `localhost`, a host in `allowed`, or one listed in `SPIKE_ALLOW_HOSTS`.
 ///
 /// ```
-/// use spike::driver::check_target_host;
+/// use spike::target_check::check_target_host;
 /// assert!(check_target_host("redis", "127.0.0.1", &[]).is_ok());
 /// assert!(check_target_host("redis", "[::1]", &[]).is_ok());
 /// assert!(check_target_host("redis", "cache.internal", &["cache.internal".into()]).is_ok());
@@ -85,7 +86,7 @@ pub fn check_target_host(
 /// has no host.
 ///
 /// ```
-/// use spike::driver::check_target_url;
+/// use spike::target_check::check_target_url;
 /// assert_eq!(check_target_url("ws", "ws://127.0.0.1:9000/chat", &[]), Ok(Some(())));
 /// assert_eq!(check_target_url("redis", "redis://:pw@[::1]:6379/2", &[]), Ok(Some(())));
 /// assert_eq!(check_target_url("ws", "ws://0x7f.1:9000/", &[]), Ok(Some(())));
@@ -124,14 +125,14 @@ pub(crate) enum Endpoint {
 #[cfg(feature = "ws")]
 impl Endpoint {
     /// The endpoint of `host:port` under `verdict`.
-    pub(crate) fn new(verdict: Verdict, host: &str, port: u16) -> Self {
+    pub(crate) fn new(verdict: HostAccess, host: &str, port: u16) -> Self {
         match verdict {
-            Verdict::Loopback(ips) => Endpoint::Pinned(
+            HostAccess::Loopback(ips) => Endpoint::Pinned(
                 ips.into_iter()
                     .map(|ip| std::net::SocketAddr::new(ip, port))
                     .collect(),
             ),
-            Verdict::Allowed => Endpoint::Named(bare_host(host).to_owned(), port),
+            HostAccess::Allowed => Endpoint::Named(bare_host(host).to_owned(), port),
         }
     }
 
