@@ -10,9 +10,10 @@ impl Expect<'_> {
     /// End the chain: panic, once, with the table of every check unless
     /// all held. The panic (and the message) point at this call.
     ///
-    /// When the run was saved (`report.artifacts`, set inside
-    /// `#[spike_test]`), the evaluated checks are written into its
-    /// `report.json` first.
+    /// First the evaluated checks are handed, in memory, to the sinks
+    /// installed around the task: inside `#[spike_test]` the test keeps
+    /// them with the report and writes them into its `report.json` and
+    /// `report.html` after the body.
     ///
     /// # Panics
     /// When a check failed or the report is inconclusive (see
@@ -38,7 +39,8 @@ impl Expect<'_> {
 
     /// End the chain without panicking: [`Verified`] when every check held,
     /// else a [`Failure`] carrying the same message `verify()` would panic
-    /// with. The checks are recorded in `report.json` either way.
+    /// with. The checks are handed to the installed sinks either way (see
+    /// [`Expect::verify`]).
     ///
     /// # Errors
     /// A [`Failure`] when a check failed or the report is inconclusive.

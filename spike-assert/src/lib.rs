@@ -68,7 +68,8 @@
 //! A report whose generator dropped iterations, was saturated, abandoned
 //! iterations or was interrupted fails the chain as inconclusive unless
 //! [`Expect::allow_inconclusive`] says otherwise. Inside `#[spike_test]`
-//! the evaluated checks are also written into the run's `report.json`.
+//! the evaluated checks are handed to the test in memory and written into
+//! the run's `report.json` after the test body.
 
 mod chain;
 mod chain_metrics;

@@ -7,8 +7,10 @@
 //! | `latency.hlog` | HdrHistogram interval log, one histogram per (window, phase), tagged with the phase ([`LatencyLog`] reads it) |
 //! | `timeline.csv` | one row per window |
 //!
-//! Inside `#[spike_test]`, `Scenario::run` writes them all through
-//! [`crate::TestContext::save`]; elsewhere call [`write_all`].
+//! Inside `#[spike_test]` the harness writes them all once, after the test
+//! body, with the checks its assertions evaluated
+//! ([`crate::TestContext::write_artifacts`]); elsewhere call [`write_all`]
+//! (or write them from your own [`crate::sink::Sink`]).
 
 mod charts;
 mod hlog;
