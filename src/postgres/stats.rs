@@ -58,10 +58,7 @@ impl PgStats {
             query: MetricStats::of(report, metrics::QUERY),
             acquired: total.counter(counters::ACQUIRED),
             pool_timeouts: total.counter(counters::POOL_TIMEOUT),
-            peak_waiting: total
-                .gauges
-                .get(counters::POOL_WAITING)
-                .map_or(0, |g| g.max.max(0.0) as u64),
+            peak_waiting: total.gauge_peak(counters::POOL_WAITING),
         }
     }
 }

@@ -157,10 +157,7 @@ impl WsStats {
             connected: total.counter(counters::CONNECTED),
             failed: total.counter(counters::CONNECT_FAILED),
             dropped: total.counter(counters::DROPPED),
-            peak_open: total
-                .gauges
-                .get(counters::OPEN)
-                .map_or(0, |g| g.max.max(0.0) as u64),
+            peak_open: total.gauge_peak(counters::OPEN),
         }
     }
 

@@ -85,13 +85,11 @@ pub fn save_if_asked(report: &Report) -> std::io::Result<Option<PathBuf>> {
     save_baseline(report, &name).map(Some)
 }
 
-/// Write a run's artifacts into `dir` and save it as a baseline when
-/// asked; returns the path of `report.json`.
+/// Write a run's artifacts into `report.artifacts` and save it as a
+/// baseline when asked; returns the path of `report.json`.
 pub(crate) fn write_run(report: &Report, dir: &Path) -> std::io::Result<PathBuf> {
-    let mut saved = report.clone();
-    saved.artifacts = Some(dir.to_path_buf());
-    let path = crate::artifacts::write_all(&saved, dir)?.report_json;
-    if let Some(baseline) = save_if_asked(&saved)? {
+    let path = crate::artifacts::write_all(report, dir)?.report_json;
+    if let Some(baseline) = save_if_asked(report)? {
         crate::notice::notice(&format!(
             "saved `{}` as baseline {}",
             report.scenario,

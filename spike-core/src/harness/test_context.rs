@@ -184,11 +184,13 @@ impl TestContext {
     /// [`crate::notice::notice`] and the others still go ahead.
     pub fn write_artifacts(&self) -> Vec<PathBuf> {
         let mut written = Vec::new();
-        for report in self.collector.reports() {
+        // `reports()` hands out copies: each one is told its folder in
+        // place, with no further copy.
+        for mut report in self.collector.reports() {
             let dir = report
                 .artifacts
-                .clone()
-                .unwrap_or_else(|| self.dir_for(&report.scenario));
+                .get_or_insert_with(|| self.dir_for(&report.scenario))
+                .clone();
             match super::gate::write_run(&report, &dir) {
                 Ok(path) => written.push(path),
                 Err(e) => crate::notice::notice(&format!(

@@ -180,6 +180,27 @@ impl Stats {
         self.counters.get(name).copied().unwrap_or(0)
     }
 
+    /// The largest value a gauge of a count took (connections open, pool
+    /// waiters), as a whole number; 0 when it was never set.
+    ///
+    /// ```
+    /// use spike_core::{ms, rps, Ctx, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// let shape = Shape::builder().hold(rps(100), ms(200)).build().unwrap();
+    /// let report = Scenario::new("doc")
+    ///     .shape(shape)
+    ///     .run(|ctx: Ctx| async move { ctx.gauge("open", (ctx.iteration() % 7) as f64) })
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(report.total.gauge_peak("open"), 6); // 20 iterations: 0..=6
+    /// assert_eq!(report.total.gauge_peak("never_set"), 0);
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn gauge_peak(&self, name: &str) -> u64 {
+        self.gauges.get(name).map_or(0, |g| g.max.max(0.0) as u64)
+    }
+
     /// `counter(numerator) / counter(denominator)`, `None` when the
     /// denominator is zero.
     #[must_use]
