@@ -77,7 +77,7 @@ pub use recording::outcome::{
 };
 #[doc(hidden)]
 pub use recording::shards::BenchRecorder;
-pub use recording::stats::{GaugeStats, Stats, TagStats};
+pub use recording::stats::{GaugeStats, RequestStats, Stats, TagStats};
 pub use recovery::{recovery_time_by, Recovery, RecoveryCriteria};
 pub use report::{
     write_atomic, Check, Environment, GeneratorHealth, IntervalHistogram, PhaseReport, Report,

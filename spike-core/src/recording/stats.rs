@@ -83,6 +83,28 @@ pub struct Stats {
     /// wait, a handshake, a message round trip), 2 significant digits.
     #[serde(default)]
     pub metrics: BTreeMap<String, Percentiles>,
+    /// Per named request (a step of a sequence, an entry of a mix, an
+    /// HTTP request given a name): its own count, errors and latency.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub requests: BTreeMap<String, RequestStats>,
+}
+
+/// The numbers of one named request within a window, a phase or the run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RequestStats {
+    /// Times the request finished (success or error).
+    pub count: u64,
+    /// Of those, errors.
+    pub errors: u64,
+    /// `errors / count` (0 when it never finished).
+    pub error_rate: f64,
+    /// Errors by class key (`connect`, `timeout`, `http_5xx`, ...).
+    pub errors_by_class: BTreeMap<String, u64>,
+    /// The request's latency: from the iteration's intended start for the
+    /// first named request of an iteration (corrected for coordinated
+    /// omission, as the iteration's own latency), from its own start for
+    /// the later ones.
+    pub latency: Percentiles,
 }
 
 impl Stats {
@@ -171,6 +193,7 @@ impl Stats {
                 .iter()
                 .map(|(k, h)| (k.to_string(), Percentiles::of(h)))
                 .collect(),
+            requests: BTreeMap::new(),
         }
     }
 
