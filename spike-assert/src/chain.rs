@@ -60,10 +60,17 @@ pub struct Expect<'r> {
 impl<'r> Expect<'r> {
     /// Record one check in the current scope.
     pub(crate) fn push(mut self, quantity: &Quantity, cmp: Cmp, each: &str) -> Self {
+        self.record(quantity, cmp, each);
+        self
+    }
+
+    /// Record one check in the current scope (of the named request the
+    /// quantity is of, if any).
+    pub(crate) fn record(&mut self, quantity: &Quantity, cmp: Cmp, each: &str) {
         let outcome = eval::evaluate(self.report, &self.scope, quantity, cmp, self.min_samples);
         self.rows.push(Row {
             check: quantity.name(),
-            scope: self.scope.label(),
+            scope: self.scope.label_for(quantity.request()),
             expected: format!("{each}{}", cmp.describe(quantity.kind())),
             actual: outcome.actual,
             verdict: if outcome.passed {
@@ -74,7 +81,6 @@ impl<'r> Expect<'r> {
                 RowVerdict::Fail
             },
         });
-        self
     }
 
     /// Record a recovery check: recovered at all, or within `limit`. A

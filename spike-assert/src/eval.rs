@@ -10,6 +10,7 @@ use spike_core::{Report, Stats, WindowStats};
 use crate::cmp::Cmp;
 use crate::quantity::Quantity;
 use crate::scope::{window_label, Scope};
+use crate::suggest;
 use crate::units::{fmt_us, us_of};
 
 /// Fewest samples a window needs before a per-window check judges it
@@ -64,7 +65,8 @@ fn list_windows(windows: &[&WindowStats]) -> String {
 /// Split per-window targets into those with enough samples for `quantity`
 /// and those without (0 < samples < `min`). A window where nothing
 /// completed is kept: it fails latency and error-rate checks, which is the
-/// point of checking it.
+/// point of checking it. A window where iterations completed but none made
+/// the named request a check is about is thin, not failed.
 fn split_by_samples<'a>(
     targets: Vec<(&'a Stats, Option<&'a WindowStats>)>,
     quantity: &Quantity,
@@ -77,7 +79,9 @@ fn split_by_samples<'a>(
     let mut thin = Vec::new();
     for (stats, window) in targets {
         match (quantity.samples(stats), window) {
-            (Some(n), Some(w)) if n > 0 && n < min => thin.push(w),
+            (Some(n), Some(w)) if n < min && (n > 0 || quantity.zero_is_thin(stats)) => {
+                thin.push(w);
+            }
             _ => judged.push((stats, window)),
         }
     }
@@ -93,6 +97,36 @@ fn place(case: &Case<'_>) -> String {
     }
 }
 
+/// Whether the report has request `name` anywhere (a request that never
+/// finished in a scope has no samples there; one the report never heard of
+/// is a mistake, never a vacuous pass): else the names it has, and the one
+/// `name` is probably a typo of.
+fn request_known(report: &Report, name: &str) -> Result<(), String> {
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    let all = std::iter::once(&report.total)
+        .chain(report.phases.iter().map(|p| &p.stats))
+        .chain(report.windows.iter().map(|w| &w.stats));
+    for stats in all {
+        names.extend(stats.requests.keys().map(String::as_str));
+    }
+    if names.contains(name) {
+        return Ok(());
+    }
+    if names.is_empty() {
+        return Err(format!(
+            "no request named `{name}`; the run recorded no named request"
+        ));
+    }
+    let guess = suggest::closest(name, names.iter().copied())
+        .map(|g| format!(" (did you mean `{g}`?)"))
+        .unwrap_or_default();
+    let names: Vec<&str> = names.into_iter().collect();
+    Err(format!(
+        "no request named `{name}`{guess}; the requests are: {}",
+        names.join(", ")
+    ))
+}
+
 /// Evaluate `quantity` against `cmp` over `scope` of `report`; a window
 /// scope judges only windows with at least `min_samples` samples.
 pub(crate) fn evaluate(
@@ -104,6 +138,11 @@ pub(crate) fn evaluate(
 ) -> Outcome {
     if let Some(why) = cmp.invalid() {
         return Outcome::fail(format!("invalid expectation: {why}"));
+    }
+    if let Some(name) = quantity.request() {
+        if let Err(why) = request_known(report, name) {
+            return Outcome::fail(why);
+        }
     }
     let (targets, skipped) = match scope.targets(report) {
         Ok(t) => t,

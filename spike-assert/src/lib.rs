@@ -19,6 +19,19 @@
 //! another scope was in force; the scope stays in force for the checks
 //! after them.
 //!
+//! # Requests: one named request, in any scope
+//!
+//! [`Expect::request`] scopes every later check to one named request (an
+//! entry of a mix, a step of a sequence) until
+//! [`ForRequest::all_requests`]; it composes with the scope methods, which
+//! keep the request: `.request("checkout").phase("burst").p95()` checks the
+//! checkout requests of phase burst, and the scope column says
+//! `request checkout, phase burst`. A request scope offers only what a
+//! request has numbers for (latency percentiles, error rate, errors by
+//! class, count): throughput, recovery and the other checks of whole
+//! iterations do not compile there. A name the report does not have fails,
+//! naming the ones it has and the closest.
+//!
 //! # Comparators: one meaning each
 //!
 //! | comparator | passes when | expected column |
@@ -73,6 +86,7 @@
 
 mod chain;
 mod chain_metrics;
+mod chain_request;
 mod chain_scopes;
 mod chain_verify;
 mod cmp;
@@ -81,10 +95,12 @@ mod measure;
 mod quantity;
 mod regression;
 mod scope;
+mod suggest;
 mod units;
 mod verdict;
 
 pub use chain::{expect, Expect};
+pub use chain_request::ForRequest;
 pub use eval::DEFAULT_MIN_SAMPLES;
-pub use measure::{Measure, Recorded, RecoveryCheck, ServiceTime, TagShares, Threshold};
+pub use measure::{Chain, Measure, Recorded, RecoveryCheck, ServiceTime, TagShares, Threshold};
 pub use verdict::{Failure, Verified};

@@ -7,6 +7,7 @@ use std::time::Duration;
 use spike_core::{Percent, Quantile};
 
 use crate::chain::Expect;
+use crate::chain_request::ForRequest;
 use crate::cmp::Cmp;
 use crate::quantity::Quantity;
 use crate::units::us_of;
@@ -18,7 +19,35 @@ mod sealed {
         /// The value in the unit checks compare in (µs, fraction, count, /s).
         fn value(self) -> f64;
     }
+
+    /// Keeps [`super::Chain`] to spike's own chains.
+    #[allow(unreachable_pub)]
+    pub trait SealedChain<'r> {
+        /// The chain of checks underneath, where a check is recorded.
+        fn expect_mut(&mut self) -> &mut crate::chain::Expect<'r>;
+    }
 }
+
+/// A chain a [`Measure`]'s comparator hands back: [`Expect`] (checks of
+/// whole iterations) or [`ForRequest`] (checks of one named request).
+/// Sealed: it decides which quantities come next, so a check that makes no
+/// sense for one request (throughput, recovery, dropped iterations) does
+/// not compile after `request(..)`.
+pub trait Chain<'r>: sealed::SealedChain<'r> {}
+
+impl<'r> sealed::SealedChain<'r> for Expect<'r> {
+    fn expect_mut(&mut self) -> &mut Expect<'r> {
+        self
+    }
+}
+impl<'r> Chain<'r> for Expect<'r> {}
+
+impl<'r> sealed::SealedChain<'r> for ForRequest<'r> {
+    fn expect_mut(&mut self) -> &mut Expect<'r> {
+        &mut self.expect
+    }
+}
+impl<'r> Chain<'r> for ForRequest<'r> {}
 
 /// A threshold a [`Measure`] compares against: [`Percent`] for rates and
 /// shares, [`Duration`] for latencies, `f64` for throughput (iterations/s),
@@ -54,7 +83,8 @@ impl sealed::Sealed for u64 {
 impl Threshold for u64 {}
 
 /// One quantity in the chain's current scope, waiting for a comparator;
-/// each comparator returns the [`Expect`] chain. `T` is the threshold type
+/// each comparator returns the chain it came from (`C`: [`Expect`], or
+/// [`ForRequest`] after `request(..)`). `T` is the threshold type
 /// ([`Threshold`]).
 ///
 /// Each comparator has one meaning, and the table's "expected" column shows
@@ -88,46 +118,48 @@ impl Threshold for u64 {}
 /// ```
 #[must_use = "a metric without a comparator checks nothing"]
 #[derive(Debug)]
-pub struct Measure<'r, T> {
-    expect: Expect<'r>,
+pub struct Measure<'r, T, C = Expect<'r>> {
+    chain: C,
     quantity: Quantity,
-    unit: PhantomData<T>,
+    unit: PhantomData<(&'r (), T)>,
 }
 
-impl<'r, T: Threshold> Measure<'r, T> {
-    pub(crate) fn new(expect: Expect<'r>, quantity: Quantity) -> Self {
+impl<'r, T: Threshold, C: Chain<'r>> Measure<'r, T, C> {
+    pub(crate) fn new(chain: C, quantity: Quantity) -> Self {
         Measure {
-            expect,
+            chain,
             quantity,
             unit: PhantomData,
         }
     }
 
-    fn check(self, cmp: Cmp) -> Expect<'r> {
-        self.expect.push(&self.quantity, cmp, "")
+    fn check(self, cmp: Cmp) -> C {
+        let mut chain = self.chain;
+        chain.expect_mut().record(&self.quantity, cmp, "");
+        chain
     }
 
     /// Passes when `value < limit` (strictly below; shown `< limit`).
     ///
     /// A value equal to `limit` fails; use [`Measure::at_most`] to accept it.
-    pub fn below(self, limit: T) -> Expect<'r> {
+    pub fn below(self, limit: T) -> C {
         self.check(Cmp::Below(limit.value()))
     }
 
     /// Passes when `value ≤ limit` (at or below; shown `≤ limit`).
-    pub fn at_most(self, limit: T) -> Expect<'r> {
+    pub fn at_most(self, limit: T) -> C {
         self.check(Cmp::AtMost(limit.value()))
     }
 
     /// Passes when `value > limit` (strictly above; shown `> limit`).
     ///
     /// A value equal to `limit` fails; use [`Measure::at_least`] to accept it.
-    pub fn above(self, limit: T) -> Expect<'r> {
+    pub fn above(self, limit: T) -> C {
         self.check(Cmp::Above(limit.value()))
     }
 
     /// Passes when `value ≥ limit` (at or above; shown `≥ limit`).
-    pub fn at_least(self, limit: T) -> Expect<'r> {
+    pub fn at_least(self, limit: T) -> C {
         self.check(Cmp::AtLeast(limit.value()))
     }
 
@@ -136,12 +168,12 @@ impl<'r, T: Threshold> Measure<'r, T> {
     ///
     /// A `low` above `high` (or a NaN bound) fails the check as an invalid
     /// expectation.
-    pub fn between(self, low: T, high: T) -> Expect<'r> {
+    pub fn between(self, low: T, high: T) -> C {
         self.check(Cmp::Between(low.value(), high.value()))
     }
 }
 
-impl<'r> Measure<'r, Duration> {
+impl<'r, C: Chain<'r>> Measure<'r, Duration, C> {
     /// Deprecated alias of [`Measure::at_most`]: passes when
     /// `value ≤ limit`, shown `≤ limit`.
     ///
@@ -152,7 +184,7 @@ impl<'r> Measure<'r, Duration> {
         since = "0.1.0",
         note = "use `at_most` (value ≤ limit) or `below` (value < limit); `within` is for `recovery()`"
     )]
-    pub fn within(self, limit: Duration) -> Expect<'r> {
+    pub fn within(self, limit: Duration) -> C {
         self.check(Cmp::AtMost(us_of(limit)))
     }
 }
@@ -179,13 +211,19 @@ pub struct ServiceTime<'r> {
 }
 
 macro_rules! percentiles {
-    ($($(#[$doc:meta])* $name:ident => $q:ident,)*) => {
+    (returns $ret:ty; $($(#[$doc:meta])* $name:ident => $q:ident,)*) => {
         $(
             $(#[$doc])*
-            pub fn $name(self) -> Measure<'r, Duration> {
+            pub fn $name(self) -> $ret {
                 self.percentile(Quantile::$q)
             }
         )*
+    };
+    ($($(#[$doc:meta])* $name:ident => $q:ident,)*) => {
+        $crate::measure::percentiles! {
+            returns Measure<'r, Duration>;
+            $($(#[$doc])* $name => $q,)*
+        }
     };
 }
 pub(crate) use percentiles;

@@ -1,9 +1,19 @@
 //! What a check measures in a set of iterations, and how to read it from
 //! the stats of a scope.
 
-use spike_core::{Quantile, Stats};
+use spike_core::{Quantile, RequestStats, Stats};
 
 use crate::units::{us_of, Kind};
+
+/// What a check measures of one named request (`expect(..).request(name)`):
+/// the numbers a [`RequestStats`] holds.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RequestMetric {
+    ErrorRate,
+    Latency(Quantile),
+    Errors(String),
+    Count,
+}
 
 /// What a check measures in a set of iterations.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +28,16 @@ pub(crate) enum Quantity {
     Errors(String),
     Ratio(String, String),
     TagShare(String),
+    /// One metric of one named request.
+    Request(String, RequestMetric),
+}
+
+/// The numbers of request `name` in `s`; all zero when it did not finish
+/// there (the stats keep only the requests that did).
+fn request<'s>(s: &'s Stats, name: &str) -> std::borrow::Cow<'s, RequestStats> {
+    s.requests
+        .get(name)
+        .map_or_else(Default::default, std::borrow::Cow::Borrowed)
 }
 
 impl Quantity {
@@ -29,6 +49,11 @@ impl Quantity {
             }
             Quantity::Throughput => Kind::Rate,
             Quantity::Dropped | Quantity::Errors(_) => Kind::Count,
+            Quantity::Request(_, m) => match m {
+                RequestMetric::ErrorRate => Kind::Percent,
+                RequestMetric::Latency(_) => Kind::Duration,
+                RequestMetric::Errors(_) | RequestMetric::Count => Kind::Count,
+            },
         }
     }
 
@@ -43,6 +68,20 @@ impl Quantity {
             Quantity::Errors(class) => format!("errors {class}"),
             Quantity::Ratio(n, d) => format!("ratio {n}/{d}"),
             Quantity::TagShare(key) => format!("tag share {key}"),
+            Quantity::Request(_, m) => match m {
+                RequestMetric::ErrorRate => "error rate".to_owned(),
+                RequestMetric::Latency(q) => format!("latency {q}"),
+                RequestMetric::Errors(class) => format!("errors {class}"),
+                RequestMetric::Count => "count".to_owned(),
+            },
+        }
+    }
+
+    /// The named request this quantity is of, if it is of one.
+    pub(crate) fn request(&self) -> Option<&str> {
+        match self {
+            Quantity::Request(name, _) => Some(name),
+            _ => None,
         }
     }
 
@@ -86,6 +125,19 @@ impl Quantity {
                     .map(|(v, share)| (share, Some(v)))
                     .collect())
             }
+            Quantity::Request(name, m) => {
+                let r = request(s, name);
+                let none = || Err(format!("no `{name}` request completed"));
+                match m {
+                    RequestMetric::ErrorRate | RequestMetric::Latency(_) if r.count == 0 => none(),
+                    RequestMetric::ErrorRate => one(r.error_rate),
+                    RequestMetric::Latency(q) => one(us_of(r.latency.at(*q))),
+                    RequestMetric::Errors(class) => {
+                        one(r.errors_by_class.get(class).copied().unwrap_or(0) as f64)
+                    }
+                    RequestMetric::Count => one(r.count as f64),
+                }
+            }
         }
     }
 
@@ -103,22 +155,39 @@ impl Quantity {
             | Quantity::Errors(_)
             | Quantity::Ratio(..)
             | Quantity::TagShare(_) => None,
+            Quantity::Request(name, m) => match m {
+                RequestMetric::ErrorRate | RequestMetric::Latency(_) => {
+                    Some(request(s, name).count)
+                }
+                RequestMetric::Errors(_) | RequestMetric::Count => None,
+            },
         }
+    }
+
+    /// Whether a window in which this quantity has no sample at all is
+    /// too thin to judge rather than failed. A window where iterations were
+    /// due but none completed fails (that is an outage); a window where
+    /// iterations completed but none of them made a named request only
+    /// lacks samples of it (a mix picks a rare request in few windows).
+    pub(crate) fn zero_is_thin(&self, s: &Stats) -> bool {
+        matches!(self, Quantity::Request(..)) && s.completed > 0
     }
 
     /// A hint for a count of 0 of an error class that may be misspelled.
     pub(crate) fn hint(&self, s: &Stats) -> Option<String> {
-        let Quantity::Errors(class) = self else {
-            return None;
+        let requested;
+        let (class, by_class) = match self {
+            Quantity::Errors(class) => (class, &s.errors_by_class),
+            Quantity::Request(name, RequestMetric::Errors(class)) => {
+                requested = request(s, name);
+                (class, &requested.errors_by_class)
+            }
+            _ => return None,
         };
-        if s.errors_of(class) > 0 || s.errors_by_class.is_empty() {
+        if by_class.get(class).copied().unwrap_or(0) > 0 || by_class.is_empty() {
             return None;
         }
-        let seen: Vec<String> = s
-            .errors_by_class
-            .iter()
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
+        let seen: Vec<String> = by_class.iter().map(|(k, n)| format!("{k} {n}")).collect();
         Some(format!("classes seen: {}", seen.join(", ")))
     }
 }

@@ -50,6 +50,17 @@ impl Scope {
         }
     }
 
+    /// The table's scope column for a check of the named request
+    /// `request` (if any) in this scope: `request checkout` in the run
+    /// scope, `request checkout, phase burst` in another.
+    pub(crate) fn label_for(&self, request: Option<&str>) -> String {
+        match (request, self) {
+            (None, _) => self.label(),
+            (Some(r), Scope::Run) => format!("request {r}"),
+            (Some(r), other) => format!("request {r}, {}", other.label()),
+        }
+    }
+
     /// The scope column of a run-level check, which looks at the whole run
     /// whatever the scope: `what` (`run`, ``run vs baseline `main` ``) alone
     /// in the run scope, else followed by `(ignores phase burst)`.
@@ -119,6 +130,24 @@ mod tests {
         assert_eq!(
             Scope::EveryWindow(None).run_level_label("run vs baseline `main`"),
             "run vs baseline `main` (ignores every window)"
+        );
+    }
+
+    #[test]
+    fn a_request_scope_names_the_request_first() {
+        assert_eq!(Scope::Run.label_for(None), "run");
+        assert_eq!(Scope::Run.label_for(Some("checkout")), "request checkout");
+        assert_eq!(
+            Scope::Phase("burst".into()).label_for(Some("checkout")),
+            "request checkout, phase burst"
+        );
+        assert_eq!(
+            Scope::EveryWindow(Some("burst".into())).label_for(Some("checkout")),
+            "request checkout, every window of burst"
+        );
+        assert_eq!(
+            Scope::Window(4).label_for(Some("checkout")),
+            "request checkout, window #4"
         );
     }
 }

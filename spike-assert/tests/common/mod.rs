@@ -17,9 +17,11 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use spike_assert::{Failure, Verified};
+
 use spike_core::{
-    ms, rps, secs, Ctx, Environment, GeneratorHealth, Percentiles, Recovery, RecoveryCriteria,
-    Report, Scenario, Shape, Stats, WindowStats,
+    ms, rps, secs, Check, Ctx, Environment, GeneratorHealth, Percentiles, Recovery,
+    RecoveryCriteria, Report, RequestStats, Scenario, Shape, Stats, WindowStats,
 };
 
 /// Latency percentiles in ms: p50, p90, p95, p99, p99.9, max.
@@ -193,4 +195,146 @@ pub fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.add_filter(r"\.rs:\d+:\d+", ".rs:[line]:[col]");
     s
+}
+
+// Named requests: a mix of browse 70 %, search 20 %, checkout 10 % (of the
+// completed iterations), with its numbers per window, phase and run.
+//
+// | scope            | browse | search | checkout                 |
+// | ---------------- | ------ | ------ | ------------------------ |
+// | windows #0–#2    | 7      | 2      | 1                        |
+// | window #3        | 28     | 8      | 4 (CHECKOUT_W3)          |
+// | window #4        | 28     | 8      | 4 (CHECKOUT_W4), 1 http_5xx |
+// | windows #5–#9    | 7      | 3      | none                     |
+// | phase baseline   | 21     | 6      | 3 (CHECKOUT_BASELINE)    |
+// | phase burst      | 56     | 16     | 8 (CHECKOUT_BURST), 1 http_5xx |
+// | phase recover    | 35     | 15     | none                     |
+// | run              | 112    | 37     | 11 (CHECKOUT_TOTAL), 1 http_5xx |
+//
+// Browse and search have the same latencies everywhere.
+
+pub const BROWSE: Lat = [5, 8, 9, 10, 12, 15];
+pub const SEARCH: Lat = [20, 30, 35, 40, 45, 50];
+pub const CHECKOUT_BASELINE: Lat = [100, 150, 180, 200, 220, 250];
+pub const CHECKOUT_W3: Lat = [250, 300, 320, 330, 340, 350];
+pub const CHECKOUT_W4: Lat = [260, 330, 380, 400, 420, 450];
+pub const CHECKOUT_BURST: Lat = [255, 320, 350, 400, 420, 450];
+pub const CHECKOUT_TOTAL: Lat = [200, 320, 350, 400, 420, 450];
+
+/// The numbers of `count` finished requests, `http_5xx` of them errors.
+pub fn request(count: u64, http_5xx: u64, lat: Lat) -> RequestStats {
+    let mut r = RequestStats {
+        count,
+        errors: http_5xx,
+        error_rate: http_5xx as f64 / count as f64,
+        latency: percentiles(count, lat, 1),
+        ..RequestStats::default()
+    };
+    if http_5xx > 0 {
+        r.errors_by_class.insert("http_5xx".to_owned(), http_5xx);
+    }
+    r
+}
+
+fn set_requests(s: &mut Stats, requests: [Option<(u64, u64, Lat)>; 3]) {
+    s.requests = ["browse", "search", "checkout"]
+        .into_iter()
+        .zip(requests)
+        .filter_map(|(name, r)| r.map(|(n, e, lat)| (name.to_owned(), request(n, e, lat))))
+        .collect();
+}
+
+/// [`report`] with the named requests of the table above.
+pub fn report_with_requests() -> Report {
+    let mut r = report();
+    let browse = |n| Some((n, 0, BROWSE));
+    let search = |n| Some((n, 0, SEARCH));
+    for w in &mut r.windows {
+        let checkout = match w.index {
+            0..=2 => Some((1, 0, CHECKOUT_BASELINE)),
+            3 => Some((4, 0, CHECKOUT_W3)),
+            4 => Some((4, 1, CHECKOUT_W4)),
+            _ => None,
+        };
+        let (b, s) = match w.index {
+            0..=2 => (7, 2),
+            3..=4 => (28, 8),
+            _ => (7, 3),
+        };
+        set_requests(&mut w.stats, [browse(b), search(s), checkout]);
+    }
+    set_requests(
+        &mut r.phases[0].stats,
+        [browse(21), search(6), Some((3, 0, CHECKOUT_BASELINE))],
+    );
+    set_requests(
+        &mut r.phases[1].stats,
+        [browse(56), search(16), Some((8, 1, CHECKOUT_BURST))],
+    );
+    set_requests(&mut r.phases[2].stats, [browse(35), search(15), None]);
+    set_requests(
+        &mut r.total,
+        [browse(112), search(37), Some((11, 1, CHECKOUT_TOTAL))],
+    );
+    // The table adds up: a mix makes one request per iteration, and
+    // windows add up to phases, phases to the run.
+    let all = std::iter::once(&r.total)
+        .chain(r.phases.iter().map(|p| &p.stats))
+        .chain(r.windows.iter().map(|w| &w.stats));
+    for s in all {
+        assert_eq!(
+            s.requests.values().map(|q| q.count).sum::<u64>(),
+            s.completed
+        );
+    }
+    for name in ["browse", "search", "checkout"] {
+        let count = |s: &Stats| s.requests.get(name).map_or(0, |q| q.count);
+        let windows: u64 = r.windows.iter().map(|w| count(&w.stats)).sum();
+        let phases: u64 = r.phases.iter().map(|p| count(&p.stats)).sum();
+        assert_eq!(
+            (windows, phases),
+            (count(&r.total), count(&r.total)),
+            "{name}"
+        );
+        for p in &r.phases {
+            let of_phase: u64 = r
+                .windows
+                .iter()
+                .filter(|w| w.phase == p.name)
+                .map(|w| count(&w.stats))
+                .sum();
+            assert_eq!(of_phase, count(&p.stats), "{name} in {}", p.name);
+        }
+    }
+    r
+}
+
+/// The failure of a chain expected to fail.
+pub fn failure(r: Result<Verified, Failure>) -> Failure {
+    match r {
+        Ok(v) => panic!("expected a failure, all passed: {:#?}", v.checks()),
+        Err(f) => f,
+    }
+}
+
+/// [check, scope, expected, actual] of a check.
+pub fn row(c: &Check) -> [&str; 4] {
+    [
+        c.check.as_str(),
+        c.scope.as_str(),
+        c.expected.as_str(),
+        c.actual.as_str(),
+    ]
+}
+
+/// (scope, actual, passed) of the checks, the load guard left out.
+pub fn outcomes(checks: &[Check]) -> Vec<(&str, &str, bool)> {
+    assert_eq!(
+        checks.last().map(|c| c.check.as_str()),
+        Some("load applied as planned")
+    );
+    checks[..checks.len() - 1]
+        .iter()
+        .map(|c| (c.scope.as_str(), c.actual.as_str(), c.passed))
+        .collect()
 }
