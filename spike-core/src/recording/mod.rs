@@ -9,6 +9,7 @@ pub(crate) mod aggregate;
 pub(crate) mod ctx;
 pub(crate) mod histogram;
 pub(crate) mod outcome;
+pub(crate) mod request;
 pub(crate) mod run;
 pub(crate) mod shards;
 pub(crate) mod stats;

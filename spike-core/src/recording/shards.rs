@@ -16,6 +16,7 @@ use hdrhistogram::Histogram;
 
 use crate::recording::histogram::{new_latency_histogram, new_tag_histogram, HIGHEST_TRACKABLE_US};
 use crate::recording::outcome::IterError;
+use crate::recording::request::RequestTally;
 
 /// Key of an accumulator: window index (by intended start) and phase index.
 pub(crate) type TallyKey = (u64, u16);
@@ -89,6 +90,8 @@ pub(crate) struct Tally {
     pub(crate) tags: HashMap<Cow<'static, str>, HashMap<String, TagTally>>,
     /// User-recorded durations (`ctx.record(..)`), µs, 2 significant digits.
     pub(crate) metrics: HashMap<Cow<'static, str>, Histogram<u64>>,
+    /// Named requests (`ctx.request(..)`): count, errors, latency.
+    pub(crate) requests: HashMap<Cow<'static, str>, RequestTally>,
 }
 
 /// One finished iteration, as the engine hands it to the recorder.
@@ -181,6 +184,23 @@ impl Tally {
         }
     }
 
+    /// One named-request sample: a map lookup and a histogram record.
+    pub(crate) fn record_request(
+        &mut self,
+        name: Cow<'static, str>,
+        latency_us: u64,
+        error: Option<&IterError>,
+    ) {
+        match self.requests.get_mut(name.as_ref()) {
+            Some(r) => r.record(latency_us, error),
+            None => self
+                .requests
+                .entry(name)
+                .or_insert_with(RequestTally::new)
+                .record(latency_us, error),
+        }
+    }
+
     pub(crate) fn gauge(&mut self, name: Cow<'static, str>, value: f64) {
         let g = GaugeTally {
             last: value,
@@ -243,6 +263,14 @@ impl Tally {
                 }
                 None => {
                     self.metrics.insert(k.clone(), h.clone());
+                }
+            }
+        }
+        for (k, r) in &other.requests {
+            match self.requests.get_mut(k) {
+                Some(mine) => mine.merge(r),
+                None => {
+                    self.requests.insert(k.clone(), r.clone());
                 }
             }
         }

@@ -55,3 +55,12 @@ where
         self(ctx)
     }
 }
+
+mod boxed;
+mod mix;
+mod named;
+mod sequence;
+
+pub use mix::Mix;
+pub use named::{named, Named, WorkloadExt};
+pub use sequence::Sequence;
