@@ -21,64 +21,16 @@
 //! flag between its steps.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
 use tokio::time::Instant;
 
-use crate::recording::histogram::{micros, new_latency_histogram};
+use crate::recording::histogram::micros;
 use crate::recording::outcome::IterError;
 use crate::recording::run::RunShared;
 use crate::recording::shards::TallyKey;
-
-/// What one accumulator holds for one request name.
-#[derive(Debug, Clone)]
-pub(crate) struct RequestTally {
-    pub(crate) count: u64,
-    pub(crate) errors: u64,
-    pub(crate) errors_by_class: BTreeMap<String, u64>,
-    /// Latency in µs, configured as the iteration latency histogram.
-    pub(crate) latency: Histogram<u64>,
-}
-
-impl RequestTally {
-    pub(crate) fn new() -> Self {
-        RequestTally {
-            count: 0,
-            errors: 0,
-            errors_by_class: BTreeMap::new(),
-            latency: new_latency_histogram(),
-        }
-    }
-
-    pub(crate) fn record(&mut self, latency_us: u64, error: Option<&IterError>) {
-        self.count += 1;
-        self.latency.saturating_record(latency_us);
-        if let Some(err) = error {
-            self.errors += 1;
-            let key = err.class().key();
-            match self.errors_by_class.get_mut(key.as_ref()) {
-                Some(n) => *n += 1,
-                None => {
-                    self.errors_by_class.insert(key.into_owned(), 1);
-                }
-            }
-        }
-    }
-
-    pub(crate) fn merge(&mut self, other: &RequestTally) {
-        self.count += other.count;
-        self.errors += other.errors;
-        for (k, v) in &other.errors_by_class {
-            *self.errors_by_class.entry(k.clone()).or_insert(0) += v;
-        }
-        // Same bounds on both sides: `add` cannot fail.
-        let _ = self.latency.add(&other.latency);
-    }
-}
 
 /// Per-iteration state a [`Ctx`](crate::Ctx) carries inline (no
 /// allocation): whether the iteration's first named request started, and

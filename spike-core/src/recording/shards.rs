@@ -16,7 +16,7 @@ use hdrhistogram::Histogram;
 
 use crate::recording::histogram::{new_latency_histogram, new_tag_histogram, HIGHEST_TRACKABLE_US};
 use crate::recording::outcome::IterError;
-use crate::recording::request::RequestTally;
+use crate::recording::request_tally::RequestTally;
 
 /// Key of an accumulator: window index (by intended start) and phase index.
 pub(crate) type TallyKey = (u64, u16);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::recording::histogram::Percentiles;
-use crate::recording::request::RequestTally;
+use crate::recording::request_tally::RequestTally;
 use crate::recording::shards::Tally;
 
 /// Last, smallest and largest value of a user gauge.

@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use crate::recording::ctx::Ctx;
 use crate::recording::outcome::{IntoOutcome, Outcome};
-use crate::workload::Workload;
+use crate::workload::base::Workload;
 
 /// A boxed iteration future that yields an [`Outcome`].
 pub(crate) type BoxOutcome = Pin<Box<dyn Future<Output = Outcome> + Send + 'static>>;

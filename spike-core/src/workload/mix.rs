@@ -2,8 +2,8 @@
 
 use crate::recording::ctx::{splitmix64, Ctx};
 use crate::recording::outcome::{IterError, Outcome};
+use crate::workload::base::Workload;
 use crate::workload::boxed::{ready, BoxOutcome, DynWorkload};
-use crate::workload::Workload;
 
 /// Weyl-sequence steps, one per draw of an iteration: the fractional parts
 /// of the golden ratio and of √2, √3, √7, √11, √13, √17, √19 as 64-bit

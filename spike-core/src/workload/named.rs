@@ -4,8 +4,8 @@ use std::borrow::Cow;
 
 use crate::recording::ctx::Ctx;
 use crate::recording::outcome::{IntoOutcome as _, Outcome};
+use crate::workload::base::Workload;
 use crate::workload::boxed::BoxOutcome;
-use crate::workload::Workload;
 
 /// A workload recorded as a named request: see [`named`].
 #[derive(Debug, Clone)]

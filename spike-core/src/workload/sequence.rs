@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use crate::recording::ctx::Ctx;
 use crate::recording::outcome::{IterError, Outcome};
+use crate::workload::base::Workload;
 use crate::workload::boxed::{ready, BoxOutcome, DynWorkload};
-use crate::workload::Workload;
 
 /// Weighted-pick draws reserved per step, so a [`Mix`](crate::Mix) in each
 /// step draws its own stream.
