@@ -161,6 +161,10 @@ impl Ctx {
     /// iteration's window, phase and the run. A timer dropped without
     /// `finish` records nothing.
     ///
+    /// Name requests by what they do (`"checkout"`), not by their URL: at
+    /// most 100 distinct names are kept per window and phase, further ones
+    /// count under `(other)`.
+    ///
     /// Latency origin: the iteration's **first** named request counts from
     /// the iteration's intended start (a late start is charged to it, as to
     /// the iteration's latency); every later one counts from its own start.

@@ -149,3 +149,54 @@ pub(crate) fn record(
     run.shards
         .with(|s| s.tally(key).record_request(name, latency_us, error));
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::IterLocal;
+    use crate::recording::shards::{Tally, MAX_REQUEST_NAMES, OTHER_REQUESTS};
+
+    #[test]
+    fn ctx_stays_send_sync_clone() {
+        fn ok<T: Send + Sync + Clone + 'static>() {}
+        ok::<crate::Ctx>();
+        ok::<IterLocal>();
+        fn send<T: Send>() {}
+        send::<super::RequestTimer>();
+    }
+
+    #[test]
+    fn only_the_first_request_is_first_and_clones_copy_or_share_the_flag() {
+        let local = IterLocal::default();
+        let before = local.clone();
+        assert!(local.start_request());
+        assert!(!local.start_request());
+        // A clone taken after the first request knows it; one taken before
+        // does not (it is a copy, not shared).
+        assert!(!local.clone().start_request());
+        assert!(before.start_request());
+
+        let seq = IterLocal::default().sharing();
+        let (a, b) = (seq.clone(), seq.clone());
+        assert!(a.start_request());
+        assert!(!b.start_request(), "steps share the flag");
+        assert!(!seq.start_request());
+        // Sharing keeps a flag already set.
+        let started = IterLocal::default();
+        assert!(started.start_request());
+        assert!(!started.sharing().start_request());
+    }
+
+    #[test]
+    fn request_names_past_the_cap_share_one_entry() {
+        let mut t = Tally::default();
+        for i in 0..MAX_REQUEST_NAMES + 5 {
+            t.record_request(Cow::Owned(format!("/item/{i}")), 10, None);
+        }
+        t.record_request(Cow::Borrowed("/item/0"), 10, None);
+        assert_eq!(t.requests.len(), MAX_REQUEST_NAMES + 1);
+        assert_eq!(t.requests[OTHER_REQUESTS].count, 5);
+        assert_eq!(t.requests["/item/0"].count, 2);
+    }
+}

@@ -24,6 +24,13 @@ pub(crate) type TallyKey = (u64, u16);
 /// Most distinct values kept per tag key; further values count as `(other)`.
 pub(crate) const MAX_TAG_VALUES: usize = 100;
 
+/// Most distinct request names kept per accumulator; the samples of
+/// further names are kept under [`OTHER_REQUESTS`].
+pub(crate) const MAX_REQUEST_NAMES: usize = 100;
+
+/// The name the samples of request names past [`MAX_REQUEST_NAMES`] get.
+pub(crate) const OTHER_REQUESTS: &str = "(other)";
+
 /// The histograms of one accumulator, allocated on first completion.
 #[derive(Debug, Clone)]
 pub(crate) struct TimingHistograms {
@@ -193,11 +200,19 @@ impl Tally {
     ) {
         match self.requests.get_mut(name.as_ref()) {
             Some(r) => r.record(latency_us, error),
-            None => self
-                .requests
-                .entry(name)
-                .or_insert_with(RequestTally::new)
-                .record(latency_us, error),
+            None => {
+                // Names are user text (a URL with an id in it would make
+                // one per call): past the cap they share one entry.
+                let name = if self.requests.len() < MAX_REQUEST_NAMES {
+                    name
+                } else {
+                    Cow::Borrowed(OTHER_REQUESTS)
+                };
+                self.requests
+                    .entry(name)
+                    .or_insert_with(RequestTally::new)
+                    .record(latency_us, error);
+            }
         }
     }
 
@@ -426,6 +441,15 @@ impl BenchRecorder {
             drain_timeout: false,
         };
         self.shards.with(|s| s.record((window, 0), window, &sample));
+    }
+
+    /// Record one named-request sample exactly as
+    /// [`RequestTimer::finish`](crate::RequestTimer::finish) does.
+    pub fn record_request(&self, window: u64, name: &'static str, latency_us: u64) {
+        self.shards.with(|s| {
+            s.tally((window, 0))
+                .record_request(Cow::Borrowed(name), latency_us, None);
+        });
     }
 
     /// Take everything recorded (what the aggregator does once per tick);
