@@ -174,8 +174,10 @@ mod tests {
         assert!(!local.start_request());
         // A clone taken after the first request knows it; one taken before
         // does not (it is a copy, not shared).
-        assert!(!local.clone().start_request());
+        let after = local.clone();
+        assert!(!after.start_request());
         assert!(before.start_request());
+        assert!(!local.start_request());
 
         let seq = IterLocal::default().sharing();
         let (a, b) = (seq.clone(), seq.clone());
