@@ -105,6 +105,12 @@ fn a_mix_runs_each_entry_by_weight_reproducibly_and_every_scope_adds_up() {
         count(&a, BROWSE) + count(&a, SEARCH) + count(&a, CHECKOUT),
         a.total.completed
     );
+    eprintln!(
+        "mix 7/2/1 over {ITERATIONS}: {} / {} / {}",
+        count(&a, BROWSE),
+        count(&a, SEARCH),
+        count(&a, CHECKOUT)
+    );
 
     // Windows and phases add up to the run, name by name.
     assert_eq!(a.generator.late_records, 0, "{a}");
