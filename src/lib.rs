@@ -110,8 +110,8 @@ pub mod ws;
 /// Everything a spike test usually needs: `use spike::prelude::*;`.
 pub mod prelude {
     pub use spike_core::{
-        ms, pct, rps, secs, users, Ctx, ErrorClass, IterError, IterResult, Outcome,
-        RecoveryCriteria, Report, Scenario, Shape, SpikeError,
+        ms, named, pct, rps, secs, users, Ctx, ErrorClass, IterError, IterResult, Mix, Outcome,
+        RecoveryCriteria, Report, Scenario, Sequence, Shape, SpikeError, WorkloadExt,
     };
 
     pub use crate::spike_test;

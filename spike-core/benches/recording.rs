@@ -31,6 +31,22 @@ fn recording(c: &mut Criterion) {
             }
         });
     });
+    // A named request (`RequestTimer::finish`): shard lock, accumulator
+    // lookup, one map lookup by name, one histogram record; three names
+    // in turn as a mix records them.
+    group.bench_function("record_one_named_request", |b| {
+        const NAMES: [&str; 3] = ["browse", "search", "checkout"];
+        let rec = BenchRecorder::default();
+        let mut n = 0u64;
+        b.iter(|| {
+            n += 1;
+            let latency = 100 + (n.wrapping_mul(7919) % 100_000);
+            rec.record_request(black_box(n / 50_000), NAMES[(n % 3) as usize], latency);
+            if n.is_multiple_of(50_000) {
+                black_box(rec.drain());
+            }
+        });
+    });
     // Recording from two threads at once (the per-thread shards keep them
     // apart: the median should not move much).
     group.bench_function("record_one_sample_two_threads", |b| {

@@ -75,6 +75,7 @@ pub use recording::histogram::{
 pub use recording::outcome::{
     class_of_io, ErrorClass, IntoOutcome, IterError, IterResult, Outcome,
 };
+pub use recording::request::RequestTimer;
 #[doc(hidden)]
 pub use recording::shards::BenchRecorder;
 pub use recording::stats::{GaugeStats, RequestStats, Stats, TagStats};
@@ -95,7 +96,7 @@ pub use shape::limits::{ShapeLimits, MAX_PHASES, MAX_RUN_DURATION, MAX_VIRTUAL_U
 pub use shape::schedule::{Arrivals, RateProfile};
 pub use shape::units::{ms, pct, secs, Percent};
 pub use shape::{Phase, PhaseKind, Shape};
-pub use workload::Workload;
+pub use workload::{named, Mix, Named, Sequence, Workload, WorkloadExt};
 
 /// Format microseconds for people: `850µs`, `12.3ms`, `4.20s`.
 #[deprecated(since = "0.2.0", note = "use `spike_core::fmt::duration_us`")]

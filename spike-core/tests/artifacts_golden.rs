@@ -122,6 +122,7 @@ fn hlog_round_trip_keeps_extreme_values() {
         start: ms(0),
         end: ms(100),
         phase: "weird phase,name".to_owned(),
+        request: None,
         encoded,
     }];
     let log = LatencyLog::parse(&hlog_bytes(&report).unwrap()).unwrap();

@@ -62,6 +62,7 @@ pub(crate) async fn run_iteration<W: Workload>(
         window: id.window,
         intended: id.offset,
         user: id.user,
+        local: Default::default(),
     };
     let own_deadline = intended + run.iteration_timeout;
     let drain = run.drain_deadline < own_deadline;

@@ -179,6 +179,7 @@ impl Aggregator {
                         start,
                         end,
                         phase: self.shape.phases()[usize::from(key.1)].name.clone(),
+                        request: None,
                         encoded,
                     });
                 }
@@ -190,6 +191,7 @@ impl Aggregator {
         let phase = self.shape.phases()[self.shape.phase_index_at(start)]
             .name
             .clone();
+        self.encode_requests(&merged, w, (start, end), &phase);
         let stats = Stats::from_tally(&merged, end - start, self.target(start, end));
         let ws = WindowStats {
             index: w,
@@ -204,6 +206,27 @@ impl Aggregator {
         }
         self.windows.push(ws);
         self.next_window = w + 1;
+    }
+
+    /// One encoded histogram per named request of the closed window, in
+    /// name order, after the window's iteration histograms.
+    fn encode_requests(&mut self, merged: &Tally, w: u64, span: (Duration, Duration), phase: &str) {
+        use hdrhistogram::serialization::Serializer as _;
+        let mut names: Vec<_> = merged.requests.iter().collect();
+        names.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (name, r) in names {
+            let mut encoded = Vec::new();
+            if self.serializer.serialize(&r.latency, &mut encoded).is_ok() {
+                self.interval_histograms.push(IntervalHistogram {
+                    window: w,
+                    start: span.0,
+                    end: span.1,
+                    phase: phase.to_owned(),
+                    request: Some(name.to_string()),
+                    encoded,
+                });
+            }
+        }
     }
 
     fn served_count(&self, w: u64) -> u64 {

@@ -4,6 +4,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::recording::outcome::IterError;
+use crate::recording::request::{IterLocal, RequestTimer};
 use crate::recording::run::RunShared;
 
 /// What an iteration knows about itself, and where it records user metrics.
@@ -18,6 +20,9 @@ pub struct Ctx {
     pub(crate) window: u64,
     pub(crate) intended: Duration,
     pub(crate) user: Option<u32>,
+    /// Inline per-iteration state: the first-named-request flag and the
+    /// weighted-pick counter (no allocation per iteration).
+    pub(crate) local: IterLocal,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -148,6 +153,79 @@ impl Ctx {
         let name = name.into();
         let us = crate::recording::histogram::micros(value);
         self.with_tally(|tally| tally.record_metric(name, us));
+    }
+
+    /// Start timing a named request (an endpoint, a step of a sequence):
+    /// [`RequestTimer::finish`] records its count, error class and latency
+    /// under `name` in [`Stats::requests`](crate::Stats::requests) of the
+    /// iteration's window, phase and the run. A timer dropped without
+    /// `finish` records nothing.
+    ///
+    /// Name requests by what they do (`"checkout"`), not by their URL: at
+    /// most 100 distinct names are kept per window and phase, further ones
+    /// count under `(other)`.
+    ///
+    /// Latency origin: the iteration's **first** named request counts from
+    /// the iteration's intended start (a late start is charged to it, as to
+    /// the iteration's latency); every later one counts from its own start.
+    ///
+    /// ```
+    /// use spike_core::{ms, rps, Ctx, IterError, Scenario, Shape};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// let shape = Shape::builder().hold(rps(100), ms(200)).build().unwrap();
+    /// let report = Scenario::new("doc")
+    ///     .shape(shape)
+    ///     .run(|ctx: Ctx| async move {
+    ///         let login = ctx.request("login");
+    ///         tokio::time::sleep(ms(2)).await;
+    ///         login.finish(None);
+    ///         let fetch = ctx.request("fetch");
+    ///         let failed = (ctx.iteration() % 4 == 0).then(|| IterError::new("not_found"));
+    ///         fetch.finish(failed.as_ref());
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// let login = report.total.request("login").unwrap();
+    /// assert_eq!(login.count, 20);
+    /// assert!(login.latency.p50_us >= 2_000);
+    /// let fetch = report.total.request("fetch").unwrap();
+    /// assert_eq!((fetch.count, fetch.errors), (20, 5));
+    /// assert_eq!(fetch.errors_by_class["not_found"], 5);
+    /// # });
+    /// ```
+    pub fn request(&self, name: impl Into<Cow<'static, str>>) -> RequestTimer {
+        let origin = if self.local.start_request() {
+            self.run.t0 + self.intended
+        } else {
+            tokio::time::Instant::now()
+        };
+        RequestTimer::new(
+            self.run.clone(),
+            (self.window, self.phase),
+            name.into(),
+            origin,
+        )
+    }
+
+    /// Record a named request the caller timed itself (a driver that has
+    /// its own clock): `latency` is taken as given, and the request counts
+    /// as started for the latency-origin rule of [`Ctx::request`] (later
+    /// timers of the iteration count from their own start).
+    pub fn record_request(
+        &self,
+        name: impl Into<Cow<'static, str>>,
+        latency: Duration,
+        error: Option<&IterError>,
+    ) {
+        self.local.start_request();
+        let us = crate::recording::histogram::micros(latency);
+        crate::recording::request::record(
+            &self.run,
+            (self.window, self.phase),
+            name.into(),
+            us,
+            error,
+        );
     }
 
     /// Set a user gauge (last, min and max are kept per window, phase, run).

@@ -16,12 +16,20 @@ use hdrhistogram::Histogram;
 
 use crate::recording::histogram::{new_latency_histogram, new_tag_histogram, HIGHEST_TRACKABLE_US};
 use crate::recording::outcome::IterError;
+use crate::recording::request_tally::RequestTally;
 
 /// Key of an accumulator: window index (by intended start) and phase index.
 pub(crate) type TallyKey = (u64, u16);
 
 /// Most distinct values kept per tag key; further values count as `(other)`.
 pub(crate) const MAX_TAG_VALUES: usize = 100;
+
+/// Most distinct request names kept per accumulator; the samples of
+/// further names are kept under [`OTHER_REQUESTS`].
+pub(crate) const MAX_REQUEST_NAMES: usize = 100;
+
+/// The name the samples of request names past [`MAX_REQUEST_NAMES`] get.
+pub(crate) const OTHER_REQUESTS: &str = "(other)";
 
 /// The histograms of one accumulator, allocated on first completion.
 #[derive(Debug, Clone)]
@@ -89,6 +97,8 @@ pub(crate) struct Tally {
     pub(crate) tags: HashMap<Cow<'static, str>, HashMap<String, TagTally>>,
     /// User-recorded durations (`ctx.record(..)`), µs, 2 significant digits.
     pub(crate) metrics: HashMap<Cow<'static, str>, Histogram<u64>>,
+    /// Named requests (`ctx.request(..)`): count, errors, latency.
+    pub(crate) requests: HashMap<Cow<'static, str>, RequestTally>,
 }
 
 /// One finished iteration, as the engine hands it to the recorder.
@@ -181,6 +191,31 @@ impl Tally {
         }
     }
 
+    /// One named-request sample: a map lookup and a histogram record.
+    pub(crate) fn record_request(
+        &mut self,
+        name: Cow<'static, str>,
+        latency_us: u64,
+        error: Option<&IterError>,
+    ) {
+        match self.requests.get_mut(name.as_ref()) {
+            Some(r) => r.record(latency_us, error),
+            None => {
+                // Names are user text (a URL with an id in it would make
+                // one per call): past the cap they share one entry.
+                let name = if self.requests.len() < MAX_REQUEST_NAMES {
+                    name
+                } else {
+                    Cow::Borrowed(OTHER_REQUESTS)
+                };
+                self.requests
+                    .entry(name)
+                    .or_insert_with(RequestTally::new)
+                    .record(latency_us, error);
+            }
+        }
+    }
+
     pub(crate) fn gauge(&mut self, name: Cow<'static, str>, value: f64) {
         let g = GaugeTally {
             last: value,
@@ -243,6 +278,14 @@ impl Tally {
                 }
                 None => {
                     self.metrics.insert(k.clone(), h.clone());
+                }
+            }
+        }
+        for (k, r) in &other.requests {
+            match self.requests.get_mut(k) {
+                Some(mine) => mine.merge(r),
+                None => {
+                    self.requests.insert(k.clone(), r.clone());
                 }
             }
         }
@@ -398,6 +441,15 @@ impl BenchRecorder {
             drain_timeout: false,
         };
         self.shards.with(|s| s.record((window, 0), window, &sample));
+    }
+
+    /// Record one named-request sample exactly as
+    /// [`RequestTimer::finish`](crate::RequestTimer::finish) does.
+    pub fn record_request(&self, window: u64, name: &'static str, latency_us: u64) {
+        self.shards.with(|s| {
+            s.tally((window, 0))
+                .record_request(Cow::Borrowed(name), latency_us, None);
+        });
     }
 
     /// Take everything recorded (what the aggregator does once per tick);

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::recording::histogram::Percentiles;
+use crate::recording::request_tally::RequestTally;
 use crate::recording::shards::Tally;
 
 /// Last, smallest and largest value of a user gauge.
@@ -107,6 +108,34 @@ pub struct RequestStats {
     pub latency: Percentiles,
 }
 
+impl RequestStats {
+    fn from_tally(r: &RequestTally) -> Self {
+        RequestStats {
+            count: r.count,
+            errors: r.errors,
+            error_rate: if r.count == 0 {
+                0.0
+            } else {
+                r.errors as f64 / r.count as f64
+            },
+            errors_by_class: r.errors_by_class.clone(),
+            latency: Percentiles::of(&r.latency),
+        }
+    }
+
+    /// The error class with the most errors (the first by name on a tie),
+    /// `None` when the request never failed.
+    #[must_use]
+    pub fn top_error_class(&self) -> Option<(&str, u64)> {
+        self.errors_by_class
+            .iter()
+            .fold(None, |best: Option<(&str, u64)>, (k, &n)| match best {
+                Some((_, m)) if m >= n => best,
+                _ => Some((k.as_str(), n)),
+            })
+    }
+}
+
 impl Stats {
     pub(crate) fn from_tally(acc: &Tally, span: Duration, target: f64) -> Self {
         let per_sec = |n: u64| {
@@ -193,8 +222,19 @@ impl Stats {
                 .iter()
                 .map(|(k, h)| (k.to_string(), Percentiles::of(h)))
                 .collect(),
-            requests: BTreeMap::new(),
+            requests: acc
+                .requests
+                .iter()
+                .map(|(k, r)| (k.to_string(), RequestStats::from_tally(r)))
+                .collect(),
         }
+    }
+
+    /// The numbers of one named request ([`Ctx::request`](crate::Ctx::request),
+    /// a [`named`](crate::named) workload), `None` when it never finished.
+    #[must_use]
+    pub fn request(&self, name: &str) -> Option<&RequestStats> {
+        self.requests.get(name)
     }
 
     /// A user counter (0 when never counted).

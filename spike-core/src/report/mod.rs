@@ -152,8 +152,9 @@ pub struct Report {
     /// Folder the run's artifacts were written to, if any.
     pub artifacts: Option<PathBuf>,
     /// Latency histogram of every (window, phase), V2+DEFLATE encoded at
-    /// window close: the source of `latency.hlog` and of the HTML
-    /// percentile plot. Not part of `report.json` (empty when a report is
+    /// window close, then one per named request of the window
+    /// ([`IntervalHistogram::request`]): the source of `latency.hlog` and
+    /// of the HTML percentile plot. Not part of `report.json` (empty when a report is
     /// read back from JSON).
     #[serde(skip)]
     pub interval_histograms: Vec<IntervalHistogram>,
@@ -170,8 +171,12 @@ pub struct IntervalHistogram {
     pub start: Duration,
     /// Window end offset.
     pub end: Duration,
-    /// Phase the iterations were due in.
+    /// Phase the iterations were due in (for a named request's histogram,
+    /// the phase active at the window start).
     pub phase: String,
+    /// `None` for the iterations' latency; the request name for a named
+    /// request's latency over the whole window (all phases).
+    pub request: Option<String>,
     /// The histogram (µs), V2 + DEFLATE encoded.
     pub encoded: Vec<u8>,
 }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::fmt::duration_us;
-use crate::recording::stats::Stats;
+use crate::recording::stats::{RequestStats, Stats};
 use crate::report::Report;
 use crate::shape::level::{trim_float, Model};
 
@@ -28,6 +28,70 @@ fn stats_row(out: &mut String, name: &str, model: Model, s: &Stats, served: Opti
         duration_us(s.latency.p99_us),
         duration_us(s.latency.max_us),
     );
+}
+
+/// A request name for a one-line table cell: control characters (a line
+/// break in user text) become spaces.
+fn cell(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The per-request table: one row per (phase, request) when the run has
+/// several phases, then one per request for the whole run. Nothing when the
+/// run has no named requests.
+fn requests_table(out: &mut String, report: &Report) {
+    if report.total.requests.is_empty() {
+        return;
+    }
+    let width = report
+        .total
+        .requests
+        .keys()
+        .map(|k| cell(k).chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(7, 32);
+    let pwidth = report
+        .phases
+        .iter()
+        .map(|p| p.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(5, 16);
+    let _ = writeln!(
+        out,
+        "  {:<width$} {:<pwidth$} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9}  top error",
+        "request", "scope", "count", "errors", "rate", "p50", "p95", "p99"
+    );
+    let mut row = |name: &str, scope: &str, r: &RequestStats| {
+        let top = r
+            .top_error_class()
+            .map_or_else(|| "—".to_owned(), |(k, n)| format!("{} ×{n}", cell(k)));
+        let _ = writeln!(
+            out,
+            "  {:<width$} {:<pwidth$} {:>9} {:>8} {:>7.2}% {:>9} {:>9} {:>9}  {top}",
+            cell(name),
+            scope,
+            r.count,
+            r.errors,
+            r.error_rate * 100.0,
+            duration_us(r.latency.p50_us),
+            duration_us(r.latency.p95_us),
+            duration_us(r.latency.p99_us),
+        );
+    };
+    if report.phases.len() > 1 {
+        for p in &report.phases {
+            for (name, r) in &p.stats.requests {
+                row(name, &cell(&p.name), r);
+            }
+        }
+    }
+    for (name, r) in &report.total.requests {
+        row(name, "total", r);
+    }
 }
 
 impl std::fmt::Display for Report {
@@ -67,6 +131,7 @@ impl std::fmt::Display for Report {
         }
         let served = self.served_rate_between(Duration::ZERO, self.shape.duration());
         stats_row(&mut out, "total", self.model, &self.total, served);
+        requests_table(&mut out, self);
         if !self.total.errors_by_class.is_empty() {
             let classes: Vec<String> = self
                 .total

@@ -357,3 +357,48 @@ pub(super) fn distribution_chart(report: &Report) -> (Chart, &'static str) {
         source,
     )
 }
+
+/// Per named request, p95 latency of each window it ran in (log scale).
+pub(super) fn requests_chart(report: &Report) -> Chart {
+    let series = report
+        .total
+        .requests
+        .keys()
+        .enumerate()
+        .map(|(i, name)| Series {
+            name: name.clone(),
+            color: CLASS_COLORS[i % CLASS_COLORS.len()],
+            points: report
+                .windows
+                .iter()
+                .filter_map(|w| {
+                    let r = w.stats.request(name)?;
+                    (r.count > 0).then(|| {
+                        (
+                            (w.start + (w.end - w.start) / 2).as_secs_f64(),
+                            r.latency.p95_us as f64 / 1000.0,
+                        )
+                    })
+                })
+                .collect(),
+            dashed: i >= CLASS_COLORS.len(),
+            step: false,
+        })
+        .collect();
+    Chart {
+        id: "chart-requests",
+        title: "p95 latency per named request and window, log scale".to_owned(),
+        x_label: "seconds since start (window middle)".to_owned(),
+        y_label: "p95 latency".to_owned(),
+        x_scale: Scale::Linear,
+        y_scale: Scale::Log,
+        x_range: x_range(report),
+        bands: phase_bands(report),
+        series,
+        stacked: Vec::new(),
+        markers: Vec::new(),
+        hlines: Vec::new(),
+        y_format: fmt_ms,
+        empty_note: "no named request completed".to_owned(),
+    }
+}

@@ -1,6 +1,7 @@
 //! `latency.hlog`: the run's latency as an HdrHistogram interval log, one
-//! histogram per (window, phase), tagged with the phase name, and a reader
-//! that rebuilds exact percentiles for any range of windows.
+//! histogram per (window, phase), tagged with the phase name, then one per
+//! named request per window, tagged `request=<name>` ([`request_tag`]), and
+//! a reader that rebuilds exact percentiles for any range of windows.
 //!
 //! The file is the standard interval-log format (`#[StartTime: ..]`,
 //! `#[BaseTime: ..]`, the `"StartTimestamp",...` legend, then
@@ -75,9 +76,14 @@ pub enum HlogError {
 crate::__debug_as_display!(HlogError);
 
 /// An interval-log tag made of a phase name: the characters the format
-/// forbids in tags (`,`, space, CR, LF) become `_`.
+/// forbids in tags (`,`, space, CR, LF) become `_`, and a phase named like
+/// a request tag (`request=..`) gets `request_..`.
 #[must_use]
 pub fn phase_tag(phase: &str) -> String {
+    let phase = match phase.strip_prefix(REQUEST_TAG_PREFIX) {
+        Some(rest) => std::borrow::Cow::Owned(format!("request_{rest}")),
+        None => std::borrow::Cow::Borrowed(phase),
+    };
     phase
         .chars()
         .map(|c| {
@@ -88,6 +94,67 @@ pub fn phase_tag(phase: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Prefix of the tags of named-request intervals.
+pub const REQUEST_TAG_PREFIX: &str = "request=";
+
+/// The interval-log tag of a named request: `request=` and the name with
+/// `%`, `,`, space, CR and LF percent-encoded (`%25`, `%2C`, `%20`, `%0D`,
+/// `%0A`), so every name gets its own tag and reads back exactly
+/// ([`LoggedInterval::request`]).
+///
+/// ```
+/// use spike_core::artifacts::request_tag;
+/// assert_eq!(request_tag("checkout"), "request=checkout");
+/// assert_eq!(request_tag("GET /a,b"), "request=GET%20/a%2Cb");
+/// ```
+#[must_use]
+pub fn request_tag(name: &str) -> String {
+    let mut tag = String::with_capacity(REQUEST_TAG_PREFIX.len() + name.len());
+    tag.push_str(REQUEST_TAG_PREFIX);
+    for c in name.chars() {
+        match c {
+            '%' => tag.push_str("%25"),
+            ',' => tag.push_str("%2C"),
+            ' ' => tag.push_str("%20"),
+            '\r' => tag.push_str("%0D"),
+            '\n' => tag.push_str("%0A"),
+            c => tag.push(c),
+        }
+    }
+    tag
+}
+
+/// The request name a [`request_tag`] holds, `None` for other tags.
+fn request_of_tag(tag: &str) -> Option<String> {
+    let encoded = tag.strip_prefix(REQUEST_TAG_PREFIX)?;
+    let mut name = String::with_capacity(encoded.len());
+    let mut rest = encoded;
+    while let Some(i) = rest.find('%') {
+        name.push_str(&rest[..i]);
+        let code = rest.get(i + 1..i + 3);
+        let decoded = match code {
+            Some("25") => Some('%'),
+            Some("2C") => Some(','),
+            Some("20") => Some(' '),
+            Some("0D") => Some('\r'),
+            Some("0A") => Some('\n'),
+            _ => None,
+        };
+        match decoded {
+            Some(c) => {
+                name.push(c);
+                rest = &rest[i + 3..];
+            }
+            None => {
+                name.push('%');
+                rest = &rest[i + 1..];
+            }
+        }
+    }
+    name.push_str(rest);
+    Some(name)
 }
 
 /// The interval log of a report, as bytes (see the module docs).
@@ -103,7 +170,7 @@ pub fn hlog_bytes(report: &Report) -> Result<Vec<u8>, HlogError> {
     header
         .add_comment("[Histogram log format version 1.3]")
         .add_comment(&format!(
-            "[spike latency log: scenario `{}`, values in microseconds, one histogram per {} window and phase, tagged with the phase]",
+            "[spike latency log: scenario `{}`, values in microseconds, one histogram per {} window and phase, tagged with the phase, then one per named request and window, tagged request=<name>]",
             report.scenario,
             crate::fmt::duration(report.window),
         ))
@@ -127,7 +194,10 @@ pub fn hlog_bytes(report: &Report) -> Result<Vec<u8>, HlogError> {
                 start: interval.start,
                 reason: format!("{e:?}"),
             })?;
-        let tag = phase_tag(&interval.phase);
+        let tag = match &interval.request {
+            Some(name) => request_tag(name),
+            None => phase_tag(&interval.phase),
+        };
         writer
             .write_histogram(
                 &h,
@@ -154,7 +224,8 @@ pub fn write_hlog(report: &Report, dir: &Path) -> Result<std::path::PathBuf, Hlo
 /// for, so a log of a long run does not hold thousands of live histograms.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoggedInterval {
-    /// The tag (the phase name for spike's logs), if any.
+    /// The tag (for spike's logs the phase name, or `request=<name>` for
+    /// a named request), if any.
     pub tag: Option<String>,
     /// Start, relative to the log's base time (the run start for spike).
     pub start: Duration,
@@ -166,6 +237,23 @@ pub struct LoggedInterval {
 }
 
 impl LoggedInterval {
+    /// The request name, for an interval of a named request (its tag is a
+    /// [`request_tag`]); `None` for the iterations' latency.
+    #[must_use]
+    pub fn request(&self) -> Option<String> {
+        self.tag.as_deref().and_then(request_of_tag)
+    }
+
+    /// True for an interval of the iterations' latency (not of a named
+    /// request).
+    #[must_use]
+    pub fn is_iteration(&self) -> bool {
+        !self
+            .tag
+            .as_deref()
+            .is_some_and(|t| t.starts_with(REQUEST_TAG_PREFIX))
+    }
+
     /// Decode the interval's histogram.
     ///
     /// # Errors
@@ -258,15 +346,46 @@ impl LatencyLog {
     }
 
     /// The intervals whose start lies in `range` (offsets from the base
-    /// time) and, when `tag` is given, that carry it.
+    /// time) and, when `tag` is given, that carry it; without a tag, the
+    /// iterations' intervals (every phase, no named request).
     pub fn select<'a>(
         &'a self,
         range: impl RangeBounds<Duration> + 'a,
         tag: Option<&'a str>,
     ) -> impl Iterator<Item = &'a LoggedInterval> + 'a {
         self.intervals.iter().filter(move |i| {
-            range.contains(&i.start) && tag.is_none_or(|t| i.tag.as_deref() == Some(t))
+            range.contains(&i.start)
+                && match tag {
+                    Some(t) => i.tag.as_deref() == Some(t),
+                    None => i.is_iteration(),
+                }
         })
+    }
+
+    /// The names of the named requests the log holds, in order of first
+    /// appearance.
+    #[must_use]
+    pub fn requests(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for name in self.intervals.iter().filter_map(LoggedInterval::request) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    /// Percentiles of one named request over the windows starting in
+    /// `range` (all zero when it has none there).
+    ///
+    /// # Errors
+    /// As for [`LatencyLog::histogram`].
+    pub fn request_percentiles(
+        &self,
+        range: impl RangeBounds<Duration>,
+        name: &str,
+    ) -> Result<Percentiles, HlogError> {
+        self.percentiles(range, Some(&request_tag(name)))
     }
 
     /// The sum of the histograms of [`LatencyLog::select`]: exact (no
@@ -327,7 +446,7 @@ pub(crate) fn merged_histogram(report: &Report, phase: Option<&str>) -> Option<H
     let mut deserializer = Deserializer::new();
     let mut any = false;
     for i in &report.interval_histograms {
-        if phase.is_some_and(|p| p != i.phase) {
+        if i.request.is_some() || phase.is_some_and(|p| p != i.phase) {
             continue;
         }
         let h: Histogram<u64> = deserializer.deserialize(&mut i.encoded.as_slice()).ok()?;

@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::charts::{distribution_chart, error_chart, fmt_rate, latency_chart, rate_chart};
+use super::charts::{
+    distribution_chart, error_chart, fmt_rate, latency_chart, rate_chart, requests_chart,
+};
 use super::svg::esc;
 use crate::fmt::duration_us;
 use crate::recording::histogram::micros;
@@ -61,6 +63,47 @@ fn stats_row(
         duration_us(s.latency.max_us),
         s.dropped,
     );
+}
+
+/// The named requests: p95 per window, and a table per phase and for the
+/// run (only when the run has named requests).
+fn requests_section(o: &mut String, report: &Report) {
+    if report.total.requests.is_empty() {
+        return;
+    }
+    o.push_str("<h2>Requests</h2>");
+    o.push_str(&requests_chart(report).render());
+    o.push_str("<table id=\"requests\"><tr><th class=\"l\">request</th><th class=\"l\">scope</th><th>count</th><th>errors</th><th>error rate</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th class=\"l\">top error class</th></tr>");
+    let mut row = |name: &str, scope: &str, r: &crate::recording::stats::RequestStats| {
+        let top = r
+            .top_error_class()
+            .map_or_else(|| "—".to_owned(), |(k, n)| format!("{k} ×{n}"));
+        let _ = write!(
+            o,
+            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            esc(name),
+            esc(scope),
+            r.count,
+            r.errors,
+            r.error_rate * 100.0,
+            duration_us(r.latency.p50_us),
+            duration_us(r.latency.p95_us),
+            duration_us(r.latency.p99_us),
+            duration_us(r.latency.max_us),
+            esc(&top),
+        );
+    };
+    if report.phases.len() > 1 {
+        for p in &report.phases {
+            for (name, r) in &p.stats.requests {
+                row(name, &p.name, r);
+            }
+        }
+    }
+    for (name, r) in &report.total.requests {
+        row(name, "total", r);
+    }
+    o.push_str("</table><p class=\"note\">A request's latency counts from the iteration's intended start for the first named request of an iteration, from its own start for the later ones.</p>");
 }
 
 /// The page for a report, as HTML text.
@@ -172,6 +215,7 @@ pub fn report_html(report: &Report) -> String {
             }
         );
     }
+    requests_section(&mut o, report);
     o.push_str("<h2>Errors</h2>");
     o.push_str(&error_chart(report).render());
     if !report.total.errors_by_class.is_empty() {
@@ -248,7 +292,7 @@ pub fn report_html(report: &Report) -> String {
         );
     }
     o.push_str("</table>");
-    o.push_str("<p class=\"note\">Files beside this page: report.json (all numbers), timeline.csv (one row per window), latency.hlog (HdrHistogram interval log, µs, one histogram per window and phase).</p>");
+    o.push_str("<p class=\"note\">Files beside this page: report.json (all numbers), timeline.csv (one row per window), latency.hlog (HdrHistogram interval log, µs, one histogram per window and phase, and per named request and window tagged request=&lt;name&gt;).</p>");
     o.push_str("</body></html>\n");
     o
 }

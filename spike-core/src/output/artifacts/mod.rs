@@ -4,8 +4,8 @@
 //! |---|---|
 //! | `report.json` | every number of the [`Report`] |
 //! | `report.html` | one self-contained page: load, latency over time with the recovery point, errors, latency distribution, checks, environment |
-//! | `latency.hlog` | HdrHistogram interval log, one histogram per (window, phase), tagged with the phase ([`LatencyLog`] reads it) |
-//! | `timeline.csv` | one row per window |
+//! | `latency.hlog` | HdrHistogram interval log, one histogram per (window, phase), tagged with the phase, and one per named request and window, tagged `request=<name>` ([`LatencyLog`] reads it) |
+//! | `timeline.csv` | one row per window (with `request_<name>_count`, `_errors`, `_p95_us` columns per named request) |
 //!
 //! Inside `#[spike_test]` the harness writes them all once, after the test
 //! body, with the checks its assertions evaluated
@@ -20,7 +20,10 @@ mod timeline;
 
 use std::path::{Path, PathBuf};
 
-pub use hlog::{hlog_bytes, phase_tag, write_hlog, HlogError, LatencyLog, LoggedInterval};
+pub use hlog::{
+    hlog_bytes, phase_tag, request_tag, write_hlog, HlogError, LatencyLog, LoggedInterval,
+    REQUEST_TAG_PREFIX,
+};
 pub use html::{report_html, write_html};
 pub use timeline::{timeline_csv, write_timeline};
 

@@ -8,7 +8,9 @@
 //! latency_p90_us,latency_p95_us,latency_p99_us,latency_p999_us,
 //! latency_max_us,latency_mean_us,service_p95_us,schedule_lag_p99_us,
 //! healthy`, then one `errors_<class>` column per error class seen in the
-//! run (sorted).
+//! run (sorted), then for each named request of the run (sorted by name)
+//! `request_<name>_count`, `request_<name>_errors` and
+//! `request_<name>_p95_us` (0 in a window where it did not run).
 //!
 //! `achieved_rate` (offered: iterations started per second) and
 //! `throughput` (successes per second) count iterations by their intended
@@ -49,6 +51,12 @@ pub fn timeline_csv(report: &Report) -> String {
     );
     for c in &classes {
         let _ = write!(out, ",{}", field(&format!("errors_{c}")));
+    }
+    let requests: BTreeSet<&str> = report.total.requests.keys().map(String::as_str).collect();
+    for r in &requests {
+        for col in ["count", "errors", "p95_us"] {
+            let _ = write!(out, ",{}", field(&format!("request_{r}_{col}")));
+        }
     }
     out.push('\n');
     for w in &report.windows {
@@ -94,6 +102,12 @@ pub fn timeline_csv(report: &Report) -> String {
         );
         for c in &classes {
             let _ = write!(out, ",{}", s.errors_of(c));
+        }
+        for r in &requests {
+            let (count, errors, p95) = s
+                .request(r)
+                .map_or((0, 0, 0), |q| (q.count, q.errors, q.latency.p95_us));
+            let _ = write!(out, ",{count},{errors},{p95}");
         }
         out.push('\n');
     }

@@ -1,4 +1,4 @@
-//! The workload: what one iteration does.
+//! The [`Workload`] trait, and its implementation for async functions.
 
 use std::future::Future;
 
