@@ -87,22 +87,26 @@
 //! raw capacity of a server; `docs/performance.md` compares both paths with
 //! wrk, oha and hey.
 
-mod connections;
-mod direct;
+mod builder;
+mod checks;
 mod health;
+mod pool;
 mod request;
 mod safety;
+mod send;
 mod status;
+mod target;
 mod template;
+#[cfg(feature = "tls")]
+mod tls;
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use direct::DirectHttp1;
+pub use builder::HttpBuilder;
 pub use health::{HealthCheck, HealthProbe};
+pub use hyper::Method;
 pub use request::HttpRequest;
-pub use reqwest::Method;
 pub use safety::{check_target, is_loopback_host, parse_allow_list, ALLOW_HOSTS_ENV};
 pub use status::StatusSet;
 
@@ -140,9 +144,15 @@ pub enum HttpError {
         /// Why it was refused.
         reason: String,
     },
-    /// The underlying client could not be built.
-    #[error("could not build the HTTP client: {0}")]
-    Client(#[source] reqwest::Error),
+    /// The TLS settings could not be used: a root certificate that does
+    /// not parse, a host that cannot be a TLS server name.
+    #[error("invalid TLS settings for `{url}`: {reason}")]
+    Tls {
+        /// The URL, redacted (no userinfo, no query).
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
     /// A health probe gave up.
     #[error("`{url}` was not healthy after {waited:?} ({attempts} attempts; last answer: {last})")]
     Unhealthy {
@@ -170,148 +180,10 @@ pub enum Connections {
     PerIteration,
 }
 
-/// Builder of an [`Http`] client; see the [module docs](self).
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct HttpBuilder {
-    base: String,
-    allowed: Vec<String>,
-    connections: Connections,
-    http2: bool,
-    timeout: Duration,
-    connect_timeout: Option<Duration>,
-}
-
-impl HttpBuilder {
-    /// Also accept `host` (a name or an address) as a target. Hosts named
-    /// in `SPIKE_ALLOW_HOSTS` are accepted too.
-    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
-        self.allowed.push(host.into());
-        self
-    }
-
-    /// Choose how connections are used (default [`Connections::Pooled`]).
-    pub fn connections(mut self, mode: Connections) -> Self {
-        self.connections = mode;
-        self
-    }
-
-    /// Open a new connection for every iteration (shorthand for
-    /// `.connections(Connections::PerIteration)`).
-    pub fn new_connection_per_iteration(self) -> Self {
-        self.connections(Connections::PerIteration)
-    }
-
-    /// Speak HTTP/2 over cleartext with prior knowledge (h2c) instead of
-    /// HTTP/1.1. Pooled HTTP/2 multiplexes concurrent requests over few
-    /// connections.
-    pub fn http2(mut self) -> Self {
-        self.http2 = true;
-        self
-    }
-
-    /// Per-request timeout, connect included (default [`DEFAULT_TIMEOUT`]).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// A shorter timeout for establishing a connection (default: only the
-    /// request timeout applies).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Check the target and build the client. Nothing is sent.
-    ///
-    /// # Errors
-    /// [`HttpError::BadUrl`] when the base URL does not parse or is not
-    /// `http://`, [`HttpError::HostNotAllowed`] when its host is not
-    /// loopback and not allowed, [`HttpError::Client`] if the client cannot
-    /// be built.
-    pub fn build(self) -> Result<Http, HttpError> {
-        let trimmed = self.base.trim_end_matches('/').to_owned();
-        let bad = |reason: String| HttpError::BadUrl {
-            url: spike_core::redact::redact_url(&self.base),
-            reason,
-        };
-        let url = reqwest::Url::parse(&trimmed).map_err(|e| bad(e.to_string()))?;
-        safety::judge(&url, &self.allowed)?;
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(bad(
-                "the base URL must not have a query or a fragment".to_owned()
-            ));
-        }
-        // reqwest turns userinfo into basic auth: keep it out of every text.
-        spike_core::redact::register_secret(&percent_decode(url.username()));
-        if let Some(pw) = url.password() {
-            spike_core::redact::register_secret(&percent_decode(pw));
-            spike_core::redact::register_secret(pw);
-        }
-        let resolver = Arc::new(safety::PinnedResolver {
-            allowed: self.allowed.clone(),
-        });
-        let opened = Arc::new(AtomicU64::new(0));
-        let mut builder = reqwest::Client::builder()
-            .no_proxy()
-            .dns_resolver(resolver.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(self.timeout)
-            .tcp_nodelay(true)
-            .connector_layer(connections::CountLayer::new(opened.clone()));
-        if let Some(t) = self.connect_timeout {
-            builder = builder.connect_timeout(t);
-        }
-        builder = if self.http2 {
-            builder.http2_prior_knowledge()
-        } else {
-            builder.http1_only()
-        };
-        if self.connections == Connections::PerIteration {
-            builder = builder.pool_max_idle_per_host(0);
-        }
-        let client = builder.build().map_err(HttpError::Client)?;
-        // Health probes use their own connection, outside the counts and
-        // the pool of the load.
-        let probe_client = reqwest::Client::builder()
-            .no_proxy()
-            .dns_resolver(resolver)
-            .redirect(reqwest::redirect::Policy::none())
-            .http1_only()
-            .build()
-            .map_err(HttpError::Client)?;
-        Ok(Http {
-            inner: Arc::new(HttpInner {
-                client,
-                probe_client,
-                base: trimmed,
-                authority: (
-                    url.host_str().unwrap_or_default().to_owned(),
-                    url.port_or_known_default(),
-                ),
-                opened,
-                reported: AtomicU64::new(0),
-                connections: self.connections,
-                http2: self.http2,
-                timeout: self.timeout,
-            }),
-        })
-    }
-}
-
 #[derive(Debug)]
 struct HttpInner {
-    client: reqwest::Client,
-    probe_client: reqwest::Client,
+    pool: pool::Pool,
     base: String,
-    /// Host and port of the base URL: every request must go there.
-    authority: (String, Option<u16>),
-    opened: Arc<AtomicU64>,
-    /// Part of `opened` already counted into a run's user counter.
-    reported: AtomicU64,
-    connections: Connections,
-    http2: bool,
     timeout: Duration,
 }
 
@@ -326,14 +198,7 @@ impl Http {
     /// Start building a client for `base_url` (`http://127.0.0.1:8080`, a
     /// path prefix is allowed: `http://127.0.0.1:8080/api`).
     pub fn builder(base_url: impl Into<String>) -> HttpBuilder {
-        HttpBuilder {
-            base: base_url.into(),
-            allowed: Vec::new(),
-            connections: Connections::Pooled,
-            http2: false,
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: None,
-        }
+        HttpBuilder::new(base_url.into())
     }
 
     /// The base URL requests are relative to (no trailing slash), as
@@ -347,13 +212,13 @@ impl Http {
     /// The connection mode.
     #[must_use]
     pub fn connection_mode(&self) -> Connections {
-        self.inner.connections
+        self.inner.pool.mode
     }
 
     /// Whether the client speaks HTTP/2.
     #[must_use]
     pub fn is_http2(&self) -> bool {
-        self.inner.http2
+        self.inner.pool.target.http2
     }
 
     /// The per-request timeout.
@@ -365,7 +230,7 @@ impl Http {
     /// Connections opened so far by this client (and its clones).
     #[must_use]
     pub fn connections_opened(&self) -> u64 {
-        self.inner.opened.load(std::sync::atomic::Ordering::Relaxed)
+        self.inner.pool.opened.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A request template; `path` is appended to the base URL. A `path`
@@ -404,19 +269,7 @@ impl Http {
     }
 }
 
-/// Class a transport error of reqwest (see the [module docs](self)).
-fn classify(err: &reqwest::Error) -> spike_core::ErrorClass {
-    use spike_core::ErrorClass;
-    if err.is_timeout() {
-        ErrorClass::Timeout
-    } else if err.is_connect() {
-        ErrorClass::Connect
-    } else {
-        ErrorClass::Protocol
-    }
-}
-
-/// `%XX` sequences decoded (userinfo as reqwest sends it).
+/// `%XX` sequences decoded (userinfo as it is sent in basic auth).
 fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
