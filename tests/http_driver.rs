@@ -55,7 +55,9 @@ fn non_loopback_targets_are_refused_before_any_traffic() {
     // https:// needs the `tls` feature (tests/http_tls.rs runs it).
     #[cfg(not(feature = "tls"))]
     {
-        let err = Http::builder("https://127.0.0.1").build().expect_err("no tls");
+        let err = Http::builder("https://127.0.0.1")
+            .build()
+            .expect_err("no tls");
         assert!(matches!(err, HttpError::BadUrl { .. }), "{err:?}");
         assert!(err.to_string().contains("`tls` feature"), "{err}");
     }

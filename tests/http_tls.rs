@@ -80,15 +80,16 @@ async fn tls_server(certs: &Certs) -> TlsServer {
                     return;
                 };
                 h.fetch_add(1, Ordering::SeqCst);
-                let service = hyper::service::service_fn(|req: Request<hyper::body::Incoming>| async move {
-                    let proto = format!("{:?}", req.version());
-                    Ok::<_, Infallible>(
-                        Response::builder()
-                            .header("x-proto", proto)
-                            .body(Full::new(Bytes::from_static(b"ok")))
-                            .unwrap(),
-                    )
-                });
+                let service =
+                    hyper::service::service_fn(|req: Request<hyper::body::Incoming>| async move {
+                        let proto = format!("{:?}", req.version());
+                        Ok::<_, Infallible>(
+                            Response::builder()
+                                .header("x-proto", proto)
+                                .body(Full::new(Bytes::from_static(b"ok")))
+                                .unwrap(),
+                        )
+                    });
                 let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                     .serve_connection(TokioIo::new(tls), service)
                     .await;
@@ -117,7 +118,11 @@ async fn a_trusted_certificate_passes_and_each_handshake_is_timed() {
     let report = Scenario::new("tls-trusted")
         .shape(hold(users(2), ms(300)))
         .window(ms(100))
-        .run(http.get("/?i={iteration}").expect_status(200).tag_from_header("x-proto"))
+        .run(
+            http.get("/?i={iteration}")
+                .expect_status(200)
+                .tag_from_header("x-proto"),
+        )
         .await
         .unwrap();
     assert_eq!(report.total.errors, 0, "{report}");
@@ -125,11 +130,17 @@ async fn a_trusted_certificate_passes_and_each_handshake_is_timed() {
     // Two users, two keep-alive connections: two handshakes, each timed.
     assert_eq!(http.connections_opened(), 2);
     assert_eq!(report.total.counter("http_connections_opened"), 2);
-    assert_eq!(report.total.metrics["http.tls_handshake"].count, 2, "{report}");
+    assert_eq!(
+        report.total.metrics["http.tls_handshake"].count, 2,
+        "{report}"
+    );
     assert_eq!(report.total.metrics["http.connect"].count, 2, "{report}");
     assert_eq!(server.handshakes.load(Ordering::SeqCst), 2);
     let protos = &report.total.tags["x-proto"];
-    assert_eq!(protos["HTTP/1.1"].count, report.total.completed, "{protos:?}");
+    assert_eq!(
+        protos["HTTP/1.1"].count, report.total.completed,
+        "{protos:?}"
+    );
 
     // The same CA given as DER works as well.
     let der = Http::builder(format!("https://localhost:{}", server.port))
@@ -163,7 +174,10 @@ async fn an_untrusted_certificate_fails_every_iteration_with_class_tls() {
     assert_eq!(report.total.completed, 5);
     assert_eq!(report.total.errors_of("tls"), 5, "{report}");
     let sample = &report.total.error_samples["tls"];
-    assert!(sample.contains("TLS handshake with `localhost`"), "{sample}");
+    assert!(
+        sample.contains("TLS handshake with `localhost`"),
+        "{sample}"
+    );
     assert!(sample.contains("certificate"), "{sample}");
     assert_eq!(server.handshakes.load(Ordering::SeqCst), 0);
 
@@ -215,7 +229,10 @@ async fn per_iteration_connections_do_one_handshake_each() {
     assert_eq!(report.total.completed, 10);
     assert_eq!(report.total.errors, 0, "{report}");
     assert_eq!(report.total.counter("http_connections_opened"), 10);
-    assert_eq!(report.total.metrics["http.tls_handshake"].count, 10, "{report}");
+    assert_eq!(
+        report.total.metrics["http.tls_handshake"].count, 10,
+        "{report}"
+    );
     assert_eq!(server.handshakes.load(Ordering::SeqCst), 10);
     assert_eq!(server.accepted.load(Ordering::SeqCst), 10);
 }
@@ -232,7 +249,11 @@ async fn http2_is_negotiated_by_alpn() {
     let report = Scenario::new("tls-h2")
         .shape(hold(rps(100), ms(300)))
         .window(ms(100))
-        .run(http.post("/").body("n={iteration}").tag_from_header("x-proto"))
+        .run(
+            http.post("/")
+                .body("n={iteration}")
+                .tag_from_header("x-proto"),
+        )
         .await
         .unwrap();
     assert_eq!(report.total.completed, 30);
@@ -247,7 +268,9 @@ async fn http2_is_negotiated_by_alpn() {
 #[tokio::test]
 async fn bad_tls_settings_are_refused_at_build() {
     let err = Http::builder("https://localhost:1")
-        .add_root_certificate_pem("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n")
+        .add_root_certificate_pem(
+            "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+        )
         .build()
         .unwrap_err();
     assert!(matches!(err, HttpError::Tls { .. }), "{err:?}");
@@ -256,7 +279,10 @@ async fn bad_tls_settings_are_refused_at_build() {
         .add_root_certificate_pem("no PEM here")
         .build()
         .unwrap_err();
-    assert!(err.to_string().contains("no `BEGIN CERTIFICATE` block"), "{err}");
+    assert!(
+        err.to_string().contains("no `BEGIN CERTIFICATE` block"),
+        "{err}"
+    );
     let err = Http::builder("https://localhost:1")
         .add_root_certificate_der(vec![1, 2, 3])
         .build()

@@ -7,8 +7,8 @@
 
 use std::net::TcpListener;
 
-use proptest::prelude::*;
 use hyper::header::{HeaderName, HeaderValue};
+use proptest::prelude::*;
 use spike::http::{Http, Method};
 use spike::prelude::*;
 

@@ -120,12 +120,13 @@ impl HttpBuilder {
     #[cfg(feature = "tls")]
     fn secure(&self, target: &mut Target) -> Result<(), HttpError> {
         let host = target.sni_host().to_owned();
-        let connector = super::tls::Connector::new(&self.tls, &host, self.http2).map_err(|reason| {
-            HttpError::Tls {
-                url: spike_core::redact::redact_url(&self.base),
-                reason,
-            }
-        })?;
+        let connector =
+            super::tls::Connector::new(&self.tls, &host, self.http2).map_err(|reason| {
+                HttpError::Tls {
+                    url: spike_core::redact::redact_url(&self.base),
+                    reason,
+                }
+            })?;
         target.tls = Some(connector);
         Ok(())
     }

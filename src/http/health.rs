@@ -153,7 +153,8 @@ impl HealthProbe {
         loop {
             check.attempts += 1;
             let left = self.timeout.saturating_sub(started.elapsed());
-            let probe = tokio::time::timeout(left.max(Duration::from_millis(1)), self.probe()).await;
+            let probe =
+                tokio::time::timeout(left.max(Duration::from_millis(1)), self.probe()).await;
             match probe {
                 Ok(Ok(status)) => {
                     check.status = Some(status);
@@ -164,7 +165,9 @@ impl HealthProbe {
                 }
                 Ok(Err(e)) => {
                     check.status = None;
-                    let text = e.message().map_or_else(|| e.class().key().into_owned(), str::to_owned);
+                    let text = e
+                        .message()
+                        .map_or_else(|| e.class().key().into_owned(), str::to_owned);
                     check.last_error = Some(spike_core::redact::redact(&text).into_owned());
                 }
                 Err(_) => {
@@ -186,8 +189,7 @@ impl HealthProbe {
         let uri = probe_uri(target, &self.path)?;
         let mut req = Request::new(Full::new(Bytes::new()));
         *req.uri_mut() = uri;
-        req.headers_mut()
-            .insert(HOST, target.host_header.clone());
+        req.headers_mut().insert(HOST, target.host_header.clone());
         if let Some(auth) = &target.basic_auth {
             req.headers_mut().insert(AUTHORIZATION, auth.clone());
         }

@@ -1,4 +1,6 @@
-//! The HTTP driver (feature `http`, on by default).
+//! The HTTP driver (feature `http`, on by default; `https://` with the
+//! feature `tls`). It runs on hyper directly: one connection per
+//! concurrent iteration, nothing parsed per request.
 //!
 //! Build one [`Http`] client per target, then describe requests on it; a
 //! request is a [`Workload`](crate::Workload) the scenario runs:
@@ -36,6 +38,7 @@
 //! | refused, reset or unreachable while connecting | `connect` |
 //! | no complete answer within the request timeout (default [`DEFAULT_TIMEOUT`], 10 s; connect included) | `timeout` |
 //! | a malformed answer, a body cut short, anything else from the transport | `protocol` |
+//! | the TLS handshake failed (certificate not trusted, wrong name, not a TLS server) | `tls` |
 //! | a status outside the expected set (default: any 2xx) | `http_4xx` / `http_5xx` / `http_other`, exact status kept |
 //! | `expect_body_contains` failed | `check_body` |
 //! | `expect_json` / `expect_json_eq` failed (or the body is not JSON) | `check_json` |
@@ -52,14 +55,50 @@
 //!
 //! # Connections
 //! [`Connections::Pooled`] (default) keeps connections alive and reuses
-//! them, like a browser or a service client. [`Connections::PerIteration`]
-//! opens a new connection for every iteration and closes it after the
-//! answer: a thundering herd of new clients. [`HttpBuilder::http2`] speaks
-//! HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1. Every connection
-//! the driver opens is counted in the user counter
-//! [`CONNECTIONS_OPENED`] (`report.total.counter("http_connections_opened")`);
-//! the count is exact for the run, and lands in the window of an iteration
-//! that finished after the connection was made.
+//! them: over HTTP/1.1 each concurrent iteration takes an idle keep-alive
+//! connection (or opens one) and gives it back after the answer, so the
+//! closed model with N users uses N connections, like `wrk -c N`.
+//! [`Connections::PerIteration`] opens a new connection for every
+//! iteration and closes it after the answer: a thundering herd of new
+//! clients. [`HttpBuilder::http2`] speaks HTTP/2 instead (h2c with prior
+//! knowledge over `http://`, ALPN `h2` over `https://`); pooled, all
+//! iterations share one multiplexed connection. Every connection the
+//! driver opens is counted in the user counter [`CONNECTIONS_OPENED`]
+//! (`report.total.counter("http_connections_opened")`), in the window of
+//! the iteration that opened it, and its times are recorded as metrics
+//! (`report.total.metrics`): `http.connect` (the TCP connect) and, over
+//! TLS, `http.tls_handshake`. With `PerIteration`, that is one of each per
+//! iteration: the cost of TLS in a thundering herd.
+//!
+//! # HTTPS (feature `tls`)
+//! `https://` base URLs need the `tls` feature (rustls with the `ring`
+//! provider; no OpenSSL); without it [`HttpBuilder::build`] returns
+//! [`HttpError::BadUrl`] saying so. The server certificate must chain to a
+//! root of the platform's trust store (read with `rustls-native-certs`, so
+//! an internal CA installed on the machine is trusted as by the system's
+//! own tools) or to a certificate added with
+//! `HttpBuilder::add_root_certificate_pem` / `add_root_certificate_der`
+//! (a test CA, a self-signed certificate), and name the base URL's host
+//! (also sent as SNI). `HttpBuilder::danger_accept_invalid_certificates`
+//! accepts any certificate: an explicit opt-in for servers you run
+//! yourself, never the default. A failed handshake is an iteration error of
+//! class `tls`, the run goes on.
+//!
+//! ```no_run
+//! # #[cfg(feature = "tls")]
+//! # async fn demo(ca_pem: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! use spike::prelude::*;
+//! use spike::http::Http;
+//! let http = Http::builder("https://localhost:8443")
+//!     .add_root_certificate_pem(ca_pem)
+//!     .new_connection_per_iteration()
+//!     .build()?;
+//! let shape = Shape::builder().hold(rps(200), secs(5)).build()?;
+//! let report = Scenario::new("tls-herd").shape(shape).run(http.get("/")).await?;
+//! let handshake = &report.total.metrics["http.tls_handshake"];
+//! println!("{} handshakes, p99 {} µs", handshake.count, handshake.p99_us);
+//! # Ok(()) }
+//! ```
 //!
 //! # Safety
 //! Only loopback targets (`127.0.0.0/8`, `::1`, IPv4-mapped loopback,
@@ -68,11 +107,12 @@
 //! variable; otherwise [`HttpBuilder::build`] returns
 //! [`HttpError::HostNotAllowed`] before anything is sent. `0.0.0.0` and
 //! `::` are refused (unspecified is not loopback). `localhost` is pinned to
-//! `127.0.0.1` and `::1` by the client's own resolver, which refuses any
-//! name that is not allowed. Redirects are never followed (a redirect
-//! answer is an HTTP status like any other), request paths must start with
-//! `/`, and every rendered request URL is checked to stay on the base
-//! URL's host and port, so a template cannot move traffic to another host.
+//! `127.0.0.1` and `::1` (never looked up); a name allowed by the user is
+//! looked up at connect time and judged again. Redirects are never
+//! followed (a redirect answer is an HTTP status like any other), request
+//! paths must start with `/`, and every request is sent in origin-form on
+//! a connection to the checked address, with the base URL's `Host`, so a
+//! template cannot move traffic to another host.
 //!
 //! # Secrets
 //! Userinfo in the base URL (sent as basic auth), query strings, and the
@@ -82,10 +122,11 @@
 //! their URL, and messages show paths without their query.
 //!
 //! # Speed
-//! [`DirectHttp1`] is a lean HTTP/1.1 GET path (hyper, one reused
-//! connection per concurrent iteration, no templates) for measuring the
-//! raw capacity of a server; `docs/performance.md` compares both paths with
-//! wrk, oha and hey.
+//! The target is resolved and the `Host` header, a static path's URI,
+//! static header values and a static body are built once; per request
+//! only the placeholders are rendered. `scripts/http_peers.sh` compares
+//! the driver (with a templated path and a status check, and without)
+//! with wrk, oha and hey; see `docs/performance.md`.
 
 mod builder;
 mod checks;
@@ -230,7 +271,10 @@ impl Http {
     /// Connections opened so far by this client (and its clones).
     #[must_use]
     pub fn connections_opened(&self) -> u64 {
-        self.inner.pool.opened.load(std::sync::atomic::Ordering::Relaxed)
+        self.inner
+            .pool
+            .opened
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A request template; `path` is appended to the base URL. A `path`

@@ -336,4 +336,3 @@ impl Workload for HttpRequest {
         }
     }
 }
-

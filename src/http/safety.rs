@@ -1,8 +1,8 @@
 //! Where load may go: loopback by default, other hosts only when allowed.
 
-use url::Url;
 use spike_core::redact::redact_url;
 use spike_core::safety::{bare_host, judge_host, HostAccess};
+use url::Url;
 
 use super::HttpError;
 

@@ -66,9 +66,8 @@ fn build(http: &Http, spec: &Spec, ctx: &Ctx) -> Result<Request<Body>, IterError
         None => {
             let mut path = String::with_capacity(target.prefix.len() + 48);
             spec.path.render_into(&fill, &mut path);
-            make_uri(target, path, target.http2).map_err(|e| {
-                request_error(format!("{} {}: {e}", spec.method, spec.path_text))
-            })?
+            make_uri(target, path, target.http2)
+                .map_err(|e| request_error(format!("{} {}: {e}", spec.method, spec.path_text)))?
         }
     };
     let body = match (&spec.fixed_body, &spec.body) {
@@ -97,7 +96,11 @@ fn build(http: &Http, spec: &Spec, ctx: &Ctx) -> Result<Request<Body>, IterError
                         v
                     }
                     Err(e) => {
-                        let shown = if header.secret { REDACTED } else { text.as_str() };
+                        let shown = if header.secret {
+                            REDACTED
+                        } else {
+                            text.as_str()
+                        };
                         return Err(request_error(format!(
                             "header `{}` value `{shown}`: {e}",
                             header.name
@@ -186,13 +189,15 @@ async fn exchange(
     if expected {
         run_checks(&spec.checks, &body)
     } else {
-        Err(IterError::of(ErrorClass::Http(status)).with_message(format!(
-            "{} {} answered {status} (expected {}): {}",
-            spec.method,
-            spec.path_text,
-            spec.expect,
-            snippet(&body)
-        )))
+        Err(
+            IterError::of(ErrorClass::Http(status)).with_message(format!(
+                "{} {} answered {status} (expected {}): {}",
+                spec.method,
+                spec.path_text,
+                spec.expect,
+                snippet(&body)
+            )),
+        )
     }
 }
 

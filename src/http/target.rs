@@ -62,7 +62,9 @@ impl Target {
             .port_or_known_default()
             .ok_or_else(|| "the URL has no port".to_owned())?;
         let addrs = match access {
-            HostAccess::Loopback(ips) => Some(ips.into_iter().map(|ip| (ip, port).into()).collect()),
+            HostAccess::Loopback(ips) => {
+                Some(ips.into_iter().map(|ip| (ip, port).into()).collect())
+            }
             HostAccess::Allowed => host
                 .parse::<IpAddr>()
                 .ok()
@@ -192,7 +194,11 @@ impl Target {
             } else {
                 IterError::new("tls")
             };
-            error.with_message(format!("TLS handshake with `{}`: {}", self.host, describe(&e)))
+            error.with_message(format!(
+                "TLS handshake with `{}`: {}",
+                self.host,
+                describe(&e)
+            ))
         })?;
         if let Some(ctx) = ctx {
             ctx.record("http.tls_handshake", started.elapsed());
@@ -261,7 +267,10 @@ fn basic_auth(url: &url::Url) -> Option<HeaderValue> {
         return None;
     }
     let user = super::percent_decode(url.username());
-    let password = url.password().map(super::percent_decode).unwrap_or_default();
+    let password = url
+        .password()
+        .map(super::percent_decode)
+        .unwrap_or_default();
     let encoded = base64(format!("{user}:{password}").as_bytes());
     spike_core::redact::register_secret(&encoded);
     let mut value = HeaderValue::from_str(&format!("Basic {encoded}")).ok()?;
@@ -274,7 +283,11 @@ fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
