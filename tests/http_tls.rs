@@ -208,7 +208,11 @@ async fn an_untrusted_certificate_fails_every_iteration_with_class_tls() {
         .unwrap();
     assert_eq!(report.total.completed, 5);
     assert_eq!(report.total.errors, 0, "{report}");
-    assert_eq!(server.handshakes.load(Ordering::SeqCst), 1);
+    // Arrivals 50 ms apart: one connection, more if an answer was slower
+    // than that on a loaded machine; every one of them shook hands.
+    let opened = reckless.connections_opened();
+    assert!((1..=5).contains(&opened), "{opened}");
+    assert_eq!(server.handshakes.load(Ordering::SeqCst), opened);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

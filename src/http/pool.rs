@@ -60,7 +60,7 @@ impl Pool {
             Ok(resp) => Ok((resp, lease)),
             Err(mut e) if lease.reused && e.message().is_some() => {
                 let req = e.take_message().expect("checked just above");
-                let mut fresh = self.open(ctx).await?;
+                let mut fresh = self.replace(ctx).await?;
                 match fresh.sender.send(req).await {
                     Ok(resp) => Ok((resp, fresh)),
                     Err(e) => Err(hyper_error(&e.into_error())),
@@ -137,6 +137,22 @@ impl Pool {
             }),
             _ => None,
         }
+    }
+
+    /// A connection instead of a reused one found closed: the shared
+    /// HTTP/2 connection is replaced (once, for every iteration), an
+    /// HTTP/1.1 one is opened for this iteration.
+    async fn replace(&self, ctx: &Ctx) -> Result<Lease, IterError> {
+        if !self.target.http2 {
+            return self.open(ctx).await;
+        }
+        {
+            let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+            if shared.as_ref().is_some_and(http2::SendRequest::is_closed) {
+                *shared = None;
+            }
+        }
+        self.shared_h2(ctx).await
     }
 
     /// A new connection for the load: counted, its times recorded.
