@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, AUTHORIZATION, HOST};
+use hyper::header::{HeaderValue, InvalidHeaderValue, AUTHORIZATION, HOST};
 use hyper::http::uri::{PathAndQuery, Uri};
 use hyper::Request;
 use spike_core::redact::REDACTED;
@@ -88,26 +88,23 @@ fn build(http: &Http, spec: &Spec, ctx: &Ctx) -> Result<Request<Body>, IterError
     for header in &spec.headers {
         let value = match &header.fixed {
             Some(v) => v.clone(),
-            None => {
-                let text = header.template.render(&fill);
-                match HeaderValue::from_str(&text) {
-                    Ok(mut v) => {
-                        v.set_sensitive(header.secret);
-                        v
-                    }
-                    Err(e) => {
-                        let shown = if header.secret {
-                            REDACTED
-                        } else {
-                            text.as_str()
-                        };
-                        return Err(request_error(format!(
-                            "header `{}` value `{shown}`: {e}",
-                            header.name
-                        )));
-                    }
+            None => match header_value(header.template.render(&fill)) {
+                Ok(mut v) => {
+                    v.set_sensitive(header.secret);
+                    v
                 }
-            }
+                Err((e, text)) => {
+                    let shown = if header.secret {
+                        REDACTED
+                    } else {
+                        text.as_str()
+                    };
+                    return Err(request_error(format!(
+                        "header `{}` value `{shown}`: {e}",
+                        header.name
+                    )));
+                }
+            },
         };
         if header.name == HOST {
             headers.insert(HOST, value);
@@ -116,6 +113,16 @@ fn build(http: &Http, spec: &Spec, ctx: &Ctx) -> Result<Request<Body>, IterError
         }
     }
     Ok(req)
+}
+
+/// A rendered header value: valid text is moved into the value, not
+/// copied; invalid text comes back for the message.
+fn header_value(text: String) -> Result<HeaderValue, (InvalidHeaderValue, String)> {
+    if text.bytes().all(|b| b == b'\t' || (b >= 32 && b != 127)) {
+        HeaderValue::from_maybe_shared(Bytes::from(text)).map_err(|e| (e, String::new()))
+    } else {
+        HeaderValue::from_str(&text).map_err(|e| (e, text))
+    }
 }
 
 /// The request target of a rendered path (which starts with `/`): the
