@@ -6,24 +6,27 @@
 //! ```sh
 //! cargo build --release --example http_peers
 //! taskset -c 0 target/release/examples/http_peers server 127.0.0.1:8099 &
-//! taskset -c 1 target/release/examples/http_peers closed http://127.0.0.1:8099/ 50 10 direct
-//! taskset -c 1 target/release/examples/http_peers closed http://127.0.0.1:8099/ 50 10 reqwest
-//! taskset -c 1 target/release/examples/http_peers open http://127.0.0.1:8099/ 10000 10 direct
+//! taskset -c 1 target/release/examples/http_peers closed http://127.0.0.1:8099/ 50 10 templated
+//! taskset -c 1 target/release/examples/http_peers closed http://127.0.0.1:8099/ 50 10 plain
+//! taskset -c 1 target/release/examples/http_peers open http://127.0.0.1:8099/ 10000 10 templated
 //! ```
 //!
 //! `closed URL CONNS SECS DRIVER`: `CONNS` virtual users (one keep-alive
 //! connection each) loop GETs for `SECS`; prints requests/s.
 //! `open URL RATE SECS DRIVER`: `RATE` arrivals per second for `SECS`;
 //! prints achieved/target of the worst full window and schedule lag p99.
-//! `DRIVER` is `direct` ([`spike::http::DirectHttp1`], hyper) or `reqwest`
-//! ([`spike::http::Http`]). The generator runs on one tokio worker thread.
+//! `DRIVER` is spike's HTTP driver [`spike::http::Http`] either way:
+//! `templated` sends `GET <path>?i={iteration}` with a header
+//! `x-user: u{user}` and checks `.expect_status(200)` (what a real test
+//! does), `plain` sends the URL as given (the default 2xx check). The
+//! generator runs on one tokio worker thread.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use spike::http::{DirectHttp1, Http};
+use spike::http::Http;
 use spike::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -43,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let url = arg(1, "URL")?;
             let level: f64 = arg(2, "CONNS or RATE")?.parse()?;
             let secs_: u64 = arg(3, "SECS")?.parse()?;
-            let driver = arg(4, "direct | reqwest")?;
+            let driver = arg(4, "templated | plain")?;
             rt.block_on(generate(mode, &url, level, secs_, &driver))
         }
         other => Err(format!("unknown mode `{other}`").into()),
@@ -86,13 +89,18 @@ async fn generate(
         .shape(shape)
         .window(secs(1))
         .drain_timeout(secs(2));
+    let (base, path) = split(url);
+    let http = Http::builder(base).build()?;
     let report = match driver {
-        "direct" => scenario.run(DirectHttp1::new(url)?).await?,
-        "reqwest" => {
-            let (base, path) = split(url);
-            let http = Http::builder(base).build()?;
-            scenario.run(http.get(path)).await?
+        "templated" => {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let request = http
+                .get(format!("{path}{sep}i={{iteration}}"))
+                .header("x-user", "u{user}")
+                .expect_status(200);
+            scenario.run(request).await?
         }
+        "plain" => scenario.run(http.get(path)).await?,
         other => return Err(format!("unknown driver `{other}`").into()),
     };
     let t = &report.total;

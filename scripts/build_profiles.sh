@@ -10,14 +10,14 @@
 # the user's opt-level):
 #   debug      `cargo test` defaults: everything at opt-level 0
 #   deps-opt3  `[profile.dev.package."*"] opt-level = 3` in the user's
-#              Cargo.toml: spike, tokio, hyper, reqwest optimised, the
+#              Cargo.toml: spike, tokio, hyper optimised, the
 #              user's own crate (and the generics it instantiates) not
 #   all-opt3   `[profile.test] opt-level = 3` (for `cargo test`; here
 #              `profile.dev`, which `test` inherits): everything optimised,
 #              debug assertions still on
 #   release    `--release`
 # Server: the release build, pinned to core 0; generator pinned to core 1;
-# closed model, CONNS users, reqwest driver (spike::http::Http), SECS s.
+# closed model, CONNS users, HTTP driver (spike::http::Http, plain GET), SECS s.
 # Prints requests/s of every run and the median per set-up, then one
 # open-model run per set-up at RATE arrivals/s for SECS s (schedule lag p99
 # and achieved/target show whether the generator kept up).
@@ -75,7 +75,7 @@ SETUPS="debug deps-opt3 all-opt3 release"
 declare -A RES
 for _ in $(seq "$RUNS"); do
   for setup in $SETUPS; do
-    line=$(taskset -c 1 "$WORK/$setup" closed "$URL" "$CONNS" "$SECS" reqwest)
+    line=$(taskset -c 1 "$WORK/$setup" closed "$URL" "$CONNS" "$SECS" plain)
     echo "$setup: $line (load $(cut -d' ' -f1 /proc/loadavg))" >&2
     RES[$setup]+="$(echo "$line" | awk '{print $4}') "
   done
@@ -84,5 +84,5 @@ for setup in $SETUPS; do
   printf '%-10s median %8.0f req/s   runs: %s\n' "$setup" "$(echo "${RES[$setup]}" | tr ' ' '\n' | grep -v '^$' | median)" "${RES[$setup]}"
 done
 for setup in $SETUPS; do
-  echo "$setup open: $(taskset -c 1 "$WORK/$setup" open "$URL" "$RATE" "$SECS" reqwest) (load $(cut -d' ' -f1 /proc/loadavg))"
+  echo "$setup open: $(taskset -c 1 "$WORK/$setup" open "$URL" "$RATE" "$SECS" plain) (load $(cut -d' ' -f1 /proc/loadavg))"
 done

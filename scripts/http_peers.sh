@@ -40,16 +40,16 @@ for run in $(seq "$RUNS"); do
     r=$(GOMAXPROCS=1 gen hey -c "$CONNS" -z "${SECS}s" "$URL" | awk '/Requests\/sec/ {print $2}')
     RES[hey]+="$r "
   fi
-  for d in direct reqwest; do
+  for d in templated plain; do
     r=$(gen "$BIN" closed "$URL" "$CONNS" "$SECS" "$d" | awk '{print $4}')
     RES[spike-$d]+="$r "
   done
 done
 echo "== closed model / max throughput, ${RUNS} runs of ${SECS}s, server on core 0, generator on core 1"
-for k in wrk oha hey spike-direct spike-reqwest; do
+for k in wrk oha hey spike-templated spike-plain; do
   [ -n "${RES[$k]:-}" ] && result "$k" "${RES[$k]}"
 done
-echo "== open model accuracy (spike, DirectHttp1)"
+echo "== open model accuracy (spike, Http, templated path + status check)"
 for rate in 10000 50000; do
-  gen "$BIN" open "$URL" "$rate" "$SECS" direct
+  gen "$BIN" open "$URL" "$rate" "$SECS" templated
 done

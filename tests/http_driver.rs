@@ -52,10 +52,17 @@ fn non_loopback_targets_are_refused_before_any_traffic() {
         .build()
         .expect("allowed host");
     assert_eq!(allowed.base_url(), "http://192.0.2.10:8080");
-    let direct = spike::http::DirectHttp1::new("http://192.0.2.10/").expect_err("direct");
-    assert!(matches!(direct, HttpError::HostNotAllowed { .. }));
+    // https:// needs the `tls` feature (tests/http_tls.rs runs it).
+    #[cfg(not(feature = "tls"))]
+    {
+        let err = Http::builder("https://127.0.0.1")
+            .build()
+            .expect_err("no tls");
+        assert!(matches!(err, HttpError::BadUrl { .. }), "{err:?}");
+        assert!(err.to_string().contains("`tls` feature"), "{err}");
+    }
     assert!(matches!(
-        Http::builder("https://127.0.0.1").build(),
+        Http::builder("ftp://127.0.0.1").build(),
         Err(HttpError::BadUrl { .. })
     ));
     assert!(matches!(
@@ -291,18 +298,28 @@ async fn connection_modes_are_counted_on_both_sides() {
     assert_eq!(report.total.counter("http_connections_opened"), 1);
     assert_eq!(stats.connections, 4 + 100 + 1);
 
-    // The lean path: one connection per user, like wrk/oha.
-    let direct = spike::http::DirectHttp1::new(&format!("{}/work", demo.url())).unwrap();
-    let report = Scenario::new("direct")
+    // A templated path with a status check, pooled, closed model: one
+    // keep-alive connection per user, like wrk/oha; the TCP connect time
+    // of each is recorded once.
+    let templated = Http::builder(demo.url()).build().unwrap();
+    let report = Scenario::new("templated")
         .shape(hold(users(3), ms(300)))
         .window(ms(100))
-        .run(direct.clone())
+        .run(
+            templated
+                .get("/work?i={iteration}")
+                .header("x-user", "u{user}")
+                .expect_status(200),
+        )
         .await
         .unwrap();
     assert_eq!(report.total.errors, 0, "{report}");
     assert!(report.total.completed > 50, "{report}");
-    assert_eq!(direct.connections_opened(), 3);
+    assert_eq!(templated.connections_opened(), 3);
     assert_eq!(report.total.counter("http_connections_opened"), 3);
+    assert_eq!(report.total.metrics["http.connect"].count, 3, "{report}");
+    assert!(!report.total.metrics.contains_key("http.tls_handshake"));
+    assert_eq!(demo.stats().connections, 4 + 100 + 1 + 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

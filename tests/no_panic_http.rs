@@ -1,15 +1,15 @@
 //! No value given to the HTTP driver's builders makes spike panic: what
 //! cannot be used is refused before any traffic with
 //! `SpikeError::BadWorkload`, and everything else runs. The oracle for
-//! "usable" is the `http` crate's own parsers (through reqwest), not the
+//! "usable" is the `http` crate's own parsers (through hyper), not the
 //! driver. Traffic goes only to a closed port on 127.0.0.1.
 #![cfg(feature = "http")]
 
 use std::net::TcpListener;
 
+use hyper::header::{HeaderName, HeaderValue};
 use proptest::prelude::*;
-use reqwest::header::{HeaderName, HeaderValue};
-use spike::http::{DirectHttp1, Http, Method};
+use spike::http::{Http, Method};
 use spike::prelude::*;
 
 /// A port on 127.0.0.1 nothing listens on.
@@ -139,23 +139,4 @@ fn a_health_probe_with_a_bad_path_answers_unhealthy_without_probing() {
     assert_eq!(check.attempts, 0, "never probed");
     let why = check.last_error.expect("a reason");
     assert!(why.contains("must start with `/`"), "{why}");
-}
-
-#[test]
-fn configuring_a_shared_direct_client_makes_it_its_own() {
-    let url = format!("http://127.0.0.1:{}/", closed_port());
-    let shared = DirectHttp1::new(&url).expect("a loopback URL");
-    let _keep = shared.clone();
-    // Used to panic ("configure DirectHttp1 before cloning it").
-    let own = shared.expect_status(204).timeout(ms(50));
-    let report = runtime()
-        .block_on(async {
-            Scenario::new("direct-clone")
-                .shape(Shape::builder().hold(rps(20), ms(100)).build().unwrap())
-                .window(ms(50))
-                .run(own)
-                .await
-        })
-        .expect("runs");
-    assert_eq!(report.total.errors_of("connect"), 2, "{report}");
 }

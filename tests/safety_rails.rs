@@ -1,4 +1,4 @@
-//! The safety rail of every driver (HTTP, DirectHttp1, WebSocket, Postgres
+//! The safety rail of every driver (HTTP, WebSocket, Postgres
 //! pool and TempSchema, Redis): what is refused, what is allowed, and that
 //! the connection goes to the address that was judged.
 //!
@@ -27,7 +27,7 @@ use std::time::Duration;
 mod raw_http;
 
 use raw_http::{path_of, raw_http_server};
-use spike::http::{DirectHttp1, Http, HttpError};
+use spike::http::{Http, HttpError};
 use spike::postgres::{PgPool, PgSetupError, TempSchema};
 use spike::prelude::*;
 use spike::redis::{CacheAside, RedisSetupError};
@@ -115,11 +115,6 @@ fn every_driver_refuses_non_loopback_hosts_before_any_socket() {
         assert!(
             matches!(http, Err(HttpError::HostNotAllowed { .. })),
             "http {host}: {http:?}"
-        );
-        let direct = DirectHttp1::new(&format!("http://{host}:9/"));
-        assert!(
-            matches!(direct, Err(HttpError::HostNotAllowed { .. })),
-            "direct {host}: {direct:?}"
         );
         let ws = WsAvalanche::new(format!("ws://{host}:9/"));
         assert!(
@@ -237,7 +232,7 @@ fn quick(iterations_per_100ms: u32) -> Shape {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loopback_spellings_are_judged_on_the_parsed_address_and_reach_loopback() {
-    // The WHATWG parser (url, reqwest) turns these into 127.0.0.1 before the
+    // The WHATWG parser (url) turns these into 127.0.0.1 before the
     // rail judges them, and the connection goes to that address: the
     // loopback server below answers every one.
     let (port, accepted) = raw_http_server(ok_200).await;

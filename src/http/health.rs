@@ -3,10 +3,15 @@
 
 use std::time::{Duration, Instant};
 
-use spike_core::{Check, Report};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{AUTHORIZATION, HOST};
+use hyper::Request;
+use spike_core::{Check, IterError, Report};
 
 use super::status::StatusSet;
-use super::{describe, Http, HttpError};
+use super::target::Target;
+use super::{Http, HttpError};
 
 /// Polls one URL until it answers with an expected status (default any
 /// 2xx). Made with [`Http::health`]. Probes go over their own HTTP/1.1
@@ -127,7 +132,6 @@ impl HealthProbe {
 
     /// Probe until healthy or until the timeout; never fails.
     pub async fn wait(&self, label: impl Into<String>) -> HealthCheck {
-        let url = self.target();
         let started = Instant::now();
         let mut check = HealthCheck {
             label: label.into(),
@@ -149,28 +153,26 @@ impl HealthProbe {
         loop {
             check.attempts += 1;
             let left = self.timeout.saturating_sub(started.elapsed());
-            let probe = self
-                .http
-                .inner
-                .probe_client
-                .get(&url)
-                .timeout(left.max(Duration::from_millis(1)))
-                .send()
-                .await;
+            let probe =
+                tokio::time::timeout(left.max(Duration::from_millis(1)), self.probe()).await;
             match probe {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let _ = resp.bytes().await;
+                Ok(Ok(status)) => {
                     check.status = Some(status);
                     check.last_error = None;
                     if self.expect.contains(status) {
                         check.healthy = true;
                     }
                 }
-                Err(e) => {
+                Ok(Err(e)) => {
                     check.status = None;
-                    check.last_error =
-                        Some(spike_core::redact::redact(&describe(&e.without_url())).into_owned());
+                    let text = e
+                        .message()
+                        .map_or_else(|| e.class().key().into_owned(), str::to_owned);
+                    check.last_error = Some(spike_core::redact::redact(&text).into_owned());
+                }
+                Err(_) => {
+                    check.status = None;
+                    check.last_error = Some(format!("no answer within {left:?}"));
                 }
             }
             check.waited = started.elapsed();
@@ -179,6 +181,23 @@ impl HealthProbe {
             }
             tokio::time::sleep(self.interval).await;
         }
+    }
+
+    /// One probe on a connection of its own (HTTP/1.1, not counted).
+    async fn probe(&self) -> Result<u16, IterError> {
+        let target = &self.http.inner.pool.target;
+        let uri = probe_uri(target, &self.path)?;
+        let mut req = Request::new(Full::new(Bytes::new()));
+        *req.uri_mut() = uri;
+        req.headers_mut().insert(HOST, target.host_header.clone());
+        if let Some(auth) = &target.basic_auth {
+            req.headers_mut().insert(AUTHORIZATION, auth.clone());
+        }
+        let sender = target.open(None, true).await?;
+        let resp = sender.send_once(req).await?;
+        let status = resp.status().as_u16();
+        let _ = resp.into_body().collect().await;
+        Ok(status)
     }
 
     /// Probe until healthy; an error if the timeout passes first.
@@ -201,4 +220,10 @@ impl HealthProbe {
             },
         })
     }
+}
+
+/// The origin-form target of a probe path (probes speak HTTP/1.1).
+fn probe_uri(target: &Target, path: &str) -> Result<hyper::Uri, IterError> {
+    super::send::make_uri(target, path.to_owned(), false)
+        .map_err(|e| IterError::new("request").with_message(format!("probe path: {e}")))
 }

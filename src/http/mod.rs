@@ -1,4 +1,6 @@
-//! The HTTP driver (feature `http`, on by default).
+//! The HTTP driver (feature `http`, on by default; `https://` with the
+//! feature `tls`). It runs on hyper directly: one connection per
+//! concurrent iteration, nothing parsed per request.
 //!
 //! Build one [`Http`] client per target, then describe requests on it; a
 //! request is a [`Workload`](crate::Workload) the scenario runs:
@@ -36,6 +38,7 @@
 //! | refused, reset or unreachable while connecting | `connect` |
 //! | no complete answer within the request timeout (default [`DEFAULT_TIMEOUT`], 10 s; connect included) | `timeout` |
 //! | a malformed answer, a body cut short, anything else from the transport | `protocol` |
+//! | the TLS handshake failed (certificate not trusted, wrong name, not a TLS server) | `tls` |
 //! | a status outside the expected set (default: any 2xx) | `http_4xx` / `http_5xx` / `http_other`, exact status kept |
 //! | `expect_body_contains` failed | `check_body` |
 //! | `expect_json` / `expect_json_eq` failed (or the body is not JSON) | `check_json` |
@@ -52,14 +55,50 @@
 //!
 //! # Connections
 //! [`Connections::Pooled`] (default) keeps connections alive and reuses
-//! them, like a browser or a service client. [`Connections::PerIteration`]
-//! opens a new connection for every iteration and closes it after the
-//! answer: a thundering herd of new clients. [`HttpBuilder::http2`] speaks
-//! HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1. Every connection
-//! the driver opens is counted in the user counter
-//! [`CONNECTIONS_OPENED`] (`report.total.counter("http_connections_opened")`);
-//! the count is exact for the run, and lands in the window of an iteration
-//! that finished after the connection was made.
+//! them: over HTTP/1.1 each concurrent iteration takes an idle keep-alive
+//! connection (or opens one) and gives it back after the answer, so the
+//! closed model with N users uses N connections, like `wrk -c N`.
+//! [`Connections::PerIteration`] opens a new connection for every
+//! iteration and closes it after the answer: a thundering herd of new
+//! clients. [`HttpBuilder::http2`] speaks HTTP/2 instead (h2c with prior
+//! knowledge over `http://`, ALPN `h2` over `https://`); pooled, all
+//! iterations share one multiplexed connection. Every connection the
+//! driver opens is counted in the user counter [`CONNECTIONS_OPENED`]
+//! (`report.total.counter("http_connections_opened")`), in the window of
+//! the iteration that opened it, and its times are recorded as metrics
+//! (`report.total.metrics`): `http.connect` (the TCP connect) and, over
+//! TLS, `http.tls_handshake`. With `PerIteration`, that is one of each per
+//! iteration: the cost of TLS in a thundering herd.
+//!
+//! # HTTPS (feature `tls`)
+//! `https://` base URLs need the `tls` feature (rustls with the `ring`
+//! provider; no OpenSSL); without it [`HttpBuilder::build`] returns
+//! [`HttpError::BadUrl`] saying so. The server certificate must chain to a
+//! root of the platform's trust store (read with `rustls-native-certs`, so
+//! an internal CA installed on the machine is trusted as by the system's
+//! own tools) or to a certificate added with
+//! `HttpBuilder::add_root_certificate_pem` / `add_root_certificate_der`
+//! (a test CA, a self-signed certificate), and name the base URL's host
+//! (also sent as SNI). `HttpBuilder::danger_accept_invalid_certificates`
+//! accepts any certificate: an explicit opt-in for servers you run
+//! yourself, never the default. A failed handshake is an iteration error of
+//! class `tls`, the run goes on.
+//!
+//! ```no_run
+//! # #[cfg(feature = "tls")]
+//! # async fn demo(ca_pem: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! use spike::prelude::*;
+//! use spike::http::Http;
+//! let http = Http::builder("https://localhost:8443")
+//!     .add_root_certificate_pem(ca_pem)
+//!     .new_connection_per_iteration()
+//!     .build()?;
+//! let shape = Shape::builder().hold(rps(200), secs(5)).build()?;
+//! let report = Scenario::new("tls-herd").shape(shape).run(http.get("/")).await?;
+//! let handshake = &report.total.metrics["http.tls_handshake"];
+//! println!("{} handshakes, p99 {} µs", handshake.count, handshake.p99_us);
+//! # Ok(()) }
+//! ```
 //!
 //! # Safety
 //! Only loopback targets (`127.0.0.0/8`, `::1`, IPv4-mapped loopback,
@@ -68,11 +107,12 @@
 //! variable; otherwise [`HttpBuilder::build`] returns
 //! [`HttpError::HostNotAllowed`] before anything is sent. `0.0.0.0` and
 //! `::` are refused (unspecified is not loopback). `localhost` is pinned to
-//! `127.0.0.1` and `::1` by the client's own resolver, which refuses any
-//! name that is not allowed. Redirects are never followed (a redirect
-//! answer is an HTTP status like any other), request paths must start with
-//! `/`, and every rendered request URL is checked to stay on the base
-//! URL's host and port, so a template cannot move traffic to another host.
+//! `127.0.0.1` and `::1` (never looked up); a name allowed by the user is
+//! looked up at connect time and judged again. Redirects are never
+//! followed (a redirect answer is an HTTP status like any other), request
+//! paths must start with `/`, and every request is sent in origin-form on
+//! a connection to the checked address, with the base URL's `Host`, so a
+//! template cannot move traffic to another host.
 //!
 //! # Secrets
 //! Userinfo in the base URL (sent as basic auth), query strings, and the
@@ -82,27 +122,32 @@
 //! their URL, and messages show paths without their query.
 //!
 //! # Speed
-//! [`DirectHttp1`] is a lean HTTP/1.1 GET path (hyper, one reused
-//! connection per concurrent iteration, no templates) for measuring the
-//! raw capacity of a server; `docs/performance.md` compares both paths with
-//! wrk, oha and hey.
+//! The target is resolved and the `Host` header, a static path's URI,
+//! static header values and a static body are built once; per request
+//! only the placeholders are rendered. `scripts/http_peers.sh` compares
+//! the driver (with a templated path and a status check, and without)
+//! with wrk, oha and hey; see `docs/performance.md`.
 
-mod connections;
-mod direct;
+mod builder;
+mod checks;
 mod health;
+mod pool;
 mod request;
 mod safety;
+mod send;
 mod status;
+mod target;
 mod template;
+#[cfg(feature = "tls")]
+mod tls;
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use direct::DirectHttp1;
+pub use builder::HttpBuilder;
 pub use health::{HealthCheck, HealthProbe};
+pub use hyper::Method;
 pub use request::HttpRequest;
-pub use reqwest::Method;
 pub use safety::{check_target, is_loopback_host, parse_allow_list, ALLOW_HOSTS_ENV};
 pub use status::StatusSet;
 
@@ -140,9 +185,15 @@ pub enum HttpError {
         /// Why it was refused.
         reason: String,
     },
-    /// The underlying client could not be built.
-    #[error("could not build the HTTP client: {0}")]
-    Client(#[source] reqwest::Error),
+    /// The TLS settings could not be used: a root certificate that does
+    /// not parse, a host that cannot be a TLS server name.
+    #[error("invalid TLS settings for `{url}`: {reason}")]
+    Tls {
+        /// The URL, redacted (no userinfo, no query).
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
     /// A health probe gave up.
     #[error("`{url}` was not healthy after {waited:?} ({attempts} attempts; last answer: {last})")]
     Unhealthy {
@@ -170,148 +221,10 @@ pub enum Connections {
     PerIteration,
 }
 
-/// Builder of an [`Http`] client; see the [module docs](self).
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct HttpBuilder {
-    base: String,
-    allowed: Vec<String>,
-    connections: Connections,
-    http2: bool,
-    timeout: Duration,
-    connect_timeout: Option<Duration>,
-}
-
-impl HttpBuilder {
-    /// Also accept `host` (a name or an address) as a target. Hosts named
-    /// in `SPIKE_ALLOW_HOSTS` are accepted too.
-    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
-        self.allowed.push(host.into());
-        self
-    }
-
-    /// Choose how connections are used (default [`Connections::Pooled`]).
-    pub fn connections(mut self, mode: Connections) -> Self {
-        self.connections = mode;
-        self
-    }
-
-    /// Open a new connection for every iteration (shorthand for
-    /// `.connections(Connections::PerIteration)`).
-    pub fn new_connection_per_iteration(self) -> Self {
-        self.connections(Connections::PerIteration)
-    }
-
-    /// Speak HTTP/2 over cleartext with prior knowledge (h2c) instead of
-    /// HTTP/1.1. Pooled HTTP/2 multiplexes concurrent requests over few
-    /// connections.
-    pub fn http2(mut self) -> Self {
-        self.http2 = true;
-        self
-    }
-
-    /// Per-request timeout, connect included (default [`DEFAULT_TIMEOUT`]).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// A shorter timeout for establishing a connection (default: only the
-    /// request timeout applies).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Check the target and build the client. Nothing is sent.
-    ///
-    /// # Errors
-    /// [`HttpError::BadUrl`] when the base URL does not parse or is not
-    /// `http://`, [`HttpError::HostNotAllowed`] when its host is not
-    /// loopback and not allowed, [`HttpError::Client`] if the client cannot
-    /// be built.
-    pub fn build(self) -> Result<Http, HttpError> {
-        let trimmed = self.base.trim_end_matches('/').to_owned();
-        let bad = |reason: String| HttpError::BadUrl {
-            url: spike_core::redact::redact_url(&self.base),
-            reason,
-        };
-        let url = reqwest::Url::parse(&trimmed).map_err(|e| bad(e.to_string()))?;
-        safety::judge(&url, &self.allowed)?;
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(bad(
-                "the base URL must not have a query or a fragment".to_owned()
-            ));
-        }
-        // reqwest turns userinfo into basic auth: keep it out of every text.
-        spike_core::redact::register_secret(&percent_decode(url.username()));
-        if let Some(pw) = url.password() {
-            spike_core::redact::register_secret(&percent_decode(pw));
-            spike_core::redact::register_secret(pw);
-        }
-        let resolver = Arc::new(safety::PinnedResolver {
-            allowed: self.allowed.clone(),
-        });
-        let opened = Arc::new(AtomicU64::new(0));
-        let mut builder = reqwest::Client::builder()
-            .no_proxy()
-            .dns_resolver(resolver.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(self.timeout)
-            .tcp_nodelay(true)
-            .connector_layer(connections::CountLayer::new(opened.clone()));
-        if let Some(t) = self.connect_timeout {
-            builder = builder.connect_timeout(t);
-        }
-        builder = if self.http2 {
-            builder.http2_prior_knowledge()
-        } else {
-            builder.http1_only()
-        };
-        if self.connections == Connections::PerIteration {
-            builder = builder.pool_max_idle_per_host(0);
-        }
-        let client = builder.build().map_err(HttpError::Client)?;
-        // Health probes use their own connection, outside the counts and
-        // the pool of the load.
-        let probe_client = reqwest::Client::builder()
-            .no_proxy()
-            .dns_resolver(resolver)
-            .redirect(reqwest::redirect::Policy::none())
-            .http1_only()
-            .build()
-            .map_err(HttpError::Client)?;
-        Ok(Http {
-            inner: Arc::new(HttpInner {
-                client,
-                probe_client,
-                base: trimmed,
-                authority: (
-                    url.host_str().unwrap_or_default().to_owned(),
-                    url.port_or_known_default(),
-                ),
-                opened,
-                reported: AtomicU64::new(0),
-                connections: self.connections,
-                http2: self.http2,
-                timeout: self.timeout,
-            }),
-        })
-    }
-}
-
 #[derive(Debug)]
 struct HttpInner {
-    client: reqwest::Client,
-    probe_client: reqwest::Client,
+    pool: pool::Pool,
     base: String,
-    /// Host and port of the base URL: every request must go there.
-    authority: (String, Option<u16>),
-    opened: Arc<AtomicU64>,
-    /// Part of `opened` already counted into a run's user counter.
-    reported: AtomicU64,
-    connections: Connections,
-    http2: bool,
     timeout: Duration,
 }
 
@@ -326,14 +239,7 @@ impl Http {
     /// Start building a client for `base_url` (`http://127.0.0.1:8080`, a
     /// path prefix is allowed: `http://127.0.0.1:8080/api`).
     pub fn builder(base_url: impl Into<String>) -> HttpBuilder {
-        HttpBuilder {
-            base: base_url.into(),
-            allowed: Vec::new(),
-            connections: Connections::Pooled,
-            http2: false,
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: None,
-        }
+        HttpBuilder::new(base_url.into())
     }
 
     /// The base URL requests are relative to (no trailing slash), as
@@ -347,13 +253,13 @@ impl Http {
     /// The connection mode.
     #[must_use]
     pub fn connection_mode(&self) -> Connections {
-        self.inner.connections
+        self.inner.pool.mode
     }
 
     /// Whether the client speaks HTTP/2.
     #[must_use]
     pub fn is_http2(&self) -> bool {
-        self.inner.http2
+        self.inner.pool.target.http2
     }
 
     /// The per-request timeout.
@@ -365,7 +271,10 @@ impl Http {
     /// Connections opened so far by this client (and its clones).
     #[must_use]
     pub fn connections_opened(&self) -> u64 {
-        self.inner.opened.load(std::sync::atomic::Ordering::Relaxed)
+        self.inner
+            .pool
+            .opened
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A request template; `path` is appended to the base URL. A `path`
@@ -404,19 +313,7 @@ impl Http {
     }
 }
 
-/// Class a transport error of reqwest (see the [module docs](self)).
-fn classify(err: &reqwest::Error) -> spike_core::ErrorClass {
-    use spike_core::ErrorClass;
-    if err.is_timeout() {
-        ErrorClass::Timeout
-    } else if err.is_connect() {
-        ErrorClass::Connect
-    } else {
-        ErrorClass::Protocol
-    }
-}
-
-/// `%XX` sequences decoded (userinfo as reqwest sends it).
+/// `%XX` sequences decoded (userinfo as it is sent in basic auth).
 fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -2,42 +2,59 @@
 //! iteration and turns the answer into an [`Outcome`].
 
 use std::borrow::Cow;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::future::BoxFuture;
-use reqwest::header::{HeaderName, HeaderValue};
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::Uri;
 use spike_core::redact::REDACTED;
-use spike_core::{Ctx, ErrorClass, IterError, Outcome, Workload};
+use spike_core::{Ctx, Outcome, Workload};
 
 use super::status::StatusSet;
-use super::template::{Fill, Template};
-use super::{classify, describe, Http, Method, CONNECTIONS_OPENED};
+use super::template::Template;
+use super::{Http, Method};
 
 #[derive(Debug, Clone)]
-enum Check {
+pub(super) enum Check {
     BodyContains(String),
     JsonPresent(String),
     JsonEq(String, serde_json::Value),
 }
 
+/// A header of the request: its value pre-built when it has no
+/// placeholder.
 #[derive(Debug, Clone)]
-struct Spec {
-    method: Method,
-    path: Template,
+pub(super) struct HeaderSpec {
+    pub(super) name: HeaderName,
+    pub(super) template: Template,
+    pub(super) fixed: Option<HeaderValue>,
+    pub(super) secret: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Spec {
+    pub(super) method: Method,
+    pub(super) path: Template,
+    /// The request target, pre-built when the path has no placeholder.
+    pub(super) uri: Option<Uri>,
     /// The path template as messages show it: without its query string.
-    path_text: String,
-    /// Name, value template, and whether the value is secret.
-    headers: Vec<(HeaderName, Template, bool)>,
-    body: Option<Template>,
-    expect: StatusSet,
-    checks: Vec<Check>,
-    tags: Vec<(Cow<'static, str>, String)>,
-    tag_headers: Vec<HeaderName>,
-    users: u64,
-    values: Arc<[String]>,
-    timeout: Option<Duration>,
+    pub(super) path_text: String,
+    pub(super) headers: Vec<HeaderSpec>,
+    /// Whether a header sets `authorization` (then the userinfo's basic
+    /// auth is not added).
+    pub(super) sets_authorization: bool,
+    pub(super) body: Option<Template>,
+    /// The body, pre-built when it has no placeholder.
+    pub(super) fixed_body: Option<Bytes>,
+    pub(super) expect: StatusSet,
+    pub(super) checks: Vec<Check>,
+    pub(super) tags: Vec<(Cow<'static, str>, String)>,
+    pub(super) tag_headers: Vec<HeaderName>,
+    pub(super) users: u64,
+    pub(super) values: Arc<[String]>,
+    pub(super) timeout: Option<Duration>,
     /// What the builder was given that cannot be used (a bad header name,
     /// a path without `/`): [`Workload::check`] refuses the run with it,
     /// before any traffic, instead of a panic in the builder.
@@ -65,14 +82,31 @@ impl HttpRequest {
                 shown_path(path)
             ));
         }
+        let template = Template::parse(path);
+        let uri = match template.as_static() {
+            Some(text) if problems.is_empty() => {
+                let target = &http.inner.pool.target;
+                match super::send::make_uri(target, text.to_owned(), target.http2) {
+                    Ok(uri) => Some(uri),
+                    Err(e) => {
+                        problems.push(format!("path `{}`: {e}", shown_path(path)));
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
         HttpRequest {
             http,
             spec: Arc::new(Spec {
                 method,
-                path: Template::parse(path),
+                path: template,
+                uri,
                 path_text: shown_path(path),
                 headers: Vec::new(),
+                sets_authorization: false,
                 body: None,
+                fixed_body: None,
                 expect: StatusSet::default(),
                 checks: Vec::new(),
                 tags: Vec::new(),
@@ -125,25 +159,44 @@ impl HttpRequest {
                 return self;
             }
         };
+        let mut fixed = None;
         if template.is_static() {
-            if let Err(e) = HeaderValue::from_str(value) {
-                let shown = if secret {
-                    REDACTED.to_owned()
-                } else {
-                    value.escape_debug().to_string()
-                };
-                let problem = format!("invalid value for header `{header}` (`{shown}`): {e}");
-                self.spec().problems.push(problem);
-                return self;
+            match HeaderValue::from_str(value) {
+                Ok(mut v) => {
+                    v.set_sensitive(secret);
+                    fixed = Some(v);
+                }
+                Err(e) => {
+                    let shown = if secret {
+                        REDACTED.to_owned()
+                    } else {
+                        value.escape_debug().to_string()
+                    };
+                    let problem = format!("invalid value for header `{header}` (`{shown}`): {e}");
+                    self.spec().problems.push(problem);
+                    return self;
+                }
             }
         }
-        self.spec().headers.push((header, template, secret));
+        let spec = self.spec();
+        spec.sets_authorization |= header == hyper::header::AUTHORIZATION;
+        spec.headers.push(HeaderSpec {
+            name: header,
+            template,
+            fixed,
+            secret,
+        });
         self
     }
 
     /// Set the body; it is a template.
     pub fn body(mut self, body: impl Into<String>) -> Self {
-        self.spec().body = Some(Template::parse(&body.into()));
+        let template = Template::parse(&body.into());
+        let spec = self.spec();
+        spec.fixed_body = template
+            .as_static()
+            .map(|text| Bytes::copy_from_slice(text.as_bytes()));
+        spec.body = Some(template);
         self
     }
 
@@ -245,114 +298,8 @@ impl HttpRequest {
     /// Send the request once for `ctx` and return the outcome (what each
     /// iteration of a run does).
     pub async fn send(&self, ctx: &Ctx) -> Outcome {
-        let outcome = send(&self.http, &self.spec, ctx).await;
-        report_connections(&self.http, ctx);
-        outcome
+        super::send::send(&self.http, &self.spec, ctx).await
     }
-}
-
-fn report_connections(http: &Http, ctx: &Ctx) {
-    let total = http.inner.opened.load(Ordering::Relaxed);
-    let before = http.inner.reported.fetch_max(total, Ordering::Relaxed);
-    if total > before {
-        ctx.count(CONNECTIONS_OPENED, total - before);
-    }
-}
-
-async fn send(http: &Http, spec: &Spec, ctx: &Ctx) -> Outcome {
-    if spec.path.uses_value() && spec.values.is_empty() {
-        return Outcome::err(
-            IterError::new("request")
-                .with_message("the template uses {value} but no values were given"),
-        );
-    }
-    let fill = Fill {
-        ctx,
-        users: spec.users,
-        values: &spec.values,
-    };
-    let text = format!("{}{}", http.inner.base, spec.path.render(&fill));
-    let url = match reqwest::Url::parse(&text) {
-        Ok(url) if same_authority(&url, &http.inner.authority) => url,
-        _ => {
-            return Outcome::err(IterError::new("request").with_message(format!(
-                "{} {}: the rendered URL does not stay on the checked target host",
-                spec.method, spec.path_text
-            )))
-        }
-    };
-    let mut req = http.inner.client.request(spec.method.clone(), url);
-    for (name, value, secret) in &spec.headers {
-        let text = value.render(&fill);
-        match HeaderValue::from_str(&text) {
-            Ok(mut v) => {
-                v.set_sensitive(*secret);
-                req = req.header(name.clone(), v);
-            }
-            Err(e) => {
-                let shown = if *secret { REDACTED } else { text.as_str() };
-                return Outcome::err(
-                    IterError::new("request")
-                        .with_message(format!("header `{name}` value `{shown}`: {e}")),
-                );
-            }
-        }
-    }
-    if let Some(body) = &spec.body {
-        req = req.body(body.render(&fill));
-    }
-    if let Some(t) = spec.timeout {
-        req = req.timeout(t);
-    }
-    let mut tags = spec.tags.clone();
-    let resp = match req.send().await {
-        Ok(r) => r,
-        Err(e) => return with_tags(Outcome::err(transport_error(e)), tags),
-    };
-    let status = resp.status().as_u16();
-    for name in &spec.tag_headers {
-        if let Some(v) = resp.headers().get(name).and_then(|v| v.to_str().ok()) {
-            let secret = spike_core::redact::is_secret_header(name.as_str())
-                || spec.headers.iter().any(|(n, _, s)| *s && n == name);
-            let value = if secret { REDACTED } else { v };
-            tags.push((Cow::Owned(name.as_str().to_owned()), value.to_owned()));
-        }
-    }
-    let body = match resp.bytes().await {
-        Ok(b) => b,
-        Err(e) => return with_tags(Outcome::err(transport_error(e)), tags),
-    };
-    let outcome = if spec.expect.contains(status) {
-        match run_checks(&spec.checks, &body) {
-            Ok(()) => Outcome::ok(),
-            Err(e) => Outcome::err(e),
-        }
-    } else {
-        Outcome::err(
-            IterError::of(ErrorClass::Http(status)).with_message(format!(
-                "{} {} answered {status} (expected {}): {}",
-                spec.method,
-                spec.path_text,
-                spec.expect,
-                snippet(&body)
-            )),
-        )
-    };
-    with_tags(outcome, tags)
-}
-
-fn with_tags(mut outcome: Outcome, tags: Vec<(Cow<'static, str>, String)>) -> Outcome {
-    for (k, v) in tags {
-        outcome.push_tag(k, v);
-    }
-    outcome
-}
-
-/// The error of a failed exchange, without the URL reqwest puts in its
-/// message (it may carry a token in its query).
-fn transport_error(e: reqwest::Error) -> IterError {
-    let class = classify(&e);
-    IterError::of(class).with_message(describe(&e.without_url()))
 }
 
 /// A path template for messages: the query string (and fragment) replaced.
@@ -363,11 +310,6 @@ fn shown_path(path: &str) -> String {
     }
 }
 
-/// Whether `url` goes to the checked host and port.
-fn same_authority(url: &reqwest::Url, authority: &(String, Option<u16>)) -> bool {
-    url.host_str() == Some(authority.0.as_str()) && url.port_or_known_default() == authority.1
-}
-
 /// Register a secret header value, and its credential alone
 /// (`Bearer <token>` → `<token>`), for redaction.
 fn register_header_secret(value: &str) {
@@ -375,55 +317,6 @@ fn register_header_secret(value: &str) {
     if let Some((_, credential)) = value.split_once(' ') {
         spike_core::redact::register_secret(credential.trim());
     }
-}
-
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    match text.char_indices().nth(120) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_owned(),
-    }
-}
-
-fn run_checks(checks: &[Check], body: &[u8]) -> Result<(), IterError> {
-    let mut json: Option<serde_json::Value> = None;
-    for check in checks {
-        match check {
-            Check::BodyContains(text) => {
-                if !String::from_utf8_lossy(body).contains(text.as_str()) {
-                    return Err(IterError::new("check_body").with_message(format!(
-                        "body does not contain `{text}`: {}",
-                        snippet(body)
-                    )));
-                }
-            }
-            Check::JsonPresent(pointer) | Check::JsonEq(pointer, _) => {
-                if json.is_none() {
-                    json = Some(serde_json::from_slice(body).map_err(|e| {
-                        IterError::new("check_json")
-                            .with_message(format!("body is not JSON ({e}): {}", snippet(body)))
-                    })?);
-                }
-                let doc = json.as_ref().expect("parsed just above");
-                let found = doc.pointer(pointer);
-                match (check, found) {
-                    (_, None) => {
-                        return Err(IterError::new("check_json").with_message(format!(
-                            "no JSON value at `{pointer}`: {}",
-                            snippet(body)
-                        )))
-                    }
-                    (Check::JsonEq(_, want), Some(got)) if got != want => {
-                        return Err(IterError::new("check_json")
-                            .with_message(format!("JSON `{pointer}` is {got}, expected {want}")))
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 impl Workload for HttpRequest {
@@ -441,34 +334,5 @@ impl Workload for HttpRequest {
         } else {
             Err(spike_core::redact::redact(&self.spec.problems.join("; ")).into_owned())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn checks_turn_into_named_classes() {
-        let body = br#"{"token":"t-1","user":{"id":7}}"#;
-        assert!(run_checks(&[Check::JsonPresent("/token".into())], body).is_ok());
-        assert!(run_checks(&[Check::JsonEq("/user/id".into(), 7.into())], body).is_ok());
-        let e = run_checks(&[Check::JsonEq("/user/id".into(), 8.into())], body).unwrap_err();
-        assert_eq!(e.class().key(), "check_json");
-        assert_eq!(e.message(), Some("JSON `/user/id` is 7, expected 8"));
-        let e = run_checks(&[Check::JsonPresent("/nope".into())], body).unwrap_err();
-        assert_eq!(e.class().key(), "check_json");
-        let e = run_checks(&[Check::JsonPresent("/a".into())], b"not json").unwrap_err();
-        assert_eq!(e.class().key(), "check_json");
-        let e = run_checks(&[Check::BodyContains("bye".into())], b"hello").unwrap_err();
-        assert_eq!(e.class().key(), "check_body");
-        assert!(run_checks(&[Check::BodyContains("ell".into())], b"hello").is_ok());
-    }
-
-    #[test]
-    fn snippets_are_short() {
-        let long = "x".repeat(500);
-        assert_eq!(snippet(long.as_bytes()).chars().count(), 121);
-        assert_eq!(snippet(b"  short \n"), "short");
     }
 }

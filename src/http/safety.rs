@@ -1,10 +1,8 @@
 //! Where load may go: loopback by default, other hosts only when allowed.
 
-use std::net::SocketAddr;
-
-use reqwest::Url;
 use spike_core::redact::redact_url;
 use spike_core::safety::{bare_host, judge_host, HostAccess};
+use url::Url;
 
 use super::HttpError;
 
@@ -26,7 +24,8 @@ pub use spike_core::safety::{is_loopback_host, parse_allow_list, ALLOW_HOSTS_ENV
 /// ```
 ///
 /// # Errors
-/// [`HttpError::BadUrl`] for a URL that is not `http://` with a host;
+/// [`HttpError::BadUrl`] for a URL that is not `http://` or `https://`
+/// with a host;
 /// [`HttpError::HostNotAllowed`] for any other host, with the two ways to
 /// allow it.
 pub fn check_target(url: &Url, allowed: &[String]) -> Result<(), HttpError> {
@@ -35,11 +34,11 @@ pub fn check_target(url: &Url, allowed: &[String]) -> Result<(), HttpError> {
 
 /// [`check_target`], returning the verdict.
 pub(crate) fn judge(url: &Url, allowed: &[String]) -> Result<HostAccess, HttpError> {
-    if url.scheme() != "http" {
+    if url.scheme() != "http" && url.scheme() != "https" {
         return Err(HttpError::BadUrl {
             url: redact_url(url.as_str()),
             reason: format!(
-                "scheme `{}` is not supported: the driver speaks plain http:// (loopback targets need no TLS)",
+                "scheme `{}` is not supported: the driver speaks http:// (and https:// with the `tls` feature)",
                 url.scheme()
             ),
         });
@@ -55,39 +54,4 @@ pub(crate) fn judge(url: &Url, allowed: &[String]) -> Result<HostAccess, HttpErr
         url: redact_url(url.as_str()),
         note: refusal.note(),
     })
-}
-
-/// The resolver of the driver's clients: `localhost` is pinned to
-/// [`LOCALHOST_ADDRS`](spike_core::safety::LOCALHOST_ADDRS), a name allowed by the user is resolved by the
-/// system, and any other name is refused without a lookup. (The base URL
-/// was checked already; this makes the rail hold for every name reqwest
-/// might be asked to resolve.)
-#[derive(Debug, Clone)]
-pub(crate) struct PinnedResolver {
-    pub(crate) allowed: Vec<String>,
-}
-
-impl reqwest::dns::Resolve for PinnedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let host = name.as_str().to_owned();
-        let verdict = judge_host(&host, &self.allowed);
-        Box::pin(async move {
-            match verdict {
-                Ok(HostAccess::Loopback(ips)) => {
-                    let addrs: Vec<SocketAddr> =
-                        ips.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect();
-                    Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-                }
-                Ok(HostAccess::Allowed) => {
-                    let addrs: Vec<SocketAddr> =
-                        tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-                    Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-                }
-                Err(_) => Err(format!(
-                    "spike refused to resolve `{host}`: not loopback and not allowed"
-                )
-                .into()),
-            }
-        })
-    }
 }

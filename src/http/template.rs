@@ -77,9 +77,24 @@ impl Template {
         self.segments.contains(&Segment::Var(Var::Value))
     }
 
+    /// The whole text when the template has no placeholder.
+    pub(crate) fn as_static(&self) -> Option<&str> {
+        match self.segments.as_slice() {
+            [] => Some(""),
+            [Segment::Text(t)] => Some(t),
+            _ => None,
+        }
+    }
+
     pub(crate) fn render(&self, fill: &Fill<'_>) -> String {
-        use std::fmt::Write as _;
         let mut out = String::new();
+        self.render_into(fill, &mut out);
+        out
+    }
+
+    /// Append the filled template to `out`.
+    pub(crate) fn render_into(&self, fill: &Fill<'_>, out: &mut String) {
+        use std::fmt::Write as _;
         for seg in &self.segments {
             match seg {
                 Segment::Text(t) => out.push_str(t),
@@ -99,7 +114,6 @@ impl Template {
                 }
             }
         }
-        out
     }
 }
 
