@@ -32,8 +32,8 @@ pub use spike_core::*;
 
 // Fluent, soft assertions over a `Report` (spike-assert, docs/spike_testing_guide.md, "Assertions").
 pub use spike_assert::{
-    expect, Expect, Failure, Measure, Recorded, RecoveryCheck, ServiceTime, TagShares, Threshold,
-    Verified,
+    expect, Chain, Expect, Failure, ForRequest, Measure, Recorded, RecoveryCheck, ServiceTime,
+    TagShares, Threshold, Verified,
 };
 
 /// Marks a spike test: an ordinary `cargo test` function that runs on a tokio

@@ -74,6 +74,14 @@
 mod breaker;
 mod gate;
 mod server;
+#[cfg(feature = "tls")]
+mod tls;
+
+/// What accepts TLS connections (nothing without the `tls` feature).
+#[cfg(feature = "tls")]
+type Acceptor = tokio_rustls::TlsAcceptor;
+#[cfg(not(feature = "tls"))]
+type Acceptor = std::convert::Infallible;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -176,6 +184,8 @@ pub struct DemoBuilder {
     breaker_failures: u32,
     breaker_cool_down: Duration,
     autoscale: Option<Autoscale>,
+    #[cfg(feature = "tls")]
+    tls: Option<tls::Identity>,
 }
 
 impl Default for DemoBuilder {
@@ -190,6 +200,8 @@ impl Default for DemoBuilder {
             breaker_failures: 5,
             breaker_cool_down: Duration::from_secs(1),
             autoscale: None,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -237,6 +249,33 @@ impl DemoBuilder {
         self.autoscale = Some(autoscale);
         self
     }
+    /// Serve HTTPS (feature `tls`) with this certificate chain (PEM, leaf
+    /// first) and private key (PEM: PKCS#8, PKCS#1 or SEC1), HTTP/2 or
+    /// HTTP/1.1 by ALPN: [`DemoService::url`] is then
+    /// `https://127.0.0.1:<port>`, so the certificate must name
+    /// `127.0.0.1` (an IP subject alternative name). A PEM that does not
+    /// hold a usable certificate or key makes [`start`](Self::start) fail
+    /// with `InvalidInput`. The key never appears in `Debug` output.
+    ///
+    /// ```
+    /// # spike::__private::tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+    /// // A self-signed certificate for 127.0.0.1, made on the spot (rcgen).
+    /// let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])?;
+    /// let demo = spike::demo::DemoService::builder()
+    ///     .tls(cert.cert.pem(), cert.signing_key.serialize_pem())
+    ///     .start()
+    ///     .await?;
+    /// assert!(demo.url().starts_with("https://127.0.0.1:"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, chain_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        self.tls = Some(tls::Identity {
+            chain_pem: chain_pem.into(),
+            key_pem: key_pem.into(),
+        });
+        self
+    }
 
     /// Bind `127.0.0.1:0` and start serving (needs a tokio runtime with IO
     /// and time enabled).
@@ -265,6 +304,10 @@ impl DemoBuilder {
                 return invalid("demo service: autoscale after and add must be above zero");
             }
         }
+        #[cfg(feature = "tls")]
+        let acceptor = self.tls.as_ref().map(tls::acceptor).transpose()?;
+        #[cfg(not(feature = "tls"))]
+        let acceptor: Option<Acceptor> = None;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
@@ -288,7 +331,11 @@ impl DemoBuilder {
             downstream_failed: AtomicU64::new(0),
             fallbacks: AtomicU64::new(0),
         });
-        let mut tasks = vec![tokio::spawn(server::accept_loop(listener, state.clone()))];
+        let mut tasks = vec![tokio::spawn(server::accept_loop(
+            listener,
+            state.clone(),
+            acceptor,
+        ))];
         if let Some(a) = self.autoscale {
             tasks.push(tokio::spawn(server::autoscaler(state.clone(), a)));
         }
@@ -372,9 +419,14 @@ impl DemoService {
         self.addr
     }
 
-    /// Its base URL, `http://127.0.0.1:<port>`.
+    /// Its base URL, `http://127.0.0.1:<port>` (`https://` when it
+    /// serves TLS, see [`DemoBuilder::tls`]).
     #[must_use]
     pub fn url(&self) -> String {
+        #[cfg(feature = "tls")]
+        if self.config.tls.is_some() {
+            return format!("https://{}", self.addr);
+        }
         format!("http://{}", self.addr)
     }
 

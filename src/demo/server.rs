@@ -16,7 +16,11 @@ use super::{Autoscale, DemoEventKind, State};
 
 type Resp = Response<Full<Bytes>>;
 
-pub(super) async fn accept_loop(listener: tokio::net::TcpListener, state: Arc<State>) {
+pub(super) async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    state: Arc<State>,
+    tls: Option<super::Acceptor>,
+) {
     // Connection tasks live in the set: aborting this task drops the set,
     // which aborts every connection.
     let mut conns = tokio::task::JoinSet::new();
@@ -30,16 +34,34 @@ pub(super) async fn accept_loop(listener: tokio::net::TcpListener, state: Arc<St
         state.connections.fetch_add(1, Ordering::Relaxed);
         let _ = stream.set_nodelay(true);
         let state = state.clone();
-        conns.spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let state = state.clone();
-                async move { Ok::<_, Infallible>(route(&state, req).await) }
+        #[cfg(feature = "tls")]
+        if let Some(acceptor) = tls.clone() {
+            conns.spawn(async move {
+                // A client that fails the handshake gets nothing more.
+                if let Ok(stream) = acceptor.accept(stream).await {
+                    serve(stream, state).await;
+                }
             });
-            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
+            continue;
+        }
+        #[cfg(not(feature = "tls"))]
+        let _: &Option<super::Acceptor> = &tls;
+        conns.spawn(serve(stream, state));
     }
+}
+
+/// Serve one connection (HTTP/1.1 or HTTP/2) until the client closes it.
+async fn serve<S>(stream: S, state: Arc<State>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(route(&state, req).await) }
+    });
+    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 fn text(status: StatusCode, body: &'static str) -> Resp {

@@ -55,6 +55,9 @@ pub(super) struct Spec {
     pub(super) users: u64,
     pub(super) values: Arc<[String]>,
     pub(super) timeout: Option<Duration>,
+    /// The request's name: when set, each send records the request's own
+    /// numbers under it (`Stats::requests`).
+    pub(super) name: Option<Cow<'static, str>>,
     /// What the builder was given that cannot be used (a bad header name,
     /// a path without `/`): [`Workload::check`] refuses the run with it,
     /// before any traffic, instead of a panic in the builder.
@@ -114,6 +117,7 @@ impl HttpRequest {
                 users: 1_000_000,
                 values: Arc::from(Vec::new()),
                 timeout: None,
+                name: None,
                 problems,
             }),
         }
@@ -295,10 +299,54 @@ impl HttpRequest {
         &self.http
     }
 
+    /// Name the request: every send then records the request's own
+    /// count, errors by class and latency under `name`, per window, phase
+    /// and run (`report.total.requests["checkout"]`), which the summary,
+    /// the HTML report and the interval log show, and assertions scope to
+    /// (`expect(&r).request("checkout")`). Use it for the requests of a
+    /// [`Mix`](crate::Mix) or of a [`Sequence`](crate::Sequence).
+    ///
+    /// The first named request of an iteration counts from the iteration's
+    /// intended start (a late start is charged, as for the iteration's own
+    /// latency); a later one, e.g. the fetch after a login, from its own
+    /// start.
+    ///
+    /// ```
+    /// use spike::prelude::*;
+    /// use spike::http::Http;
+    /// # spike::__private::tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+    /// let demo = spike::demo::DemoService::builder().start().await?;
+    /// let http = Http::builder(demo.url()).build()?;
+    /// let mix = Mix::new()
+    ///     .weight(3, http.get("/").name("home"))
+    ///     .weight(1, http.get("/health").name("health"));
+    /// let shape = Shape::builder().hold(rps(200), ms(400)).build()?;
+    /// let report = Scenario::new("mix").shape(shape).run(mix).await?;
+    /// assert_eq!(report.total.requests["home"].count, 60);
+    /// assert_eq!(report.total.requests["health"].count, 20);
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
+    pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.spec().name = Some(name.into());
+        self
+    }
+
+    /// The request's name, if it has one (see [`name`](Self::name)).
+    #[must_use]
+    pub fn request_name(&self) -> Option<&str> {
+        self.spec.name.as_deref()
+    }
+
     /// Send the request once for `ctx` and return the outcome (what each
-    /// iteration of a run does).
+    /// iteration of a run does). A named request records its own numbers.
     pub async fn send(&self, ctx: &Ctx) -> Outcome {
-        super::send::send(&self.http, &self.spec, ctx).await
+        let Some(name) = &self.spec.name else {
+            return super::send::send(&self.http, &self.spec, ctx).await;
+        };
+        let timer = ctx.request(name.clone());
+        let outcome = super::send::send(&self.http, &self.spec, ctx).await;
+        timer.finish(outcome.error());
+        outcome
     }
 }
 
