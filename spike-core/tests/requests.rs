@@ -470,6 +470,18 @@ fn the_first_named_request_is_charged_from_the_intended_start() {
 }
 
 #[test]
+fn ctx_and_the_new_workloads_cross_threads() {
+    fn ok<T: Send + Sync + 'static>() {}
+    ok::<Ctx>();
+    ok::<Mix>();
+    ok::<Sequence>();
+    fn clone<T: Clone>() {}
+    clone::<Ctx>();
+    fn send<T: Send>() {}
+    send::<spike_core::RequestTimer>();
+}
+
+#[test]
 fn empty_mixes_and_sequences_are_refused_before_any_traffic() {
     let rt = common::runtime(1);
     let shape = || Shape::builder().hold(rps(10), ms(100)).build().unwrap();
