@@ -105,12 +105,8 @@ fn a_mix_runs_each_entry_by_weight_reproducibly_and_every_scope_adds_up() {
         count(&a, BROWSE) + count(&a, SEARCH) + count(&a, CHECKOUT),
         a.total.completed
     );
-    eprintln!(
-        "mix 7/2/1 over {ITERATIONS}: {} / {} / {}",
-        count(&a, BROWSE),
-        count(&a, SEARCH),
-        count(&a, CHECKOUT)
-    );
+    let shares: Vec<u64> = [BROWSE, SEARCH, CHECKOUT].map(|n| count(&a, n)).into();
+    eprintln!("mix 7/2/1 over {ITERATIONS}: {shares:?}");
 
     // Windows and phases add up to the run, name by name.
     assert_eq!(a.generator.late_records, 0, "{a}");
@@ -132,10 +128,10 @@ fn a_mix_runs_each_entry_by_weight_reproducibly_and_every_scope_adds_up() {
         // Each phase's share holds within 1 % of its 5,000 iterations too.
         for p in &a.phases {
             let n = p.stats.request(name).map_or(0, |r| r.count) as f64;
-            let share = [0.7, 0.2, 0.1][[BROWSE, SEARCH, CHECKOUT]
-                .iter()
-                .position(|x| *x == name)
-                .unwrap()];
+            let share = [(BROWSE, 0.7), (SEARCH, 0.2), (CHECKOUT, 0.1)]
+                .into_iter()
+                .find_map(|(n, s)| (n == name).then_some(s))
+                .unwrap();
             assert!(
                 (n - share * 5_000.0).abs() <= 50.0,
                 "{name} in {}: {n}",
@@ -316,10 +312,8 @@ fn sleeper(
             if fail {
                 s.failures.fetch_add(1, Ordering::Relaxed);
             }
-            s.took_us
-                .lock()
-                .unwrap()
-                .push(t.elapsed().as_micros() as u64);
+            let took = t.elapsed().as_micros() as u64;
+            s.took_us.lock().unwrap().push(took);
             if fail {
                 return Err(IterError::http(503).with_message("on purpose"));
             }
@@ -372,10 +366,10 @@ fn each_request_reports_its_own_latency_and_errors() {
             "{name}: spike p95 {}µs, own clock p95 {own}µs\n{report}",
             r.latency.p95_us
         );
-        // Against the delay itself: within 5 %, whenever the machine let
-        // the sleeps end on time (by the test's own clock: a loaded 2-core
-        // machine can keep a woken thread waiting for a core for ms).
-        if own as f64 <= delay_us as f64 * 1.05 {
+        // Against the delay: within 5 %, when the sleeps ended on time by the
+        // test's own clock (own p95 within 4 %: 1 % left for spike's few µs
+        // more); a loaded 2-core machine can keep a woken thread waiting.
+        if own as f64 <= delay_us as f64 * 1.04 {
             assert!(
                 r.latency.p95_us as f64 <= delay_us as f64 * 1.05,
                 "{name}: p95 {}µs over {delay_us}µs + 5 %\n{report}",
@@ -386,11 +380,7 @@ fn each_request_reports_its_own_latency_and_errors() {
         }
     }
     if !busy.is_empty() {
-        eprintln!(
-            "note: the machine was too busy to check p95 against the nominal delays \
-             (checked against the test's own clock instead): {}",
-            busy.join("; ")
-        );
+        eprintln!("note: too busy for the nominal check (own clock used): {busy:?}");
     }
     let mid = report.total.request("mid").unwrap();
     assert!(mid.errors > 0);
@@ -467,6 +457,16 @@ fn the_first_named_request_is_charged_from_the_intended_start() {
     assert!((6_990..=7_010).contains(&timed.latency.p50_us));
     // Iteration errors are the workload's outcome, not its requests'.
     assert_eq!(report.total.errors, 0);
+}
+
+#[test]
+fn ctx_and_the_new_workloads_cross_threads() {
+    fn ok<T: Send + Sync + 'static>() {}
+    fn clone_send<T: Clone + Send>() {}
+    ok::<Mix>();
+    ok::<Sequence>();
+    ok::<Ctx>();
+    clone_send::<Ctx>();
 }
 
 #[test]
