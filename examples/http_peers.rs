@@ -15,6 +15,9 @@
 //! connection each) loop GETs for `SECS`; prints requests/s.
 //! `open URL RATE SECS DRIVER`: `RATE` arrivals per second for `SECS`;
 //! prints achieved/target of the worst full window and schedule lag p99.
+//! `mix URL RATE SECS`: `RATE` arrivals per second for `SECS` of a mix of
+//! three named templated requests (`browse` 7, `search` 2, `checkout` 1:
+//! `GET <path>?page=..`); prints each request's share, p50 and p95.
 //! `DRIVER` is spike's HTTP driver [`spike::http::Http`] either way:
 //! `templated` sends `GET <path>?i={iteration}` with a header
 //! `x-user: u{user}` and checks `.expect_status(200)` (what a real test
@@ -40,8 +43,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .worker_threads(1)
         .enable_all()
         .build()?;
-    match arg(0, "server | closed | open")?.as_str() {
+    match arg(0, "server | closed | open | mix")?.as_str() {
         "server" => rt.block_on(server(arg(1, "ADDR")?)),
+        "mix" => {
+            let rate: f64 = arg(2, "RATE")?.parse()?;
+            let seconds: u64 = arg(3, "SECS")?.parse()?;
+            rt.block_on(mix(&arg(1, "URL")?, rate, seconds))
+        }
         mode @ ("closed" | "open") => {
             let url = arg(1, "URL")?;
             let level: f64 = arg(2, "CONNS or RATE")?.parse()?;
@@ -123,15 +131,66 @@ async fn generate(
             .collect();
         let worst = full.iter().copied().fold(f64::INFINITY, f64::min);
         let best = full.iter().copied().fold(0.0, f64::max);
+        let lag = &report.generator.schedule_lag;
         println!(
-            "spike-{driver} open r={level} achieved/target per full window min {:.4} max {:.4} ({} windows), lag p99 {}, errors {}, dropped {}, p99 {}",
+            "spike-{driver} open r={level} achieved/target per full window min {:.4} max {:.4} ({} windows), lag p50 {} p99 {}, pacer cpu {:.2}%, errors {}, dropped {}, latency p50 {} p99 {}",
             worst,
             best,
             full.len(),
-            spike::fmt::duration_us(report.generator.schedule_lag.p99_us),
+            spike::fmt::duration_us(lag.p50_us),
+            spike::fmt::duration_us(lag.p99_us),
+            report.generator.pacer_cpu * 100.0,
             t.errors,
             report.generator.dropped,
+            spike::fmt::duration_us(t.latency.p50_us),
             spike::fmt::duration_us(t.latency.p99_us),
+        );
+    }
+    Ok(())
+}
+
+/// A 7/2/1 mix of three named requests at `rate` for `seconds`.
+async fn mix(url: &str, rate: f64, seconds: u64) -> Result<(), Box<dyn std::error::Error>> {
+    let shape = Shape::builder().hold(rps(rate), secs(seconds)).build()?;
+    let (base, path) = split(url);
+    let http = Http::builder(base).build()?;
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let request = |name: &'static str| {
+        http.get(format!("{path}{sep}page={name}-{{iteration}}"))
+            .expect_status(200)
+            .name(name)
+    };
+    let workload = Mix::new()
+        .weight(7, request("browse"))
+        .weight(2, request("search"))
+        .weight(1, request("checkout"));
+    let report = Scenario::new("http_peers_mix")
+        .shape(shape)
+        .window(secs(1))
+        .drain_timeout(secs(2))
+        .run(workload)
+        .await?;
+    let t = &report.total;
+    let exact = report
+        .windows
+        .iter()
+        .filter(|w| w.end - w.start == Duration::from_secs(1))
+        .all(|w| (w.stats.scheduled as f64 - rate).abs() <= 1.0);
+    println!(
+        "spike-mix r={rate} every full window ±1: {exact}, lag p50 {} p99 {}, pacer cpu {:.2}%, errors {}, dropped {}",
+        spike::fmt::duration_us(report.generator.schedule_lag.p50_us),
+        spike::fmt::duration_us(report.generator.schedule_lag.p99_us),
+        report.generator.pacer_cpu * 100.0,
+        t.errors,
+        report.generator.dropped,
+    );
+    for (name, r) in &t.requests {
+        println!(
+            "  {name:<9} share {:.4}  p50 {}  p95 {}  errors {}",
+            r.count as f64 / t.completed.max(1) as f64,
+            spike::fmt::duration_us(r.latency.p50_us),
+            spike::fmt::duration_us(r.latency.p95_us),
+            r.errors,
         );
     }
     Ok(())

@@ -6,6 +6,9 @@
 #
 #   scripts/http_peers.sh [CONNS=50] [SECS=10] [RUNS=3]
 #
+# Then: open-model accuracy at 10k and 50k rps, a 7/2/1 mix of named
+# requests at 20k rps, and latency p50 at 200 rps next to oha's.
+#
 # Needs wrk, hey (apt-get install -y wrk hey) and oha (cargo install oha);
 # a missing tool is skipped with a note.
 set -euo pipefail
@@ -53,3 +56,11 @@ echo "== open model accuracy (spike, Http, templated path + status check)"
 for rate in 10000 50000; do
   gen "$BIN" open "$URL" "$rate" "$SECS" templated
 done
+echo "== a 7/2/1 mix of three named requests at 20,000 rps (spike)"
+gen "$BIN" mix "$URL" 20000 "$SECS"
+echo "== low rate: latency p50 at 200 rps against the ~0.1 ms server, oha (latency-corrected) vs spike (default pacing)"
+if command -v oha >/dev/null; then
+  gen oha --no-tui -q 200 --latency-correction -z "${SECS}s" "$URL" \
+    | awk '/Response time distribution/ {d=1} d && /50.00%/ && !p {printf "oha -q 200 --latency-correction: latency p50 %s %s\n", $3, $4; p=1}'
+fi
+gen "$BIN" open "$URL" 200 "$SECS" plain
