@@ -135,7 +135,10 @@ fn pacing_row(rate: f64, run: usize, r: &Report) {
 }
 
 fn pacing(secs: f64) {
-    for (name, loopback) in [("no-op workload", false), ("loopback TCP ping-pong, server in the same runtime", true)] {
+    for (name, loopback) in [
+        ("no-op workload", false),
+        ("loopback TCP ping-pong, server in the same runtime", true),
+    ] {
         println!("## pacing, default settings, 2 worker threads, {secs} s per run: {name}");
         println!("| rps | run | full windows | worst window vs plan | achieved/target | lag p50 | lag p99 | lag max | pacer CPU | errors+dropped |");
         println!("|---:|---:|---:|---:|:--|---:|---:|---:|---:|---:|");

@@ -202,7 +202,10 @@ fn the_pacer_thread_lives_for_its_run_and_reports_its_cpu() {
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["generator"]["pacer_cpu"].as_f64(), Some(cpu));
     let mut old = json;
-    old["generator"].as_object_mut().unwrap().remove("pacer_cpu");
+    old["generator"]
+        .as_object_mut()
+        .unwrap()
+        .remove("pacer_cpu");
     let read: Report = serde_json::from_value(old).unwrap();
     assert_eq!(read.generator.pacer_cpu, 0.0);
 }
@@ -216,10 +219,14 @@ fn iterations_start_close_to_their_instant_at_200_rps() {
     let lag = &report.generator.schedule_lag;
     // tokio's timer rounds every sleep up to the next millisecond, so an
     // iteration paced on it starts on average ~0.5–1 ms late; the pacer
-    // thread's OS timer starts it within tens of microseconds. 500 µs
-    // leaves a loaded debug build room and still fails a 1 ms timer.
-    eprintln!("LAG p50 {} p99 {} max {} cpu {}", lag.p50_us, lag.p99_us, lag.max_us, report.generator.pacer_cpu);
-    assert!(lag.p50_us < 500, "schedule lag p50 {} µs\n{report}", lag.p50_us);
+    // thread's OS timer starts it within tens of microseconds (about
+    // 250 µs in a debug build on a 2-core machine at load 10). 700 µs
+    // leaves room for that and still fails a 1 ms timer.
+    assert!(
+        lag.p50_us < 700,
+        "schedule lag p50 {} µs\n{report}",
+        lag.p50_us
+    );
 }
 
 #[test]
@@ -244,7 +251,10 @@ fn the_closed_model_runs_without_a_pacer() {
         .expect("a valid scenario");
     assert!(report.total.completed > 10, "{report}");
     let during = during.load(Ordering::Relaxed);
-    assert!(during == 0 || during == usize::MAX, "{during} pacer threads");
+    assert!(
+        during == 0 || during == usize::MAX,
+        "{during} pacer threads"
+    );
     assert_eq!(report.generator.pacer_cpu, 0.0);
     assert!(!report.to_string().contains("pacer CPU"), "{report}");
 }

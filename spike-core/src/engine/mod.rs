@@ -3,9 +3,8 @@
 //! * Open model (`open`): a dedicated OS thread, `spike-pacer`, walks the
 //!   exact schedule. It sleeps on the OS's high-resolution timer until the
 //!   next intended start (never on tokio's 1 ms timer, never spinning),
-//!   hands every due iteration to the runtime with `Handle::spawn`, and
-//!   wakes at most once per 200 µs at high rates, starting everything due
-//!   by then in one batch. A stop unparks it at once. It reports its own
+//!   sends every iteration due by then, in one batch, to a spawner task on
+//!   the runtime, and wakes at most once per 200 µs at high rates. A stop unparks it at once. It reports its own
 //!   CPU share (`GeneratorHealth::pacer_cpu`).
 //! * Closed model (`closed`): a controller task on the runtime keeps the
 //!   number of virtual users at the level, each user a task looping

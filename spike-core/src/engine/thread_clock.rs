@@ -56,7 +56,13 @@ mod tests {
             x = std::hint::black_box(x.wrapping_add(1));
         }
         let worked = thread_cpu_time().unwrap() - before - slept;
-        assert!(slept < Duration::from_millis(10), "sleeping cost {slept:?} of CPU");
-        assert!(worked > Duration::from_millis(5), "30 ms of work counted {worked:?}");
+        assert!(
+            slept < Duration::from_millis(10),
+            "sleeping cost {slept:?} of CPU"
+        );
+        assert!(
+            worked > Duration::from_millis(5),
+            "30 ms of work counted {worked:?}"
+        );
     }
 }
