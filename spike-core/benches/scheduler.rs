@@ -9,6 +9,9 @@
 //!    worst deviation of started iterations from the plan over every full
 //!    1 s window (as a count and as achieved/target), schedule-lag p50 /
 //!    p99 / max, and the pacer thread's CPU share.
+//!    First, the machine's own floor: how late a bare thread's
+//!    `park_timeout` wakes (the timer the pacer sleeps on), so a busy
+//!    machine's figures can be read against it.
 //! 2. Ceiling: a no-op open-model workload on ONE worker thread at
 //!    increasing rates; a rate is sustained when every planned iteration
 //!    started (no drops) and schedule-lag p99 stayed under 5 ms.
@@ -134,7 +137,36 @@ fn pacing_row(rate: f64, run: usize, r: &Report) {
     );
 }
 
+/// How late a plain thread wakes from `park_timeout` every `period`, n times:
+/// (p50, p99) in µs. The pacer cannot start iterations earlier than this.
+fn timer_floor(period: Duration, n: usize) -> (u128, u128) {
+    std::thread::spawn(move || {
+        let mut late = Vec::with_capacity(n);
+        let mut next = std::time::Instant::now() + period;
+        for _ in 0..n {
+            let mut now = std::time::Instant::now();
+            while now < next {
+                std::thread::park_timeout(next - now);
+                now = std::time::Instant::now();
+            }
+            late.push((now - next).as_micros());
+            next += period;
+        }
+        late.sort_unstable();
+        (late[n / 2], late[n * 99 / 100])
+    })
+    .join()
+    .expect("the floor thread")
+}
+
 fn pacing(secs: f64) {
+    for period in [Duration::from_millis(5), Duration::from_millis(1)] {
+        let (p50, p99) = timer_floor(period, 500);
+        println!(
+            "machine floor: a bare thread parked for {period:?} wakes late by p50 {p50} µs, p99 {p99} µs (default timer slack)"
+        );
+    }
+    println!();
     for (name, loopback) in [
         ("no-op workload", false),
         ("loopback TCP ping-pong, server in the same runtime", true),
