@@ -19,7 +19,6 @@
 //! `cargo bench -p spike-test-core --bench scheduler`
 //! (`-- quick`: 2 s runs instead of 5 s; `-- pacing`: skip the ceiling)
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -76,26 +75,21 @@ async fn echo_server() -> SocketAddr {
 }
 
 /// One round trip on a pooled connection (a new one when none is free).
-fn ping(
-    addr: SocketAddr,
-    pool: Arc<Mutex<Vec<TcpStream>>>,
-) -> impl Future<Output = std::io::Result<()>> + Send {
-    async move {
-        let pooled = pool.lock().expect("pool").pop();
-        let mut conn = match pooled {
-            Some(conn) => conn,
-            None => {
-                let conn = TcpStream::connect(addr).await?;
-                conn.set_nodelay(true)?;
-                conn
-            }
-        };
-        let mut buf = [7u8; MESSAGE];
-        conn.write_all(&buf).await?;
-        conn.read_exact(&mut buf).await?;
-        pool.lock().expect("pool").push(conn);
-        Ok(())
-    }
+async fn ping(addr: SocketAddr, pool: Arc<Mutex<Vec<TcpStream>>>) -> std::io::Result<()> {
+    let pooled = pool.lock().expect("pool").pop();
+    let mut conn = match pooled {
+        Some(conn) => conn,
+        None => {
+            let conn = TcpStream::connect(addr).await?;
+            conn.set_nodelay(true)?;
+            conn
+        }
+    };
+    let mut buf = [7u8; MESSAGE];
+    conn.write_all(&buf).await?;
+    conn.read_exact(&mut buf).await?;
+    pool.lock().expect("pool").push(conn);
+    Ok(())
 }
 
 fn run_loopback(rate: f64, secs: f64) -> Report {
