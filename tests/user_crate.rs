@@ -89,6 +89,7 @@ fn spike_tests_in_a_user_crate() {
         (r"\d+(\.\d+)?(ns|µs|ms|s)\b", "[DUR]"),
         (r"\d+(\.\d+)?/s\b", "[RATE]/s"),
         (r"max in flight \d+/", "max in flight [N]/"),
+        (r"pacer CPU \d+(\.\d+)?%", "pacer CPU [PCT]"),
         // Column widths follow the numbers: keep the columns, not the padding.
         (r" {3,}", "  "),
     ] {

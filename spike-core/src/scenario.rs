@@ -38,13 +38,27 @@ use crate::workload::Workload;
 /// # Ok::<(), spike_core::SpikeError>(())
 /// # }).unwrap();
 /// ```
+///
+/// # Pacing (open model)
+///
+/// A dedicated OS thread, `spike-pacer`, starts each iteration at its
+/// intended instant: it sleeps on the OS's high-resolution timer (not
+/// tokio's 1 ms timer) until the next one is due, then hands it to the
+/// runtime, so at low rates an iteration starts within tens of
+/// microseconds of its instant. Iterations due less than 200 µs apart start
+/// in batches, at most that late, so the thread stays well below one core
+/// at any rate. The rate is exact either way (every window starts the
+/// integral of the rate over it, ±1), and latency counts from the intended
+/// start. The report keeps how late iterations started
+/// ([`GeneratorHealth::schedule_lag`](crate::GeneratorHealth::schedule_lag))
+/// and the pacer's CPU share
+/// ([`GeneratorHealth::pacer_cpu`](crate::GeneratorHealth::pacer_cpu)).
 #[must_use]
 pub struct Scenario {
     name: String,
     shape: Option<Shape>,
     window: Option<Duration>,
     max_in_flight: u64,
-    precise_pacing: bool,
     iteration_timeout: Duration,
     drain_timeout: Duration,
     think_time: Duration,
@@ -112,7 +126,6 @@ impl Scenario {
             shape: None,
             window: None,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
-            precise_pacing: false,
             iteration_timeout: DEFAULT_ITERATION_TIMEOUT,
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             think_time: Duration::ZERO,
@@ -156,15 +169,15 @@ impl Scenario {
         self
     }
 
-    /// Open model: start iterations within microseconds of their intended
-    /// start instead of within tokio's 1 ms timer resolution. The pacer
-    /// sleeps until 1 ms before each start and then yields to the runtime
-    /// until the instant, which keeps one worker busy while the rate is at
-    /// or above ~1,000 rps. Off by default: latency is measured from the
-    /// intended start either way, so the default only shifts *when* load
-    /// arrives by up to about a millisecond (see `docs/performance.md`).
-    pub fn precise_pacing(mut self, precise: bool) -> Self {
-        self.precise_pacing = precise;
+    /// Formerly: pace the open model by keeping a worker busy. Changes
+    /// nothing now: every open-model run is paced by a dedicated thread
+    /// that sleeps on the OS's high-resolution timer and starts iterations
+    /// within tens of microseconds of their intended start, without a busy
+    /// core (see "Pacing" on [`Scenario`] and `docs/performance.md`).
+    #[deprecated(
+        note = "the default pacing is now exact (a pacer thread on the OS timer); remove the call"
+    )]
+    pub fn precise_pacing(self, _precise: bool) -> Self {
         self
     }
 
@@ -352,7 +365,6 @@ impl Scenario {
             shape,
             window,
             max_in_flight: self.max_in_flight,
-            precise_pacing: self.precise_pacing,
             iteration_timeout: self.iteration_timeout,
             drain_timeout: self.drain_timeout,
             think_time: self.think_time,

@@ -331,7 +331,6 @@ struct Settings {
     sustain: u32,
     lag_budget: Duration,
     seed: u64,
-    precise_pacing: bool,
     wall: Duration,
     /// What the workload hands to `ctx.count`, `ctx.gauge`, `ctx.record`.
     recorded: (u64, f64, Duration),
@@ -368,7 +367,6 @@ fn settings() -> impl Strategy<Value = Settings> {
         (
             any_duration(),
             any::<u64>(),
-            any::<bool>(),
             any_duration(),
             (any::<u64>(), any_f64(), any_duration()),
         ),
@@ -377,7 +375,7 @@ fn settings() -> impl Strategy<Value = Settings> {
             |(
                 (closed, phases, rate, time, window, max_in_flight),
                 (iteration_timeout, drain_timeout, think_time, tolerance, epsilon, slack, sustain),
-                (lag_budget, seed, precise_pacing, wall, recorded),
+                (lag_budget, seed, wall, recorded),
             )| Settings {
                 closed,
                 phases,
@@ -394,7 +392,6 @@ fn settings() -> impl Strategy<Value = Settings> {
                 sustain,
                 lag_budget,
                 seed,
-                precise_pacing,
                 wall,
                 recorded,
             },
@@ -440,7 +437,6 @@ proptest! {
             })
             .lag_budget(s.lag_budget)
             .seed(s.seed)
-            .precise_pacing(s.precise_pacing)
             .max_wall_time(s.wall)
             // A wild but valid time scale may plan a long run: stop it.
             .max_wall_time(ms(300));

@@ -182,6 +182,7 @@ pub fn report() -> Report {
         late_records: 0,
         lag_budget_us: 25_000,
         saturated: false,
+        pacer_cpu: 0.0,
     };
     r.interrupted = None;
     r.checks = Vec::new();

@@ -1,8 +1,22 @@
 //! The engine: runs a shape against a workload and builds the report.
+//!
+//! * Open model (`open`): a dedicated OS thread, `spike-pacer`, walks the
+//!   exact schedule. It sleeps on the OS's high-resolution timer until the
+//!   next intended start (never on tokio's 1 ms timer, never spinning),
+//!   sends every iteration due by then, in one batch, to a spawner task on
+//!   the runtime, and wakes at most once per 200 µs at high rates. A stop unparks it at once. It reports its own
+//!   CPU share (`GeneratorHealth::pacer_cpu`).
+//! * Closed model (`closed`): a controller task on the runtime keeps the
+//!   number of virtual users at the level, each user a task looping
+//!   `iteration; think time`.
+//! * Both hand iterations to `iteration`, which times, bounds and records
+//!   them into per-thread shards; the loop in `run` drains the shards
+//!   once per tick, closes windows and feeds progress observers.
 
 mod closed;
 mod iteration;
 mod open;
+mod thread_clock;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -66,7 +80,6 @@ pub(crate) struct RunConfig {
     pub(crate) shape: Shape,
     pub(crate) window: Duration,
     pub(crate) max_in_flight: u64,
-    pub(crate) precise_pacing: bool,
     pub(crate) iteration_timeout: Duration,
     pub(crate) drain_timeout: Duration,
     pub(crate) think_time: Duration,
@@ -120,16 +133,20 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     });
     let stop_driver = CancellationToken::new();
     let model = shape.model();
-    let mut driver = match model {
+    // The driver ends with the most iterations in flight at once and the
+    // pacer thread's CPU share (open model; 0 for the closed one).
+    let mut driver: Pin<Box<dyn Future<Output = (u64, f64)> + Send>> = match model {
         Model::Open => {
             let fut = open::pace(
                 job.clone(),
                 shape.clone(),
                 cfg.max_in_flight,
-                cfg.precise_pacing,
                 stop_driver.clone(),
             );
-            tokio::spawn(async move { fut.await.max_in_flight })
+            Box::pin(async move {
+                let end = fut.await;
+                (end.max_in_flight, end.cpu)
+            })
         }
         Model::Closed => {
             let fut = closed::drive(
@@ -138,7 +155,8 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
                 cfg.think_time,
                 stop_driver.clone(),
             );
-            tokio::spawn(async move { fut.await.max_in_flight })
+            let users = tokio::spawn(async move { fut.await.max_in_flight });
+            Box::pin(async move { (users.await.unwrap_or(0), 0.0) })
         }
     };
     drop(job);
@@ -151,6 +169,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     let mut cancel_at = run.drain_deadline;
     let mut cancelled_at: Option<Instant> = None;
     let mut max_in_flight: Option<u64> = None;
+    let mut pacer_cpu = 0.0;
     let mut abandoned = 0;
     loop {
         tokio::select! {
@@ -160,8 +179,9 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
                 stop_driver.cancel();
                 cancel_at = cancel_at.min(Instant::now() + INTERRUPT_GRACE);
             }
-            r = &mut driver, if max_in_flight.is_none() => {
-                max_in_flight = Some(r.unwrap_or(0));
+            (most, cpu) = &mut driver, if max_in_flight.is_none() => {
+                max_in_flight = Some(most);
+                pacer_cpu = cpu;
             }
             _ = ticker.tick() => {}
         }
@@ -267,6 +287,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         late_records,
         lag_budget_us,
         saturated: total.dropped > 0 || total.schedule_lag.p99_us > lag_budget_us,
+        pacer_cpu,
     };
     Report {
         scenario: cfg.scenario,

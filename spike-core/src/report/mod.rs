@@ -101,6 +101,12 @@ pub struct GeneratorHealth {
     /// True when the results cannot be trusted to reflect the intended load:
     /// iterations were dropped or schedule lag p99 exceeded the budget.
     pub saturated: bool,
+    /// Open model: CPU time of the pacer thread over the time it ran (the
+    /// shape's duration, or until the run stopped), as a fraction of one
+    /// core (0.004 = 0.4 %). 0 for the closed model, which has no pacer,
+    /// and where the OS has no per-thread CPU clock.
+    #[serde(default)]
+    pub pacer_cpu: f64,
 }
 
 /// One check an assertion evaluated, kept in the report.

@@ -179,11 +179,16 @@ impl std::fmt::Display for Report {
         let g = &self.generator;
         let _ = writeln!(
             out,
-            "  generator: lag p99 {}, dropped {}, max in flight {}/{}{}{}",
+            "  generator: lag p99 {}, dropped {}, max in flight {}/{}{}{}{}",
             duration_us(g.schedule_lag.p99_us),
             g.dropped,
             g.max_in_flight,
             g.in_flight_cap,
+            if g.pacer_cpu > 0.0 {
+                format!(", pacer CPU {:.1}%", g.pacer_cpu * 100.0)
+            } else {
+                String::new()
+            },
             if g.drain_timeouts > 0 {
                 format!(", {} cut by drain timeout", g.drain_timeouts)
             } else {

@@ -275,6 +275,10 @@ pub fn report_html(report: &Report) -> String {
         ("cut by drain timeout", g.drain_timeouts.to_string()),
         ("abandoned", g.abandoned.to_string()),
         ("late records", g.late_records.to_string()),
+        (
+            "pacer CPU (share of one core)",
+            format!("{:.2}%", g.pacer_cpu * 100.0),
+        ),
         ("cores", e.cores.to_string()),
         ("build profile", e.build_profile.clone()),
         ("spike version", e.spike_version.clone()),
