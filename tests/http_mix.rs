@@ -107,7 +107,11 @@ async fn each_named_request_has_its_endpoints_latency() {
             lat.p95_us,
             lat.p95_us as f64 / delay as f64
         );
-        assert!(lat.p50_us >= delay, "{name}: p50 {} µs < {delay} µs", lat.p50_us);
+        assert!(
+            lat.p50_us >= delay,
+            "{name}: p50 {} µs < {delay} µs",
+            lat.p50_us
+        );
         let bound = delay + delay / 10 + zero.p95_us;
         assert!(
             lat.p50_us <= bound,
@@ -115,15 +119,30 @@ async fn each_named_request_has_its_endpoints_latency() {
             lat.p50_us,
             zero.p95_us
         );
-        assert!(lat.p95_us >= delay, "{name}: p95 {} µs < {delay} µs", lat.p95_us);
+        assert!(
+            lat.p95_us >= delay,
+            "{name}: p95 {} µs < {delay} µs",
+            lat.p95_us
+        );
     }
-    println!("zero      {:>6} µs {:>6} µs {:>6} µs", 0, zero.p50_us, zero.p95_us);
+    println!(
+        "zero      {:>6} µs {:>6} µs {:>6} µs",
+        0, zero.p50_us, zero.p95_us
+    );
     // 2,400 iterations split 7/2/1/1: shares within ±1 percentage point.
     let n: u64 = total.requests.values().map(|r| r.count).sum();
     assert_eq!(n, total.completed);
-    for (name, weight) in [("browse", 7.0), ("search", 2.0), ("checkout", 1.0), ("zero", 1.0)] {
+    for (name, weight) in [
+        ("browse", 7.0),
+        ("search", 2.0),
+        ("checkout", 1.0),
+        ("zero", 1.0),
+    ] {
         let share = total.requests[name].count as f64 / n as f64;
-        assert!((share - weight / 11.0).abs() < 0.01, "{name}: share {share}");
+        assert!(
+            (share - weight / 11.0).abs() < 0.01,
+            "{name}: share {share}"
+        );
     }
     expect(&report)
         .request("checkout")
