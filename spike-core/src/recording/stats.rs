@@ -113,11 +113,7 @@ impl RequestStats {
         RequestStats {
             count: r.count,
             errors: r.errors,
-            error_rate: if r.count == 0 {
-                0.0
-            } else {
-                r.errors as f64 / r.count as f64
-            },
+            error_rate: share(r.errors, r.count),
             errors_by_class: r.errors_by_class.clone(),
             latency: Percentiles::of(&r.latency),
         }
@@ -133,6 +129,23 @@ impl RequestStats {
                 Some((_, m)) if m >= n => best,
                 _ => Some((k.as_str(), n)),
             })
+    }
+
+    /// The most frequent error class as a table cell: `timeout ×3`, or
+    /// `—` when the request had no errors.
+    #[must_use]
+    pub fn top_error_text(&self) -> String {
+        self.top_error_class()
+            .map_or_else(|| "—".to_owned(), |(k, n)| format!("{k} ×{n}"))
+    }
+}
+
+/// `part / whole`, 0 when `whole` is 0 (an error rate of nothing is 0).
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
     }
 }
 
@@ -160,11 +173,7 @@ impl Stats {
             dropped: acc.dropped,
             completed: acc.completed,
             errors: acc.errors,
-            error_rate: if acc.completed == 0 {
-                0.0
-            } else {
-                acc.errors as f64 / acc.completed as f64
-            },
+            error_rate: share(acc.errors, acc.completed),
             target,
             achieved_rate: per_sec(started),
             throughput: per_sec(acc.completed - acc.errors),

@@ -66,9 +66,7 @@ fn requests_table(out: &mut String, report: &Report) {
         "request", "scope", "count", "errors", "rate", "p50", "p95", "p99"
     );
     let mut row = |name: &str, scope: &str, r: &RequestStats| {
-        let top = r
-            .top_error_class()
-            .map_or_else(|| "—".to_owned(), |(k, n)| format!("{} ×{n}", cell(k)));
+        let top = cell(&r.top_error_text());
         let _ = writeln!(
             out,
             "  {:<width$} {:<pwidth$} {:>9} {:>8} {:>7.2}% {:>9} {:>9} {:>9}  {top}",

@@ -75,9 +75,7 @@ fn requests_section(o: &mut String, report: &Report) {
     o.push_str(&requests_chart(report).render());
     o.push_str("<table id=\"requests\"><tr><th class=\"l\">request</th><th class=\"l\">scope</th><th>count</th><th>errors</th><th>error rate</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th class=\"l\">top error class</th></tr>");
     let mut row = |name: &str, scope: &str, r: &crate::recording::stats::RequestStats| {
-        let top = r
-            .top_error_class()
-            .map_or_else(|| "—".to_owned(), |(k, n)| format!("{k} ×{n}"));
+        let top = r.top_error_text();
         let _ = write!(
             o,
             "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
