@@ -207,13 +207,18 @@ async fn circuit_breaker_trips_and_closes() -> TestResult {
     assert!(offset(last.at, t0) >= recover.start, "{events:?}");
     assert_eq!(demo.breaker_state(), BreakerState::Closed);
     // Fallbacks are fast: no downstream call, so well under its 20 ms.
+    // Latency counts from the intended start, so a loaded machine's
+    // schedule lag adds to every answer: allow the run's lag p99 on top
+    // (a breaker that still called downstream queues behind its 200 calls/s
+    // during a 400 rps burst and misses this by far more).
     let fallback = report.total.tags["x-path"]
         .get("fallback")
         .ok_or("no fallback answer")?;
     assert!(fallback.count > 100, "{fallback:?}");
+    let allowed_us = 15_000 + report.generator.schedule_lag.p99_us;
     assert!(
-        fallback.p95_us < 15_000,
-        "fallback p95 {}µs",
+        fallback.p95_us < allowed_us,
+        "fallback p95 {}µs over {allowed_us}µs (15 ms + lag p99)",
         fallback.p95_us
     );
     expect(&report)

@@ -291,6 +291,11 @@ pub(crate) fn conclude(
         table(&rows),
     );
     if inconclusive {
+        // Inside `#[spike_test]`, a body that fails on an inconclusive run
+        // is run again while it has attempts left.
+        if let Some(test) = spike_core::harness::TestContext::current() {
+            test.note_inconclusive(reasons.join("; "));
+        }
         message.push_str(
             "\nThe generator did not apply the load the shape asked for, so this result is \
              inconclusive, not a pass:\n",

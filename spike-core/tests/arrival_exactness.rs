@@ -5,8 +5,8 @@
 //! engine gave it and the instant it actually started, measured by the test
 //! itself. Counting by intended start checks the schedule (exactly ±1);
 //! counting by actual start checks that the pacer really started them on
-//! time (±1 plus what a few milliseconds of timer granularity can move
-//! across a window boundary).
+//! time (±1 plus what the run's lag budget, 10 ms, can move across a
+//! window boundary).
 
 mod common;
 
@@ -14,6 +14,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use spike_core::{ms, rps, secs, Ctx, Report, Scenario, Shape};
+
+/// The schedule lag p99 a run must keep for its real starts to be judged,
+/// and the slack those starts get at a window's edge.
+const LAG_BUDGET: Duration = Duration::from_millis(10);
 
 struct Starts {
     intended: Vec<f64>,
@@ -91,7 +95,19 @@ fn check_shape(shape: &Shape, truth: &Truth) {
     let _guard = common::timing_lock();
     assert_eq!(shape.duration().as_secs_f64(), truth.duration);
     let planned = truth.integral(0.0, truth.duration).round() as u64;
-    let (report, starts) = run_recording(shape);
+    // Real starts need a generator that kept time: on a machine too busy
+    // for it, the run is repeated (and at last inconclusive; the schedule
+    // itself, checked below, holds whatever the load).
+    let (report, starts) = common::until_conclusive(|| {
+        let (report, starts) = run_recording(shape);
+        common::kept_up(
+            "schedule lag p99",
+            report.generator.schedule_lag.p99(),
+            LAG_BUDGET,
+            &report,
+        )?;
+        Ok((report, starts))
+    });
     let n = shape.duration().as_secs_f64().ceil() as usize;
 
     // Nothing lost, nothing doubled.
@@ -118,23 +134,17 @@ fn check_shape(shape: &Shape, truth: &Truth) {
             1.0,
         );
     }
-    // Real starts need a generator that kept time: on a machine too busy
-    // for it, the test is inconclusive (the schedule itself was checked
-    // above and holds whatever the load).
-    common::require_kept_up(
-        "schedule lag p99",
-        report.generator.schedule_lag.p99(),
-        Duration::from_millis(10),
-        &report,
-    );
-    // Real starts: a late start near a boundary moves one iteration to the
-    // next window; 3 ms of slack at the window edge rate covers timer
-    // granularity on a loaded 2-core machine.
+    // Real starts: a start late by d near a boundary moves the iterations
+    // of the last d before it to the next window. The run kept its lag
+    // within LAG_BUDGET, so the edge may move by up to that much at the
+    // window's edge rate (a single 8 ms stall of a loaded 2-core CI
+    // machine moved 18 starts at 2,300 rps once, over a 3 ms slack).
+    // A pacer that drifts or batches coarser than the budget still fails.
     check_windows(
         "by actual start",
         truth,
         &buckets(&starts.actual, 1.0, n),
-        0.003,
+        LAG_BUDGET.as_secs_f64(),
     );
 }
 

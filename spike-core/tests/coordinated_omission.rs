@@ -43,7 +43,19 @@ fn run_stalled(shape: Shape) -> Report {
 #[test]
 fn open_model_sees_the_stall_and_closed_model_hides_it() {
     let _guard = common::timing_lock();
-    let open = run_stalled(Shape::builder().hold(rps(RATE), secs(10)).build().unwrap());
+    // The analytic numbers assume a generator that kept its schedule (the
+    // target stalled, not the generator): on a busier machine the run is
+    // repeated, and at last inconclusive, not wrong.
+    let open = common::until_conclusive(|| {
+        let open = run_stalled(Shape::builder().hold(rps(RATE), secs(10)).build().unwrap());
+        common::kept_up(
+            "open-model schedule lag p99",
+            open.generator.schedule_lag.p99(),
+            ms(10),
+            &open,
+        )?;
+        Ok(open)
+    });
     // Closed model beside it: 5 users doing the same 5 ms calls (~900/s).
     let closed = run_stalled(Shape::builder().hold(users(5), secs(10)).build().unwrap());
 
@@ -52,15 +64,6 @@ fn open_model_sees_the_stall_and_closed_model_hides_it() {
     // the first 100 of them, arriving in the first 100 ms of that span.
     let n = open.total.completed as f64;
     assert_eq!(open.total.completed, 10_000);
-    // The analytic numbers assume a generator that kept its schedule (the
-    // target stalled, not the generator): on a busier machine the test is
-    // inconclusive, not wrong.
-    common::require_kept_up(
-        "open-model schedule lag p99",
-        open.generator.schedule_lag.p99(),
-        ms(10),
-        &open,
-    );
     let slowest = 0.01 * n / RATE; // 0.1 s of arrivals
     let analytic_p99 = (STALL + WORK).as_secs_f64() - slowest;
     let p99 = open.total.latency.p99().as_secs_f64();
@@ -123,32 +126,36 @@ fn a_blocked_generator_counts_its_own_delay_in_latency_not_service_time() {
     let rt = common::runtime(1);
     let block_at = Duration::from_secs(1);
     let block_for = Duration::from_millis(200);
-    let report = rt
-        .block_on(
-            Scenario::new("blocked-generator")
-                .shape(Shape::builder().hold(rps(1_000), secs(3)).build().unwrap())
-                .window(ms(100))
-                .run(move |ctx: Ctx| {
-                    if ctx.intended_start() == block_at {
-                        // The workload blocks its thread (never do this in
-                        // real code: it is the failure being measured).
-                        std::thread::sleep(block_for);
-                    }
-                    async {}
-                }),
-        )
-        .unwrap();
-    assert_eq!(report.total.completed, 3_000);
     // Outside the block (before 1.0 s, after 1.5 s) the generator must have
-    // kept time for the figures below to be the block's alone.
-    let noise = report
-        .windows
-        .iter()
-        .filter(|w| w.start < block_at || w.start >= ms(1_500))
-        .map(|w| w.stats.schedule_lag.p99())
-        .max()
-        .unwrap_or_default();
-    common::require_kept_up("schedule lag p99 outside the block", noise, ms(10), &report);
+    // kept time for the figures below to be the block's alone: on a busier
+    // machine the run is repeated, and at last inconclusive.
+    let report = common::until_conclusive(|| {
+        let report = rt
+            .block_on(
+                Scenario::new("blocked-generator")
+                    .shape(Shape::builder().hold(rps(1_000), secs(3)).build().unwrap())
+                    .window(ms(100))
+                    .run(move |ctx: Ctx| {
+                        if ctx.intended_start() == block_at {
+                            // The workload blocks its thread (never do this in
+                            // real code: it is the failure being measured).
+                            std::thread::sleep(block_for);
+                        }
+                        async {}
+                    }),
+            )
+            .unwrap();
+        assert_eq!(report.total.completed, 3_000);
+        let noise = report
+            .windows
+            .iter()
+            .filter(|w| w.start < block_at || w.start >= ms(1_500))
+            .map(|w| w.stats.schedule_lag.p99())
+            .max()
+            .unwrap_or_default();
+        common::kept_up("schedule lag p99 outside the block", noise, ms(10), &report)?;
+        Ok(report)
+    });
     let w = |start_ms: u64| {
         report
             .windows

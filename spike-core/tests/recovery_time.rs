@@ -45,15 +45,19 @@ fn run(recover_for: Duration) -> Report {
 #[test]
 fn recovery_time_matches_the_analytic_drain_time_within_one_window() {
     let _guard = common::timing_lock();
-    let report = run(secs(8));
     // Healthy means within 10 ms (the default slack) of the baseline p95:
-    // a generator lagging more than that makes healthy windows noise.
-    common::require_kept_up(
-        "schedule lag p99",
-        report.generator.schedule_lag.p99(),
-        spike_core::ms(10),
-        &report,
-    );
+    // a generator lagging more than that makes healthy windows noise, so
+    // such a run is repeated (and at last inconclusive).
+    let report = common::until_conclusive(|| {
+        let report = run(secs(8));
+        common::kept_up(
+            "schedule lag p99",
+            report.generator.schedule_lag.p99(),
+            spike_core::ms(10),
+            &report,
+        )?;
+        Ok(report)
+    });
     let analytic = Duration::from_secs(2 * D);
     let rec = report
         .recovery

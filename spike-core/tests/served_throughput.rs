@@ -85,19 +85,27 @@ fn expected_offered(start_s: f64) -> f64 {
 #[test]
 fn served_counts_completions_by_completion_time_offered_by_intended_start() {
     let _guard = common::timing_lock();
-    let report = run();
-    assert!(
-        report.is_conclusive(),
-        "inconclusive (generator saturated on a loaded machine): rerun\n{report}"
-    );
+    // A run the loaded machine could not keep (the generator saturated, or
+    // completions recorded late) is repeated, and at last inconclusive.
+    let (report, late) = common::until_conclusive(|| {
+        let report = run();
+        if !report.is_conclusive() {
+            return Err(format!(
+                "INCONCLUSIVE: the generator saturated on a loaded machine; rerun\n{report}"
+            ));
+        }
+        // A completion recorded up to `late` after its planned instant may
+        // move to the next window: at C per second, at most C × late per
+        // boundary.
+        let late = Duration::from_micros(report.total.metric("late").expect("recorded").max_us);
+        if late > MAX_JITTER {
+            return Err(format!(
+                "INCONCLUSIVE: completions were up to {late:?} late (loaded machine); rerun"
+            ));
+        }
+        Ok((report, late))
+    });
     assert_eq!(report.windows.len(), 18);
-    // A completion recorded up to `late` after its planned instant may move
-    // to the next window: at C per second, at most C × late per boundary.
-    let late = Duration::from_micros(report.total.metric("late").expect("recorded").max_us);
-    assert!(
-        late <= MAX_JITTER,
-        "inconclusive: completions were up to {late:?} late (loaded machine): rerun"
-    );
     let tol = (C * late.as_secs_f64()).ceil() + 1.0;
     eprintln!("max lateness {late:?}: tolerance ±{tol} per window");
     let mut wrong = Vec::new();

@@ -5,7 +5,7 @@ use syn::meta::ParseNestedMeta;
 use syn::{Expr, ExprLit, Lit, LitStr, Path};
 
 /// The keys `#[spike_test]` accepts, as listed in error messages.
-const VALID_KEYS: &str = "`worker_threads`, `timeout`, `flavor`, `exclusive`, `crate`";
+const VALID_KEYS: &str = "`worker_threads`, `timeout`, `attempts`, `flavor`, `exclusive`, `crate`";
 
 /// Runtime flavor asked for with `flavor = ".."`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub(crate) struct Timeout {
 pub(crate) struct Args {
     pub(crate) worker_threads: Option<(usize, Span)>,
     pub(crate) timeout: Option<Timeout>,
+    /// `attempts = N`: how many times an inconclusive failure may run.
+    pub(crate) attempts: Option<(u32, Span)>,
     pub(crate) flavor: Option<(Flavor, Span)>,
     /// `exclusive = false`: take the run lock shared.
     pub(crate) exclusive: Option<bool>,
@@ -52,6 +54,20 @@ impl Args {
                 ));
             }
             self.worker_threads = Some((n, int.span()));
+        } else if path.is_ident("attempts") {
+            let what = "a number of attempts, like `3`";
+            let lit = take_value(meta, self.attempts.is_some(), "attempts", what)?;
+            let Lit::Int(int) = &lit else {
+                return Err(expected(&lit, "attempts", what));
+            };
+            let n: u32 = int.base10_parse()?;
+            if n == 0 {
+                return Err(syn::Error::new(
+                    int.span(),
+                    "`attempts` must be at least 1 (1 runs the body once, never again)",
+                ));
+            }
+            self.attempts = Some((n, int.span()));
         } else if path.is_ident("timeout") {
             let what = "a duration string, like `\"90s\"`";
             let lit = take_value(meta, self.timeout.is_some(), "timeout", what)?;

@@ -162,6 +162,9 @@ fn generate(args: &Args, func: ItemFn) -> TokenStream2 {
     if args.exclusive == Some(false) {
         settings.extend(quote!(.shared_run()));
     }
+    if let Some((n, _)) = args.attempts {
+        settings.extend(quote!(.attempts(#n)));
+    }
     if let Some(timeout) = &args.timeout {
         let millis = timeout.millis;
         let label = &timeout.label;
@@ -173,14 +176,14 @@ fn generate(args: &Args, func: ItemFn) -> TokenStream2 {
         _ => None,
     };
     let run = if sig.asyncness.take().is_some() {
-        let turbofish = output_hint.map(|ty| quote!(::<#ty>));
+        let turbofish = output_hint.map(|ty| quote!(::<#ty, _>));
         quote_spanned! {span=>
-            .run_async #turbofish (async move #block)
+            .run_async_attempts #turbofish (|| async move #block)
         }
     } else {
         let arrow = output_hint.map(|ty| quote!(-> #ty));
         quote_spanned! {span=>
-            .run_sync(move || #arrow #block)
+            .run_sync_attempts(move || #arrow #block)
         }
     };
 
@@ -229,7 +232,7 @@ mod tests {
         assert_has(&out, "fn burst ()");
         assert!(!out.contains("async fn"), "{out}");
         assert_has(&out, ":: spike :: __private :: SpikeTest :: new");
-        assert_has(&out, ". run_async (async move { body () ; })");
+        assert_has(&out, ". run_async_attempts (|| async move { body () ; })");
     }
 
     #[test]
@@ -247,7 +250,7 @@ mod tests {
         assert!(!out.contains(":: spike ::"), "{out}");
         assert_has(
             &out,
-            ". run_sync (move || -> Result < () , E > { Ok (()) })",
+            ". run_sync_attempts (move || -> Result < () , E > { Ok (()) })",
         );
         let current = expand_str("flavor = \"current_thread\"", "async fn f() {}");
         assert_has(&current, ". current_thread ()");
@@ -256,6 +259,9 @@ mod tests {
         assert_has(&shared, ". shared_run ()");
         let exclusive = expand_str("exclusive = true", "async fn f() {}");
         assert!(!exclusive.contains("shared_run"), "{exclusive}");
+        let once = expand_str("attempts = 1", "async fn f() {}");
+        assert_has(&once, ". attempts (1u32)");
+        assert!(!current.contains(". attempts"), "{current}");
     }
 
     #[test]

@@ -23,5 +23,5 @@ mod watchdog;
 mod tests;
 
 pub use run_lock::RunLock;
-pub use spike_test::{test_name, SpikeTest, DEFAULT_GRACE};
+pub use spike_test::{test_name, SpikeTest, TestOutcome, DEFAULT_ATTEMPTS, DEFAULT_GRACE};
 pub use test_context::TestContext;

@@ -21,6 +21,29 @@ use super::watchdog::Watchdog;
 /// body's assertions.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 
+/// How many times a `#[spike_test]` body may run when its runs were
+/// inconclusive: see [`SpikeTest::attempts`].
+pub const DEFAULT_ATTEMPTS: u32 = 3;
+
+/// What a test body returned, as libtest judges it: a `Result` that is an
+/// `Err` fails the test.
+pub trait TestOutcome {
+    /// Whether libtest fails the test on this value.
+    fn is_failure(&self) -> bool;
+}
+
+impl TestOutcome for () {
+    fn is_failure(&self) -> bool {
+        false
+    }
+}
+
+impl<T, E> TestOutcome for Result<T, E> {
+    fn is_failure(&self) -> bool {
+        self.is_err()
+    }
+}
+
 /// How long dropping the runtime may wait for blocking tasks the test left
 /// behind.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(1);
@@ -59,7 +82,11 @@ pub struct SpikeTest {
     timeout: Option<(Duration, String)>,
     grace: Duration,
     exclusive: bool,
+    attempts: u32,
 }
+
+/// How one attempt ended, and whether its timeout fired.
+type Attempt<T> = (std::thread::Result<Ending<T>>, bool);
 
 /// Why the body stopped being polled.
 enum Ending<T> {
@@ -83,6 +110,7 @@ impl SpikeTest {
             timeout: None,
             grace: DEFAULT_GRACE,
             exclusive: true,
+            attempts: DEFAULT_ATTEMPTS,
         }
     }
 
@@ -91,6 +119,18 @@ impl SpikeTest {
     /// an exclusive one. See [`RunLock`].
     pub fn shared_run(mut self) -> Self {
         self.exclusive = false;
+        self
+    }
+
+    /// How many times the body may run in all (`attempts = N`, at least 1,
+    /// default [`DEFAULT_ATTEMPTS`]). A body runs again only when it failed
+    /// and a verdict of it was inconclusive because the load was not applied
+    /// as planned (the generator lagged or dropped, see
+    /// [`TestContext::note_inconclusive`]): a loaded machine, not the
+    /// service. A failure on a conclusive run, a timeout or a pass ends the
+    /// test at once. Every attempt gets the full timeout.
+    pub fn attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts.max(1);
         self
     }
 
@@ -152,8 +192,11 @@ impl SpikeTest {
             })
     }
 
-    /// Run an `async fn` test body on the runtime, inside the test's
+    /// Run an `async fn` test body once on the runtime, inside the test's
     /// [`TestContext`], under the timeout. Returns the body's output.
+    ///
+    /// A future runs once whatever [`SpikeTest::attempts`] says;
+    /// [`SpikeTest::run_async_attempts`] can run a body again.
     ///
     /// # Panics
     /// When the body panics (the panic goes on, its message followed by the
@@ -161,23 +204,36 @@ impl SpikeTest {
     /// timeout and ends with the saved report paths).
     #[track_caller]
     pub fn run_async<T>(self, body: impl Future<Output = T>) -> T {
-        let _lock = self.lock();
-        let rt = self.runtime();
-        let ctx = TestContext::new(self.name.clone());
-        let watchdog = self.watchdog(&ctx);
-        let grace = self.grace;
-        let timed_out = watchdog.as_ref().map(|w| w.fired.clone());
-        let scoped = ctx.clone().scope(body);
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            rt.block_on(drive(scoped, &ctx, timed_out, grace))
-        }));
-        let fired = watchdog.as_ref().is_some_and(Watchdog::fired);
-        drop(watchdog);
-        rt.shutdown_timeout(SHUTDOWN_TIMEOUT);
-        self.conclude(&ctx, outcome, fired)
+        let mut body = Some(body);
+        self.attempts(1).run_each(
+            |test, ctx| {
+                let body = body.take().expect("a single attempt takes the body once");
+                test.attempt_async(ctx, body)
+            },
+            |_| false,
+        )
     }
 
-    /// Run a plain `fn` test body on the test thread, with the runtime
+    /// Run the `async fn` test body `make` builds, as
+    /// [`SpikeTest::run_async`] does, and run it again (a fresh body, a
+    /// fresh runtime and context) when it failed on a run whose load was not
+    /// applied as planned, while attempts are left (see
+    /// [`SpikeTest::attempts`]). This is what `#[spike_test]` calls.
+    ///
+    /// # Panics
+    /// As [`SpikeTest::run_async`], for the last attempt.
+    #[track_caller]
+    pub fn run_async_attempts<T: TestOutcome, F: Future<Output = T>>(
+        self,
+        mut make: impl FnMut() -> F,
+    ) -> T {
+        self.run_each(
+            |test, ctx| test.attempt_async(ctx, make()),
+            TestOutcome::is_failure,
+        )
+    }
+
+    /// Run a plain `fn` test body once on the test thread, with the runtime
     /// entered and the test's [`TestContext`] current, under the timeout.
     ///
     /// The body may block: it can drive a run with
@@ -189,10 +245,81 @@ impl SpikeTest {
     /// As [`SpikeTest::run_async`].
     #[track_caller]
     pub fn run_sync<T>(self, body: impl FnOnce() -> T) -> T {
+        let mut body = Some(body);
+        self.attempts(1).run_each(
+            |test, ctx| {
+                let body = body.take().expect("a single attempt takes the body once");
+                test.attempt_sync(ctx, body)
+            },
+            |_| false,
+        )
+    }
+
+    /// Run a plain `fn` test body as [`SpikeTest::run_sync`] does, again
+    /// while it fails on an inconclusive run and attempts are left, as
+    /// [`SpikeTest::run_async_attempts`]. This is what `#[spike_test]`
+    /// calls.
+    ///
+    /// # Panics
+    /// As [`SpikeTest::run_async`], for the last attempt.
+    #[track_caller]
+    pub fn run_sync_attempts<T: TestOutcome>(self, mut body: impl FnMut() -> T) -> T {
+        self.run_each(
+            |test, ctx| test.attempt_sync(ctx, &mut body),
+            TestOutcome::is_failure,
+        )
+    }
+
+    /// Hold the run lock over every attempt; give each attempt a fresh
+    /// context; run again while an attempt failed (`failed` judges a body
+    /// that returned) with an inconclusive verdict noted and attempts left;
+    /// conclude on the last attempt.
+    #[track_caller]
+    fn run_each<T>(
+        &self,
+        mut attempt: impl FnMut(&Self, &TestContext) -> Attempt<T>,
+        failed: impl Fn(&T) -> bool,
+    ) -> T {
         let _lock = self.lock();
+        let mut number = 1;
+        loop {
+            let ctx = TestContext::new(self.name.clone());
+            let (outcome, fired) = attempt(self, &ctx);
+            let body_failed = match &outcome {
+                Err(_) => true,
+                Ok(Ending::Finished(out)) => failed(out),
+                Ok(_) => false,
+            };
+            let reasons = ctx.inconclusive_reasons();
+            if body_failed && !fired && !reasons.is_empty() && number < self.attempts {
+                self.set_aside(&ctx, number, &reasons);
+                number += 1;
+                continue;
+            }
+            return self.conclude(&ctx, outcome, fired);
+        }
+    }
+
+    /// One attempt of an async body: its runtime, watchdog and scope.
+    fn attempt_async<T>(&self, ctx: &TestContext, body: impl Future<Output = T>) -> Attempt<T> {
         let rt = self.runtime();
-        let ctx = TestContext::new(self.name.clone());
-        let watchdog = self.watchdog(&ctx);
+        let watchdog = self.watchdog(ctx);
+        let timed_out = watchdog.as_ref().map(|w| w.fired.clone());
+        let scoped = ctx.clone().scope(body);
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            rt.block_on(drive(scoped, ctx, timed_out, self.grace))
+        }));
+        let fired = watchdog.as_ref().is_some_and(Watchdog::fired);
+        drop(watchdog);
+        rt.shutdown_timeout(SHUTDOWN_TIMEOUT);
+        (outcome, fired)
+    }
+
+    /// One attempt of a sync body: the runtime entered, the body polled
+    /// once on this thread.
+    fn attempt_sync<T>(&self, ctx: &TestContext, body: impl FnOnce() -> T) -> Attempt<T> {
+        let rt = self.runtime();
+        let watchdog = self.watchdog(ctx);
         let outcome = {
             let _entered = rt.enter();
             let scoped = ctx.clone().scope(async move { body() });
@@ -201,7 +328,34 @@ impl SpikeTest {
         let fired = watchdog.as_ref().is_some_and(Watchdog::fired);
         drop(watchdog);
         rt.shutdown_timeout(SHUTDOWN_TIMEOUT);
-        self.conclude(&ctx, outcome.map(Ending::Finished), fired)
+        (outcome.map(Ending::Finished), fired)
+    }
+
+    /// An inconclusive attempt that will be run again: write its artifacts,
+    /// move them beside the test's folder (`<folder>.attempt-<n>`) so the
+    /// next attempt starts clean and nothing is lost, and say so on the raw
+    /// stderr handle (libtest hides a passing test's output).
+    fn set_aside(&self, ctx: &TestContext, number: u32, reasons: &[String]) {
+        let written = ctx.write_artifacts();
+        let dir = ctx.artifact_dir();
+        let mut kept = String::new();
+        if !written.is_empty() && dir.exists() {
+            let mut aside = dir.as_os_str().to_owned();
+            aside.push(format!(".attempt-{number}"));
+            let aside = std::path::PathBuf::from(aside);
+            let _ = std::fs::remove_dir_all(&aside);
+            match std::fs::rename(dir, &aside) {
+                Ok(()) => kept = format!(" Its reports are in {}.", aside.display()),
+                Err(e) => kept = format!(" Its reports could not be moved aside: {e}."),
+            }
+        }
+        crate::notice::notice(&format!(
+            "spike test `{}`: attempt {number} of {} failed on an inconclusive run ({}); \
+             running it again.{kept}",
+            self.name,
+            self.attempts,
+            reasons.join("; "),
+        ));
     }
 
     fn watchdog(&self, ctx: &TestContext) -> Option<Watchdog> {

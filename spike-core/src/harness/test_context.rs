@@ -32,6 +32,7 @@ pub struct TestContext {
     interrupt_reason: Arc<Mutex<Option<String>>>,
     collector: Arc<Collector>,
     bands: Arc<Mutex<Option<Bands>>>,
+    inconclusive: Arc<Mutex<Vec<String>>>,
 }
 
 tokio::task_local! {
@@ -60,6 +61,7 @@ impl TestContext {
             interrupt_reason: Arc::default(),
             collector: Arc::default(),
             bands: Arc::default(),
+            inconclusive: Arc::default(),
         }
     }
 
@@ -174,6 +176,28 @@ impl TestContext {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .unwrap_or_default()
+    }
+
+    /// Record that a verdict of this test could not be given because the
+    /// load was not applied as planned (`why`, e.g. `schedule lag p99
+    /// 31ms is over the 25ms budget`). A body that then fails is run again
+    /// when it has attempts left (see [`crate::harness::SpikeTest::attempts`]):
+    /// spike-assert calls this when its load guard makes a chain
+    /// inconclusive, and a test's own timing guard may call it too.
+    pub fn note_inconclusive(&self, why: impl Into<String>) {
+        self.inconclusive
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(why.into());
+    }
+
+    /// Every reason noted with [`TestContext::note_inconclusive`], in order.
+    #[must_use]
+    pub fn inconclusive_reasons(&self) -> Vec<String> {
+        self.inconclusive
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Write every collected report's artifacts (`report.json` with its

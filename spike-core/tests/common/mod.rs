@@ -27,25 +27,48 @@ pub fn assert_close(what: &str, measured: f64, expected: f64, tol: f64) {
     );
 }
 
-/// A timing check is only meaningful when the generator kept its schedule:
-/// when the machine is too busy for that, fail as INCONCLUSIVE with the
-/// generator's figures, never with a bare number that looks like a bug.
-/// `what` names the lag measured (`schedule lag p99 of the run`), `lag` is
-/// its value and `budget` what the check needs.
+/// How many times a timing test runs while its machine is too busy for it.
+pub const ATTEMPTS: u32 = 3;
+
+/// Run a timing test's `attempt` until the generator kept up (`Ok`), at
+/// most [`ATTEMPTS`] times: an `Err` is an INCONCLUSIVE message (from
+/// [`kept_up`]), written to stderr before the next attempt. After the last
+/// attempt the test fails with that message, never with a bare number that
+/// looks like a bug.
 #[track_caller]
-pub fn require_kept_up(
+pub fn until_conclusive<T>(mut attempt: impl FnMut() -> Result<T, String>) -> T {
+    let mut last = String::new();
+    for n in 1..=ATTEMPTS {
+        match attempt() {
+            Ok(out) => return out,
+            Err(message) => {
+                eprintln!("attempt {n} of {ATTEMPTS}: {message}");
+                last = message;
+            }
+        }
+    }
+    panic!("{last}")
+}
+
+/// A timing check is only meaningful when the generator kept its schedule:
+/// `Err` with an INCONCLUSIVE message (the generator's figures) when the
+/// machine was too busy for it. `what` names the lag measured (`schedule
+/// lag p99 of the run`), `lag` is its value and `budget` what the check
+/// needs.
+pub fn kept_up(
     what: &str,
     lag: std::time::Duration,
     budget: std::time::Duration,
     report: &spike_core::Report,
-) {
-    if lag > budget {
-        let g = &report.generator;
-        panic!(
-            "INCONCLUSIVE, not a wrong number: the machine was too busy for this timing check: \
-             {what} {lag:?} is over the {budget:?} it needs (run: schedule lag p99 {}µs, max {}µs, \
-             dropped {}, saturated {}); rerun on a quieter machine\n{report}",
-            g.schedule_lag.p99_us, g.schedule_lag.max_us, g.dropped, g.saturated
-        );
+) -> Result<(), String> {
+    if lag <= budget {
+        return Ok(());
     }
+    let g = &report.generator;
+    Err(format!(
+        "INCONCLUSIVE, not a wrong number: the machine was too busy for this timing check: \
+         {what} {lag:?} is over the {budget:?} it needs (run: schedule lag p99 {}µs, max {}µs, \
+         dropped {}, saturated {}); rerun on a quieter machine\n{report}",
+        g.schedule_lag.p99_us, g.schedule_lag.max_us, g.dropped, g.saturated
+    ))
 }

@@ -35,4 +35,10 @@ async fn crate_not_a_path() {}
 #[spike_test(exclusive = "no")]
 async fn exclusive_not_a_bool() {}
 
+#[spike_test(attempts = 0)]
+async fn zero_attempts() {}
+
+#[spike_test(attempts = "3")]
+async fn attempts_not_a_number() {}
+
 fn main() {}
