@@ -23,6 +23,7 @@ pub mod baselines;
 mod conclusive;
 mod engine;
 mod error;
+pub mod faults;
 pub mod fmt;
 pub mod harness;
 pub mod installed;
