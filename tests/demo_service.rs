@@ -246,3 +246,66 @@ async fn health_reports_shedding_and_bad_settings_are_refused() {
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     }
 }
+
+/// The downstream faults, switched by hand: while `slow_downstream(300ms)`
+/// is on a checkout takes at least 300 ms (the configured 5 ms otherwise),
+/// while `downstream_down()` is on it answers 502 at once, and each stops
+/// cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downstream_faults_slow_and_fail_checkouts_while_on() {
+    use spike::faults::Fault;
+    let _lock = RunLock::exclusive(); // timing: alone on the machine
+    let demo = DemoService::builder()
+        .downstream_latency(ms(5))
+        .breaker(1_000, ms(500)) // never opens here
+        .start()
+        .await
+        .unwrap();
+    let addr = demo.addr();
+    let checkout = || async {
+        let t0 = Instant::now();
+        let status = get_status(addr).await;
+        (status, t0.elapsed())
+    };
+    let (status, took) = checkout().await;
+    assert_eq!(status, 200);
+    assert!(took < ms(250), "healthy checkout took {took:?}");
+
+    let slow = demo.slow_downstream(ms(300));
+    assert_eq!(slow.describe(), "demo downstream takes 300ms per call");
+    slow.start();
+    let (status, took) = checkout().await;
+    assert_eq!(status, 200);
+    assert!(took >= ms(300), "slow checkout took only {took:?}");
+    slow.stop();
+    let (_, took) = checkout().await;
+    assert!(took < ms(250), "after the fault a checkout took {took:?}");
+
+    let down = demo.downstream_down();
+    down.start();
+    let (status, took) = checkout().await;
+    assert_eq!(status, 502);
+    assert!(
+        took < ms(250),
+        "a failing downstream answers at once: {took:?}"
+    );
+    down.stop();
+    assert_eq!(checkout().await.0, 200);
+}
+
+/// One `GET /checkout` written by hand on a fresh connection (not
+/// through spike's driver): the answer's status code.
+async fn get_status(addr: std::net::SocketAddr) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(b"GET /checkout HTTP/1.1\r\nhost: demo\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).await.unwrap();
+    let head = String::from_utf8_lossy(&answer);
+    head.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("not HTTP: {head}"))
+}

@@ -54,6 +54,9 @@
 //! 10 ms) when fewer than `downstream_capacity` (default 32) calls are in
 //! flight; a call beyond that fails at once (overloaded). While
 //! [`DemoService::set_downstream_down`] is on, every call fails at once.
+//! Both can be faults on the load's clock: [`DemoService::slow_downstream`]
+//! (every call takes a given latency while on) and
+//! [`DemoService::downstream_down`].
 //!
 //! **Circuit breaker.** Closed: calls go through; `breaker_failures`
 //! (default 5) failed calls within one second open it (successes in between
@@ -72,6 +75,7 @@
 //! after each scale-up, up to `max_steps` scale-ups.
 
 mod breaker;
+mod fault;
 mod gate;
 mod server;
 #[cfg(feature = "tls")]
@@ -89,6 +93,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use breaker::BreakerState;
+pub use fault::DemoFault;
 
 use breaker::Breaker;
 use gate::Gate;
@@ -321,6 +326,7 @@ impl DemoBuilder {
             downstream_capacity: self.downstream_capacity as u64,
             downstream_in_flight: AtomicU64::new(0),
             downstream_down: AtomicBool::new(false),
+            downstream_slow_us: AtomicU64::new(0),
             breaker: Breaker::new(self.breaker_failures, self.breaker_cool_down),
             events: Mutex::new(Vec::new()),
             users: Mutex::new(std::collections::HashSet::new()),
@@ -358,6 +364,9 @@ struct State {
     downstream_capacity: u64,
     downstream_in_flight: AtomicU64,
     downstream_down: AtomicBool,
+    /// While non-zero, a downstream call takes this many µs (a
+    /// [`DemoFault`] turned the dependency slow).
+    downstream_slow_us: AtomicU64,
     breaker: Breaker,
     events: Mutex<Vec<DemoEvent>>,
     users: Mutex<std::collections::HashSet<String>>,
@@ -459,6 +468,23 @@ impl DemoService {
     /// Make every downstream call fail (or stop doing so).
     pub fn set_downstream_down(&self, down: bool) {
         self.state.downstream_down.store(down, Ordering::SeqCst);
+    }
+
+    /// A fault that makes every downstream call take `latency` while it is
+    /// on (the dependency turned slow; calls beyond the downstream's
+    /// capacity still fail at once, so a slow dependency under load fails
+    /// calls and trips the breaker). Switch it on the load's clock with
+    /// `Scenario::chaos`, or by hand with [`spike_core::faults::Fault::start`].
+    #[must_use]
+    pub fn slow_downstream(&self, latency: Duration) -> DemoFault {
+        DemoFault::slow(self.state.clone(), latency)
+    }
+
+    /// A fault that makes every downstream call fail at once while it is on
+    /// ([`DemoService::set_downstream_down`] as a [`DemoFault`]).
+    #[must_use]
+    pub fn downstream_down(&self) -> DemoFault {
+        DemoFault::down(self.state.clone())
     }
 
     /// Events so far, in order.

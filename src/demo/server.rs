@@ -166,7 +166,13 @@ async fn downstream_call(state: &State) -> bool {
     let ok = if before >= state.downstream_capacity {
         false
     } else {
-        tokio::time::sleep(state.downstream_latency).await;
+        let slow_us = state.downstream_slow_us.load(Ordering::SeqCst);
+        let latency = if slow_us == 0 {
+            state.downstream_latency
+        } else {
+            Duration::from_micros(slow_us)
+        };
+        tokio::time::sleep(latency).await;
         true
     };
     state.downstream_in_flight.fetch_sub(1, Ordering::SeqCst);
