@@ -9,6 +9,24 @@
 //! slow, a flag a test flips) lives with whoever implements the trait; the
 //! `spike` crate's `chaos` feature brings a fault proxy.
 //!
+//! * `Scenario::chaos(plan)` attaches a plan; before any traffic the run
+//!   refuses (with `SpikeError::BadFault`, naming the fault) an empty or
+//!   repeated name, a zero length, or a start at or after the shape's end.
+//!   Faults of one plan may overlap. `SPIKE_TIME_SCALE` scales their
+//!   starts and lengths like every duration of the shape.
+//! * The fault clock, an OS thread named `spike-faults`, calls
+//!   [`Fault::start`] and [`Fault::stop`] at the planned offsets from the
+//!   same run start as the schedule, sleeping on the OS's high-resolution
+//!   timer like the pacer (edges land within tens of microseconds of plan
+//!   on an idle machine), and records the instant of every edge.
+//! * A fault that would outlive the shape is stopped at the shape's end; an
+//!   interrupted (or dropped) run stops every active fault at once: a fault
+//!   never outlives its run.
+//! * The report keeps each fault's planned and actual edges
+//!   (`Report::faults`, `Report::fault(name)`), tags every window the fault
+//!   was active in (`WindowStats::faults`), and measures the recovery from
+//!   each fault's end (`Report::recovery_from(name)`).
+//!
 //! ```
 //! use std::sync::atomic::{AtomicBool, Ordering};
 //! use std::sync::Arc;
@@ -161,5 +179,47 @@ impl Chaos {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.faults.is_empty()
+    }
+
+    /// The first fault of the plan that cannot run against a shape lasting
+    /// `shape_end`: its name and what is wrong with it.
+    pub(crate) fn problem(&self, shape_end: Duration) -> Option<(String, String)> {
+        for (i, f) in self.faults.iter().enumerate() {
+            let reason = if f.name.trim().is_empty() {
+                Some("a fault needs a name (reports and `recovery_from(..)` use it)".to_owned())
+            } else if self.faults[..i].iter().any(|g| g.name == f.name) {
+                Some("another fault of the plan has this name; names must be unique".to_owned())
+            } else if f.length.is_zero() {
+                Some("its length is zero".to_owned())
+            } else if f.start >= shape_end {
+                Some(format!(
+                    "it starts at {:?}, at or after the end of the shape ({shape_end:?})",
+                    f.start
+                ))
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                return Some((f.name.clone(), reason));
+            }
+        }
+        None
+    }
+
+    /// The plan with every start and length multiplied by `time` (the
+    /// scenario's time scale; a finite factor above zero, checked with the
+    /// shape's scaling).
+    pub(crate) fn scaled(mut self, time: f64) -> Self {
+        if (time - 1.0).abs() > f64::EPSILON {
+            // Saturating: a start scaled past any shape is refused later.
+            let scale = |d: Duration| {
+                Duration::try_from_secs_f64(d.as_secs_f64() * time).unwrap_or(Duration::MAX)
+            };
+            for f in &mut self.faults {
+                f.start = scale(f.start);
+                f.length = scale(f.length);
+            }
+        }
+        self
     }
 }

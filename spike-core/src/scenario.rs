@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::engine::{self, Progress, RunConfig, StopFuture};
 use crate::error::SpikeError;
+use crate::faults::Chaos;
 use crate::installed::Installed;
 use crate::recovery::RecoveryCriteria;
 use crate::report::{Report, WindowStats};
@@ -72,6 +73,7 @@ pub struct Scenario {
     on_progress: Option<engine::ProgressFn>,
     on_window: Option<engine::WindowFn>,
     sinks: Sinks,
+    chaos: Chaos,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -81,6 +83,7 @@ impl std::fmt::Debug for Scenario {
             .field("shape", &self.shape)
             .field("window", &self.window)
             .field("max_in_flight", &self.max_in_flight)
+            .field("chaos", &self.chaos)
             .finish_non_exhaustive()
     }
 }
@@ -139,6 +142,7 @@ impl Scenario {
             on_progress: None,
             on_window: None,
             sinks: Sinks::default(),
+            chaos: Chaos::new(),
         }
     }
 
@@ -286,6 +290,46 @@ impl Scenario {
         self
     }
 
+    /// Switch faults on and off during the run, on the load's clock (see
+    /// [`crate::faults`]). Calling it again replaces the plan. Before any
+    /// traffic the run refuses, with [`SpikeError::BadFault`] naming the
+    /// fault, an empty or repeated name, a zero length, or a fault starting
+    /// at or after the shape's end; a fault may end after the shape, it is
+    /// then stopped at the shape's end. Starts and lengths are scaled by
+    /// the time scale like the shape.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// use spike_core::faults::{at, lasting, Chaos, Fault};
+    /// use spike_core::{ms, rps, Ctx, Scenario, Shape};
+    ///
+    /// struct Flag(Arc<AtomicBool>);
+    /// impl Fault for Flag {
+    ///     fn describe(&self) -> String { "the flag is up".to_owned() }
+    ///     fn start(&self) { self.0.store(true, Ordering::SeqCst) }
+    ///     fn stop(&self) { self.0.store(false, Ordering::SeqCst) }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+    /// let flag = Arc::new(AtomicBool::new(false));
+    /// let report = Scenario::new("chaos-doc")
+    ///     .shape(Shape::builder().hold(rps(100), ms(500)).build()?)
+    ///     .window(ms(100))
+    ///     .chaos(Chaos::new().fault("flag", Flag(flag.clone()), at(ms(150)), lasting(ms(200))))
+    ///     .run(|_ctx: Ctx| async {})
+    ///     .await?;
+    /// let span = report.fault("flag").unwrap();
+    /// assert!(span.actual_start.is_some() && span.actual_end.is_some());
+    /// assert!(!flag.load(Ordering::SeqCst));
+    /// # Ok::<(), spike_core::SpikeError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn chaos(mut self, chaos: Chaos) -> Self {
+        self.chaos = chaos;
+        self
+    }
+
     /// Check every setting and return the run configuration.
     fn validate(self) -> Result<RunConfig, SpikeError> {
         let scenario = self.name;
@@ -307,6 +351,14 @@ impl Scenario {
                     source,
                 })?
         };
+        let chaos = self.chaos.scaled(self.time_scale);
+        if let Some((fault, reason)) = chaos.problem(shape.duration()) {
+            return Err(SpikeError::BadFault {
+                scenario,
+                fault,
+                reason,
+            });
+        }
         let window = self.window.unwrap_or(if shape.duration() < SHORT_SHAPE {
             SHORT_WINDOW
         } else {
@@ -376,6 +428,7 @@ impl Scenario {
             stop: self.stop,
             on_progress: self.on_progress,
             on_window: self.on_window,
+            chaos,
         })
     }
 
