@@ -126,9 +126,7 @@ pub(crate) fn fault_recovery_outcome(
         });
     };
     if !r.measured() {
-        return fail(
-            "not measured: no window before the fault to judge health against".to_owned(),
-        );
+        return fail("not measured: no window before the fault to judge health against".to_owned());
     }
     match r.recovery_time {
         Some(t) => (

@@ -46,7 +46,11 @@ fn recovery(name: &str, time: Option<u64>, reference: Vec<u64>) -> FaultRecovery
 /// `disk-full` (never recovered); `late` never started.
 fn with_faults() -> Report {
     let mut r = report();
-    r.faults = vec![span("db-cut", true), span("disk-full", true), span("late", false)];
+    r.faults = vec![
+        span("db-cut", true),
+        span("disk-full", true),
+        span("late", false),
+    ];
     r.fault_recovery = vec![
         recovery("db-cut", Some(300), vec![0, 1, 2]),
         recovery("disk-full", None, vec![0, 1, 2]),
@@ -82,7 +86,12 @@ fn a_recovery_inside_the_limit_passes() {
 #[test]
 fn a_slow_recovery_fails_with_its_time() {
     let r = with_faults();
-    let f = failure(expect(&r).recovery_from("db-cut").within(ms(299)).try_verify());
+    let f = failure(
+        expect(&r)
+            .recovery_from("db-cut")
+            .within(ms(299))
+            .try_verify(),
+    );
     let failed: Vec<_> = f.failed().collect();
     assert_eq!(failed.len(), 1, "{f}");
     assert_eq!(failed[0].actual, "recovered 300.0ms after `db-cut` ended");
@@ -91,7 +100,12 @@ fn a_slow_recovery_fails_with_its_time() {
 #[test]
 fn no_recovery_is_a_failure_naming_the_unhealthy_windows() {
     let r = with_faults();
-    let f = failure(expect(&r).recovery_from("disk-full").recovered().try_verify());
+    let f = failure(
+        expect(&r)
+            .recovery_from("disk-full")
+            .recovered()
+            .try_verify(),
+    );
     let failed: Vec<_> = f.failed().collect();
     assert_eq!(
         failed[0].actual,
@@ -102,19 +116,34 @@ fn no_recovery_is_a_failure_naming_the_unhealthy_windows() {
 #[test]
 fn unknown_names_fail_with_the_names_there_are() {
     let r = with_faults();
-    let f = failure(expect(&r).recovery_from("db-cutt").within(secs(5)).try_verify());
+    let f = failure(
+        expect(&r)
+            .recovery_from("db-cutt")
+            .within(secs(5))
+            .try_verify(),
+    );
     let actual = &f.failed().next().unwrap().actual;
     assert_eq!(
         actual,
         "no fault named `db-cutt` (did you mean `db-cut`?); the faults are: db-cut, disk-full, late"
     );
-    let f = failure(expect(&r).recovery_from("network").within(secs(5)).try_verify());
+    let f = failure(
+        expect(&r)
+            .recovery_from("network")
+            .within(secs(5))
+            .try_verify(),
+    );
     assert_eq!(
         f.failed().next().unwrap().actual,
         "no fault named `network`; the faults are: db-cut, disk-full, late"
     );
     let plain = report();
-    let f = failure(expect(&plain).recovery_from("db-cut").within(secs(5)).try_verify());
+    let f = failure(
+        expect(&plain)
+            .recovery_from("db-cut")
+            .within(secs(5))
+            .try_verify(),
+    );
     assert_eq!(
         f.failed().next().unwrap().actual,
         "no fault named `db-cut`: the run had no faults (`Scenario::chaos`)"
@@ -124,13 +153,23 @@ fn unknown_names_fail_with_the_names_there_are() {
 #[test]
 fn a_fault_that_never_ran_or_had_no_reference_is_not_measured() {
     let mut r = with_faults();
-    let f = failure(expect(&r).recovery_from("late").within(secs(5)).try_verify());
+    let f = failure(
+        expect(&r)
+            .recovery_from("late")
+            .within(secs(5))
+            .try_verify(),
+    );
     assert_eq!(
         f.failed().next().unwrap().actual,
         "not measured: the fault never started (the run ended first)"
     );
     r.fault_recovery[0].reference_windows.clear();
-    let f = failure(expect(&r).recovery_from("db-cut").within(secs(5)).try_verify());
+    let f = failure(
+        expect(&r)
+            .recovery_from("db-cut")
+            .within(secs(5))
+            .try_verify(),
+    );
     assert_eq!(
         f.failed().next().unwrap().actual,
         "not measured: no window before the fault to judge health against"

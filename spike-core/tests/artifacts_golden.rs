@@ -447,14 +447,22 @@ fn faults_reach_every_artifact() {
     let csv = timeline_csv(&report);
     let mut lines = csv.lines();
     let header = csv_fields(lines.next().unwrap());
-    let col = header.iter().position(|h| h == "faults").expect("faults column");
+    let col = header
+        .iter()
+        .position(|h| h == "faults")
+        .expect("faults column");
     for (line, w) in lines.zip(&report.windows) {
         let row = csv_fields(line);
         assert_eq!(row.len(), header.len(), "{line}");
         assert_eq!(row[col], active(w.index).join("+"), "window #{}", w.index);
     }
     assert_eq!(
-        report.windows.iter().filter(|w| !w.faults.is_empty()).map(|w| w.index).collect::<Vec<_>>(),
+        report
+            .windows
+            .iter()
+            .filter(|w| !w.faults.is_empty())
+            .map(|w| w.index)
+            .collect::<Vec<_>>(),
         [10, 11, 12, 13, 14]
     );
 
@@ -470,7 +478,10 @@ fn faults_reach_every_artifact() {
             if let Some((_, faults)) = tag.split_once(";fault=") {
                 tagged.push((window, faults.to_owned()));
             } else {
-                assert!(active(window).is_empty(), "window {window} lost its faults: {tag}");
+                assert!(
+                    active(window).is_empty(),
+                    "window {window} lost its faults: {tag}"
+                );
             }
         }
     }
@@ -496,7 +507,11 @@ fn faults_reach_every_artifact() {
     assert!(html.contains("a+b, c &lt;on purpose&gt;"));
     assert!(html.contains("<td>1.050s–1.250s</td>"));
     let shaded = html.matches("<rect class=\"fault\"").count();
-    assert_eq!(shaded, 2 * 3, "two faults on the rate, latency and error charts");
+    assert_eq!(
+        shaded,
+        2 * 3,
+        "two faults on the rate, latency and error charts"
+    );
 
     // The summary prints a timeline line per fault.
     let summary = report.to_string();

@@ -102,7 +102,7 @@ fn wake_lateness<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 /// saw during the run (and the run's schedule lag p99); a run where either
 /// was over 2 ms was on a machine too busy to judge a 1 ms edge (repeated,
 /// at last INCONCLUSIVE).
-fn edges_land_on_plan(shape: Shape) {
+fn edges_land_on_plan(shape: &Shape) {
     let _guard = common::timing_lock();
     let (a, b, c) = (
         Arc::new(Noted::default()),
@@ -157,17 +157,29 @@ fn edges_land_on_plan(shape: Shape) {
         // Never early: the clock sleeps to the instant.
         assert!(span.actual_start.unwrap() >= span.planned_start);
         assert!(span.actual_end.unwrap() >= span.planned_end);
-        assert!(!noted.on.load(Ordering::SeqCst), "{name} is off after the run");
+        assert!(
+            !noted.on.load(Ordering::SeqCst),
+            "{name} is off after the run"
+        );
     }
     // The report's edges are the instants the faults saw: every pair of
     // edges is as far apart in the report as the faults measured (the
     // report notes the instant just before it calls the fault).
     let seen = [
-        (a.start_at(), report.fault("a").unwrap().actual_start.unwrap()),
+        (
+            a.start_at(),
+            report.fault("a").unwrap().actual_start.unwrap(),
+        ),
         (a.stop_at(), report.fault("a").unwrap().actual_end.unwrap()),
-        (b.start_at(), report.fault("b").unwrap().actual_start.unwrap()),
+        (
+            b.start_at(),
+            report.fault("b").unwrap().actual_start.unwrap(),
+        ),
         (b.stop_at(), report.fault("b").unwrap().actual_end.unwrap()),
-        (c.start_at(), report.fault("c").unwrap().actual_start.unwrap()),
+        (
+            c.start_at(),
+            report.fault("c").unwrap().actual_start.unwrap(),
+        ),
         (c.stop_at(), report.fault("c").unwrap().actual_end.unwrap()),
     ];
     for (first_seen, first_reported) in &seen {
@@ -185,13 +197,13 @@ fn edges_land_on_plan(shape: Shape) {
 
 #[test]
 fn edges_land_on_plan_in_the_open_model() {
-    edges_land_on_plan(Shape::builder().hold(rps(200), ms(1_000)).build().unwrap());
+    edges_land_on_plan(&Shape::builder().hold(rps(200), ms(1_000)).build().unwrap());
 }
 
 #[test]
 fn edges_land_on_plan_in_the_closed_model() {
     // Two users thinking 5 ms between calls: the clock is the same.
-    edges_land_on_plan(Shape::builder().hold(users(2), ms(1_000)).build().unwrap());
+    edges_land_on_plan(&Shape::builder().hold(users(2), ms(1_000)).build().unwrap());
 }
 
 /// A service whose health a fault flips: while the fault is on every call
@@ -252,10 +264,7 @@ impl Fault for Outage {
 const WINDOW: Duration = Duration::from_millis(100);
 
 fn run_outage(service: &Arc<Service>, fault_at: Duration, fault_for: Duration) -> Report {
-    let shape = Shape::builder()
-        .hold(rps(200), secs(4))
-        .build()
-        .unwrap();
+    let shape = Shape::builder().hold(rps(200), secs(4)).build().unwrap();
     let target = service.clone();
     common::runtime(2)
         .block_on(
@@ -301,7 +310,11 @@ fn windows_carry_the_fault_and_recovery_counts_from_its_end() {
     for w in &report.windows {
         let overlaps = w.start < off && w.end > on;
         let expected: &[&str] = if overlaps { &["outage"] } else { &[] };
-        assert_eq!(w.faults, expected, "window #{} [{:?}, {:?})", w.index, w.start, w.end);
+        assert_eq!(
+            w.faults, expected,
+            "window #{} [{:?}, {:?})",
+            w.index, w.start, w.end
+        );
     }
     // The edges are 50 ms off the window grid, so those are windows 10..=19.
     let tagged: Vec<u64> = report
@@ -312,8 +325,16 @@ fn windows_carry_the_fault_and_recovery_counts_from_its_end() {
         .collect();
     assert_eq!(tagged, (10..=19).collect::<Vec<u64>>());
     // Windows wholly inside the fault failed every call.
-    for w in report.windows.iter().filter(|w| w.start >= on && w.end <= off) {
-        assert_eq!(w.stats.error_rate, 1.0, "window #{} inside the outage", w.index);
+    for w in report
+        .windows
+        .iter()
+        .filter(|w| w.start >= on && w.end <= off)
+    {
+        assert_eq!(
+            w.stats.error_rate, 1.0,
+            "window #{} inside the outage",
+            w.index
+        );
     }
 
     // Recovery by construction: slow until `off + 1 s`; a window is healthy
@@ -329,14 +350,19 @@ fn windows_carry_the_fault_and_recovery_counts_from_its_end() {
             * WINDOW.as_micros() as u64,
     );
     let expected = first_healthy - off;
-    let measured = rec.recovery_time.expect("recovers well before the run ends");
+    let measured = rec
+        .recovery_time
+        .expect("recovers well before the run ends");
     common::assert_close(
         "recovery from the outage (s)",
         measured.as_secs_f64(),
         expected.as_secs_f64(),
         WINDOW.as_secs_f64(),
     );
-    assert!(measured >= SLOW_AFTER - WINDOW, "never before the service is fast");
+    assert!(
+        measured >= SLOW_AFTER - WINDOW,
+        "never before the service is fast"
+    );
     // The summary shows the fault.
     let summary = report.to_string();
     assert!(summary.contains("fault outage"), "{summary}");
@@ -349,7 +375,9 @@ fn a_service_still_slow_at_the_end_never_recovered() {
     // past the end, so there is no recovery, and that is a result.
     let service = Arc::new(Service::new());
     let report = run_outage(&service, ms(2_000), ms(1_500));
-    let rec = report.recovery_from("outage").expect("the fault started and ended");
+    let rec = report
+        .recovery_from("outage")
+        .expect("the fault started and ended");
     assert_eq!(rec.recovery_time, None, "{report}");
     assert!(!rec.unhealthy_windows.is_empty());
 }
@@ -398,7 +426,12 @@ fn bad_plans_are_refused_before_any_traffic_naming_the_fault() {
             "at or after the end of the shape",
         ),
         (
-            Chaos::new().fault("far", noted.clone(), at(Duration::MAX), lasting(Duration::MAX)),
+            Chaos::new().fault(
+                "far",
+                noted.clone(),
+                at(Duration::MAX),
+                lasting(Duration::MAX),
+            ),
             "far",
             "at or after the end of the shape",
         ),
@@ -419,7 +452,6 @@ fn bad_plans_are_refused_before_any_traffic_naming_the_fault() {
 
 #[test]
 fn a_time_scale_scales_the_faults_with_the_shape() {
-    let noted = Arc::new(Noted::default());
     let report = common::runtime(2)
         .block_on(
             Scenario::new("faults-scaled")
@@ -427,7 +459,7 @@ fn a_time_scale_scales_the_faults_with_the_shape() {
                 .window(ms(100))
                 .lag_budget(secs(1))
                 .scale(1.0, 0.25)
-                .chaos(Chaos::new().fault("half", noted.clone(), at(secs(1)), lasting(ms(400))))
+                .chaos(Chaos::new().fault("half", Noted::default(), at(secs(1)), lasting(ms(400))))
                 .run(|_ctx: Ctx| async {}),
         )
         .unwrap();
@@ -450,7 +482,10 @@ fn a_fault_that_would_outlive_the_shape_is_stopped_at_its_end() {
     assert_eq!(span.planned_end, ms(60_300));
     let end = span.actual_end.expect("stopped");
     assert!(end >= ms(500), "not before the shape ended: {end:?}");
-    assert!(returned - before < secs(10), "the run did not wait for the fault");
+    assert!(
+        returned - before < secs(10),
+        "the run did not wait for the fault"
+    );
     assert!(!noted.on.load(Ordering::SeqCst), "off when run returns");
     assert!(noted.stop_at() <= returned);
     // Only the start counts toward the edge error.

@@ -129,7 +129,11 @@ impl Switcher {
     /// Stop every fault still on (the run ends).
     fn stop_all(&self) {
         let on: Vec<usize> = {
-            let edges = self.log.edges.lock().unwrap_or_else(PoisonError::into_inner);
+            let edges = self
+                .log
+                .edges
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             (0..edges.len())
                 .filter(|&i| edges[i].on.is_some() && edges[i].off.is_none())
                 .collect()

@@ -41,7 +41,10 @@ pub(crate) fn thread_cpu_time() -> Option<Duration> {
 
 /// Park this thread until `deadline`; false as soon as `stop` fired (its
 /// waker unparks the thread).
-pub(crate) fn sleep_until(deadline: std::time::Instant, stop: &tokio_util::sync::CancellationToken) -> bool {
+pub(crate) fn sleep_until(
+    deadline: std::time::Instant,
+    stop: &tokio_util::sync::CancellationToken,
+) -> bool {
     loop {
         // Checked before each park: an unpark that comes between the check
         // and the park leaves a token, so the park returns at once.

@@ -111,7 +111,10 @@ fn faults_lines(out: &mut String, report: &Report) {
                 } else {
                     ""
                 },
-                duration_us(f.edge_error().map_or(0, crate::recording::histogram::micros)),
+                duration_us(
+                    f.edge_error()
+                        .map_or(0, crate::recording::histogram::micros)
+                ),
             ),
             (Some(on), None) => format!("actual {}–(not stopped)", secs3(on)),
             _ => "never started (the run ended first)".to_owned(),

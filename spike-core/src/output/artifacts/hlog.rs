@@ -318,7 +318,10 @@ impl LoggedInterval {
     /// The faults active during the interval's window (empty when none).
     #[must_use]
     pub fn faults(&self) -> Vec<String> {
-        self.tag.as_deref().map(|t| split_faults(t).1).unwrap_or_default()
+        self.tag
+            .as_deref()
+            .map(|t| split_faults(t).1)
+            .unwrap_or_default()
     }
 
     /// True for an interval of the iterations' latency (not of a named
