@@ -14,21 +14,7 @@
 //!   inside the recover phase.
 //!
 //! Recovery from a fault (DESIGN §12) uses the same criteria and the same
-//! algorithm ([`recovery_time_by`]), with these in place of the phases:
-//!
-//! * Reference: the windows lying wholly between the previous fault's
-//!   actual end (or the run start, for the first fault) and this fault's
-//!   actual start; their latency histograms are merged (exact p95) and
-//!   their errors summed. With no such window (a fault at the run start,
-//!   or right after another), or none with a completed iteration, nothing
-//!   shows what healthy is: the recovery is not measured
-//!   (`recovery_time` is `None`, `reference_windows` empty).
-//! * Fault end: the fault's *actual* end (when the fault clock called
-//!   `stop()`).
-//! * Recovery time: from the fault's end to the start of the first run of
-//!   `sustain` healthy windows lying wholly in [fault end, next fault's
-//!   start or run end) that no later unhealthy window there breaks.
-//!   `None`: it did not recover there (a result, not an error).
+//! algorithm: see [`FaultRecovery`] for its definition.
 
 use std::time::Duration;
 
@@ -175,9 +161,29 @@ pub fn recovery_time_by(
     (time, unhealthy)
 }
 
-/// The recovery from one fault's end (see the module docs), with what it
-/// was judged against. In [`Report::fault_recovery`](crate::Report::fault_recovery);
-/// [`Report::recovery_from`](crate::Report::recovery_from) finds one by name.
+/// The recovery from one fault's end, with what it was judged against. In
+/// [`Report::fault_recovery`](crate::Report::fault_recovery);
+/// [`Report::recovery_from`](crate::Report::recovery_from) finds one by
+/// name.
+///
+/// Recovery from a fault (DESIGN §12) uses the criteria and the algorithm
+/// of the recovery after a spike ([`recovery_time_by`]), with these in
+/// place of the phases:
+///
+/// * Reference: the windows lying wholly between the previous fault's
+///   actual end (the latest end of the faults over by this one's start, or
+///   the run start) and this fault's actual start, leaving out any window
+///   another (overlapping) fault touched; their latency histograms are
+///   merged (exact p95) and their errors summed. With no such window (a fault at the run start,
+///   or right after another), or none with a completed iteration, nothing
+///   shows what healthy is: the recovery is not measured
+///   (`recovery_time` is `None`, `reference_windows` empty).
+/// * Fault end: the fault's *actual* end (when the fault clock called
+///   `stop()`).
+/// * Recovery time: from the fault's end to the start of the first run of
+///   `sustain` healthy windows lying wholly in [fault end, next fault's
+///   start or run end) that no later unhealthy window there breaks.
+///   `None`: it did not recover there (a result, not an error).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaultRecovery {
     /// The fault's name.

@@ -296,35 +296,7 @@ impl Scenario {
     /// fault, an empty or repeated name, a zero length, or a fault starting
     /// at or after the shape's end; a fault may end after the shape, it is
     /// then stopped at the shape's end. Starts and lengths are scaled by
-    /// the time scale like the shape.
-    ///
-    /// ```
-    /// use std::sync::atomic::{AtomicBool, Ordering};
-    /// use std::sync::Arc;
-    /// use spike_core::faults::{at, lasting, Chaos, Fault};
-    /// use spike_core::{ms, rps, Ctx, Scenario, Shape};
-    ///
-    /// struct Flag(Arc<AtomicBool>);
-    /// impl Fault for Flag {
-    ///     fn describe(&self) -> String { "the flag is up".to_owned() }
-    ///     fn start(&self) { self.0.store(true, Ordering::SeqCst) }
-    ///     fn stop(&self) { self.0.store(false, Ordering::SeqCst) }
-    /// }
-    ///
-    /// # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
-    /// let flag = Arc::new(AtomicBool::new(false));
-    /// let report = Scenario::new("chaos-doc")
-    ///     .shape(Shape::builder().hold(rps(100), ms(500)).build()?)
-    ///     .window(ms(100))
-    ///     .chaos(Chaos::new().fault("flag", Flag(flag.clone()), at(ms(150)), lasting(ms(200))))
-    ///     .run(|_ctx: Ctx| async {})
-    ///     .await?;
-    /// let span = report.fault("flag").unwrap();
-    /// assert!(span.actual_start.is_some() && span.actual_end.is_some());
-    /// assert!(!flag.load(Ordering::SeqCst));
-    /// # Ok::<(), spike_core::SpikeError>(())
-    /// # }).unwrap();
-    /// ```
+    /// the time scale like the shape. Example: [`crate::faults`].
     pub fn chaos(mut self, chaos: Chaos) -> Self {
         self.chaos = chaos;
         self

@@ -172,7 +172,7 @@ pub struct Report {
     #[serde(default)]
     pub faults: Vec<FaultSpan>,
     /// The recovery from each fault that started and ended, in plan order
-    /// (see [`crate::recovery`] for the definition);
+    /// (see [`FaultRecovery`] for the definition);
     /// [`Report::recovery_from`] finds one by name.
     #[serde(default)]
     pub fault_recovery: Vec<FaultRecovery>,

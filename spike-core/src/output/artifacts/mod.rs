@@ -14,6 +14,7 @@
 
 mod charts;
 mod hlog;
+mod hlog_tags;
 mod html;
 mod svg;
 mod timeline;
