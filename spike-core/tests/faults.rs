@@ -76,32 +76,40 @@ fn run_quiet(shape: Shape, chaos: Chaos) -> Report {
 }
 
 /// How late the OS woke a sleeping thread while `f` ran: a probe thread
-/// sleeps 1 ms at a time; the worst lateness is what any timed thread of
-/// the run (the fault clock too) may have suffered on this machine.
-fn wake_lateness<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+/// sleeps 1 ms at a time; returns the p99 and the worst lateness, what any
+/// timed thread of the run (the fault clock too) may have suffered on this
+/// machine.
+fn wake_lateness<T>(f: impl FnOnce() -> T) -> (T, Duration, Duration) {
     let stop = Arc::new(AtomicBool::new(false));
     let probe = std::thread::spawn({
         let stop = stop.clone();
         move || {
-            let mut worst = Duration::ZERO;
+            let mut late = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 let t = Instant::now();
                 std::thread::sleep(ms(1));
-                worst = worst.max(t.elapsed().saturating_sub(ms(1)));
+                late.push(t.elapsed().saturating_sub(ms(1)));
             }
-            worst
+            late.sort();
+            let p99 = late[(late.len() * 99 / 100).min(late.len().saturating_sub(1))];
+            (p99, late.last().copied().unwrap_or_default())
         }
     });
     let out = f();
     stop.store(true, Ordering::Relaxed);
-    (out, probe.join().unwrap())
+    let (p99, worst) = probe.join().unwrap();
+    (out, p99, worst)
 }
 
 /// The edges land within 1 ms of plan, measured against how busy the
-/// machine was: the margin is the worst wake-up lateness a probe thread
-/// saw during the run (and the run's schedule lag p99); a run where either
-/// was over 2 ms was on a machine too busy to judge a 1 ms edge (repeated,
-/// at last INCONCLUSIVE).
+/// machine was: the margin over 1 ms is the worst wake-up lateness a probe
+/// thread saw during the run (or the run's schedule lag p99, if larger):
+/// an edge later than that was late by the clock's fault, not the
+/// machine's. A run where the probe's p99 lateness, or the schedule lag
+/// p99, was over 10 ms was on a machine too busy for the probe to see
+/// every stall (repeated, at last INCONCLUSIVE). On this shared 2-core
+/// machine the probe's p99 was about 2 ms while the edges landed 50 to
+/// 500 µs after plan.
 fn edges_land_on_plan(shape: &Shape) {
     let _guard = common::timing_lock();
     let (a, b, c) = (
@@ -121,20 +129,20 @@ fn edges_land_on_plan(shape: &Shape) {
             .fault("a", a.clone(), at(ms(150)), lasting(ms(200)))
             .fault("b", b.clone(), at(ms(420)), lasting(ms(330)))
             .fault("c", c.clone(), at(ms(610)), lasting(ms(95)));
-        let (report, late) = wake_lateness(|| run_quiet(shape.clone(), chaos));
+        let (report, p99, worst) = wake_lateness(|| run_quiet(shape.clone(), chaos));
         common::kept_up(
             "schedule lag p99 of the run",
             report.generator.schedule_lag.p99(),
-            ms(2),
+            ms(10),
             &report,
         )?;
         common::kept_up(
-            "worst wake-up lateness of a sleeping thread during the run",
-            late,
-            ms(2),
+            "wake-up lateness p99 of a sleeping thread during the run",
+            p99,
+            ms(10),
             &report,
         )?;
-        Ok((report, late))
+        Ok((report, worst))
     });
     let (report, late) = report;
     let lag = report.generator.schedule_lag.p99().max(late);
@@ -546,4 +554,32 @@ fn a_report_without_faults_reads_back_and_keeps_its_json() {
     value.as_object_mut().unwrap().remove("fault_recovery");
     let back: Report = serde_json::from_value(value).unwrap();
     assert!(back.faults.is_empty() && back.fault_recovery.is_empty());
+}
+
+#[test]
+fn a_dropped_run_stops_its_faults() {
+    let noted = Arc::new(Noted::default());
+    let rt = common::runtime(2);
+    let outcome = rt.block_on(async {
+        let run = Scenario::new("faults-dropped")
+            .shape(Shape::builder().hold(rps(100), secs(5)).build().unwrap())
+            .window(ms(100))
+            .chaos(Chaos::new().fault("on", noted.clone(), at(ms(50)), lasting(secs(4))))
+            .run(|_ctx: Ctx| async {});
+        // The run future is dropped mid-fault (as a test's timeout does).
+        tokio::time::timeout(ms(300), run).await
+    });
+    assert!(outcome.is_err(), "timed out, so dropped");
+    assert_eq!(noted.starts.lock().unwrap().len(), 1, "the fault started");
+    // The clock wakes at once and stops it; wait a bounded moment for the
+    // thread to be scheduled.
+    let deadline = Instant::now() + secs(2);
+    while noted.on.load(Ordering::SeqCst) && Instant::now() < deadline {
+        std::thread::sleep(ms(5));
+    }
+    assert!(
+        !noted.on.load(Ordering::SeqCst),
+        "the fault outlived its run"
+    );
+    assert_eq!(noted.stops.lock().unwrap().len(), 1);
 }
