@@ -271,14 +271,28 @@ impl Fault for Outage {
 
 const WINDOW: Duration = Duration::from_millis(100);
 
+/// The windows as an `on_window` observer saw them when they closed.
+type Seen = Arc<Mutex<Vec<(u64, Vec<String>)>>>;
+
 fn run_outage(service: &Arc<Service>, fault_at: Duration, fault_for: Duration) -> Report {
+    run_outage_seen(service, fault_at, fault_for, &Seen::default())
+}
+
+fn run_outage_seen(
+    service: &Arc<Service>,
+    fault_at: Duration,
+    fault_for: Duration,
+    seen: &Seen,
+) -> Report {
     let shape = Shape::builder().hold(rps(200), secs(4)).build().unwrap();
     let target = service.clone();
+    let observed = seen.clone();
     common::runtime(2)
         .block_on(
             Scenario::new("faults-outage")
                 .shape(shape)
                 .window(WINDOW)
+                .on_window(move |w| observed.lock().unwrap().push((w.index, w.faults.clone())))
                 .chaos(Chaos::new().fault(
                     "outage",
                     Outage(service.clone()),
@@ -297,9 +311,11 @@ fn run_outage(service: &Arc<Service>, fault_at: Duration, fault_for: Duration) -
 fn windows_carry_the_fault_and_recovery_counts_from_its_end() {
     let _guard = common::timing_lock();
     let (fault_at, fault_for) = (ms(1_050), ms(900));
+    let seen = Seen::default();
     let report = common::until_conclusive(|| {
         let service = Arc::new(Service::new());
-        let report = run_outage(&service, fault_at, fault_for);
+        seen.lock().unwrap().clear();
+        let report = run_outage_seen(&service, fault_at, fault_for, &seen);
         // Healthy is within 10 ms (the default slack) of the reference p95;
         // a generator lagging more than that blurs healthy windows.
         common::kept_up(
@@ -332,6 +348,24 @@ fn windows_carry_the_fault_and_recovery_counts_from_its_end() {
         .map(|w| w.index)
         .collect();
     assert_eq!(tagged, (10..=19).collect::<Vec<u64>>());
+    // An observer sees the tags as each window closes: by the edges so far,
+    // so never a fault the report does not show, and every window wholly
+    // inside the fault (it closes well after the start edge).
+    for (index, faults) in seen.lock().unwrap().iter() {
+        let w = &report.windows[*index as usize];
+        assert!(
+            faults.iter().all(|f| w.faults.contains(f)),
+            "window #{index}: {faults:?}"
+        );
+        if w.start >= on && w.end <= off {
+            assert_eq!(
+                faults,
+                &["outage"],
+                "window #{index} closed inside the fault"
+            );
+        }
+    }
+    assert_eq!(seen.lock().unwrap().len(), report.windows.len());
     // Windows wholly inside the fault failed every call.
     for w in report
         .windows

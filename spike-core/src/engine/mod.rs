@@ -154,6 +154,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         workload,
     });
     let stop_driver = CancellationToken::new();
+    let progress_log = fault_log.clone();
     let clock = fault_log.map(|log| {
         fault_clock::FaultClock::start(
             chaos,
@@ -250,7 +251,13 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
                 in_flight: run.in_flight.load(Ordering::Relaxed),
                 completed,
                 errors,
-                last_window: agg.last_window().cloned(),
+                last_window: agg.last_window().map(|w| {
+                    let mut w = w.clone();
+                    if let Some(log) = &progress_log {
+                        w.faults = log.active_in(w.start, w.end);
+                    }
+                    w
+                }),
             });
         }
         let in_flight = run.in_flight.load(Ordering::Acquire);
