@@ -222,7 +222,6 @@ struct Service {
     /// Microseconds since `base` until which calls are slow.
     slow_until_us: AtomicU64,
     base: Instant,
-    stopped_at: Mutex<Option<Instant>>,
 }
 
 const SLOW_AFTER: Duration = Duration::from_secs(1);
@@ -234,7 +233,6 @@ impl Service {
             down: AtomicBool::new(false),
             slow_until_us: AtomicU64::new(0),
             base: Instant::now(),
-            stopped_at: Mutex::new(None),
         }
     }
 
@@ -264,7 +262,6 @@ impl Fault for Outage {
         let now = Instant::now();
         let slow_until = (now + SLOW_AFTER - self.0.base).as_micros() as u64;
         self.0.slow_until_us.store(slow_until, Ordering::SeqCst);
-        *self.0.stopped_at.lock().unwrap() = Some(now);
         self.0.down.store(false, Ordering::SeqCst);
     }
 }
