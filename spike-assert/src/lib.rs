@@ -42,6 +42,7 @@
 //! | `at_least(t)` | `value ≥ t` | `≥ t` |
 //! | `between(lo, hi)` | `lo ≤ value ≤ hi` | `≥ lo and ≤ hi` |
 //! | `recovery().within(d)` | recovered, recovery time `≤ d` | `recovered ≤ d after the spike` |
+//! | `recovery_from("db-cut").within(d)` | recovered after the fault's end, in `≤ d` | ``recovered ≤ d after `db-cut` ended`` |
 //!
 //! `within` is only for a time to an event (recovery); on a latency
 //! percentile it is a deprecated alias of `at_most`.
@@ -91,6 +92,7 @@ mod chain_scopes;
 mod chain_verify;
 mod cmp;
 mod eval;
+mod fault_recovery;
 mod measure;
 mod quantity;
 mod regression;
@@ -102,5 +104,6 @@ mod verdict;
 pub use chain::{expect, Expect};
 pub use chain_request::ForRequest;
 pub use eval::DEFAULT_MIN_SAMPLES;
+pub use fault_recovery::FaultRecoveryCheck;
 pub use measure::{Chain, Measure, Recorded, RecoveryCheck, ServiceTime, TagShares, Threshold};
 pub use verdict::{Failure, Verified};

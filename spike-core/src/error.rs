@@ -78,6 +78,17 @@ pub enum SpikeError {
         /// What is wrong, as the workload said it.
         reason: String,
     },
+    /// A fault of the scenario's chaos plan is unusable (an empty or
+    /// repeated name, a zero length, a start at or after the shape's end).
+    #[error("scenario `{scenario}`: fault `{fault}` is refused: {reason}")]
+    BadFault {
+        /// Scenario name.
+        scenario: String,
+        /// The fault's name, as given.
+        fault: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// `run` was called outside a tokio runtime.
     #[error("spike needs a tokio runtime with the time driver enabled: call `run` inside `#[spike_test]`, `#[tokio::test]` or `Runtime::block_on`")]
     NoRuntime,

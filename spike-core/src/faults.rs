@@ -9,30 +9,52 @@
 //! slow, a flag a test flips) lives with whoever implements the trait; the
 //! `spike` crate's `chaos` feature brings a fault proxy.
 //!
+//! * `Scenario::chaos(plan)` attaches a plan; before any traffic the run
+//!   refuses (with `SpikeError::BadFault`, naming the fault) an empty or
+//!   repeated name, a zero length, or a start at or after the shape's end.
+//!   Faults of one plan may overlap. `SPIKE_TIME_SCALE` scales their
+//!   starts and lengths like every duration of the shape.
+//! * The fault clock, an OS thread named `spike-faults`, calls
+//!   [`Fault::start`] and [`Fault::stop`] at the planned offsets from the
+//!   same run start as the schedule, sleeping on the OS's high-resolution
+//!   timer like the pacer (edges land within a millisecond of plan: 30 to
+//!   500 µs measured on a shared 2-core machine, debug build), and records
+//!   the instant of every edge.
+//! * A fault that would outlive the shape is stopped at the shape's end; an
+//!   interrupted (or dropped) run stops every active fault at once: a fault
+//!   never outlives its run.
+//! * The report keeps each fault's planned and actual edges
+//!   (`Report::faults`, `Report::fault(name)`), tags every window the fault
+//!   was active in (`WindowStats::faults`), and measures the recovery from
+//!   each fault's end (`Report::recovery_from(name)`).
+//!
 //! ```
 //! use std::sync::atomic::{AtomicBool, Ordering};
 //! use std::sync::Arc;
 //! use spike_core::faults::{at, lasting, Chaos, Fault};
-//! use spike_core::secs;
+//! use spike_core::{ms, rps, Ctx, Scenario, Shape};
 //!
 //! /// A fault that is a flag the service under test reads.
-//! struct Outage(Arc<AtomicBool>);
-//!
-//! impl Fault for Outage {
-//!     fn describe(&self) -> String {
-//!         "the service answers 503".to_owned()
-//!     }
-//!     fn start(&self) {
-//!         self.0.store(true, Ordering::SeqCst);
-//!     }
-//!     fn stop(&self) {
-//!         self.0.store(false, Ordering::SeqCst);
-//!     }
+//! struct Flag(Arc<AtomicBool>);
+//! impl Fault for Flag {
+//!     fn describe(&self) -> String { "the flag is up".to_owned() }
+//!     fn start(&self) { self.0.store(true, Ordering::SeqCst) }
+//!     fn stop(&self) { self.0.store(false, Ordering::SeqCst) }
 //! }
 //!
-//! let down = Arc::new(AtomicBool::new(false));
-//! let chaos = Chaos::new().fault("outage", Outage(down.clone()), at(secs(2)), lasting(secs(3)));
-//! assert_eq!(chaos.len(), 1);
+//! # tokio::runtime::Builder::new_multi_thread().enable_time().build().unwrap().block_on(async {
+//! let flag = Arc::new(AtomicBool::new(false));
+//! let report = Scenario::new("chaos-doc")
+//!     .shape(Shape::builder().hold(rps(100), ms(500)).build()?)
+//!     .window(ms(100))
+//!     .chaos(Chaos::new().fault("flag", Flag(flag.clone()), at(ms(150)), lasting(ms(200))))
+//!     .run(|_ctx: Ctx| async {})
+//!     .await?;
+//! let span = report.fault("flag").unwrap();
+//! assert!(span.actual_start.is_some() && span.actual_end.is_some());
+//! assert!(!flag.load(Ordering::SeqCst));
+//! # Ok::<(), spike_core::SpikeError>(())
+//! # }).unwrap();
 //! ```
 
 use std::fmt;
@@ -161,5 +183,47 @@ impl Chaos {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.faults.is_empty()
+    }
+
+    /// The first fault of the plan that cannot run against a shape lasting
+    /// `shape_end`: its name and what is wrong with it.
+    pub(crate) fn problem(&self, shape_end: Duration) -> Option<(String, String)> {
+        for (i, f) in self.faults.iter().enumerate() {
+            let reason = if f.name.trim().is_empty() {
+                Some("a fault needs a name (reports and `recovery_from(..)` use it)".to_owned())
+            } else if self.faults[..i].iter().any(|g| g.name == f.name) {
+                Some("another fault of the plan has this name; names must be unique".to_owned())
+            } else if f.length.is_zero() {
+                Some("its length is zero".to_owned())
+            } else if f.start >= shape_end {
+                Some(format!(
+                    "it starts at {:?}, at or after the end of the shape ({shape_end:?})",
+                    f.start
+                ))
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                return Some((f.name.clone(), reason));
+            }
+        }
+        None
+    }
+
+    /// The plan with every start and length multiplied by `time` (the
+    /// scenario's time scale; a finite factor above zero, checked with the
+    /// shape's scaling).
+    pub(crate) fn scaled(mut self, time: f64) -> Self {
+        if (time - 1.0).abs() > f64::EPSILON {
+            // Saturating: a start scaled past any shape is refused later.
+            let scale = |d: Duration| {
+                Duration::try_from_secs_f64(d.as_secs_f64() * time).unwrap_or(Duration::MAX)
+            };
+            for f in &mut self.faults {
+                f.start = scale(f.start);
+                f.length = scale(f.length);
+            }
+        }
+        self
     }
 }

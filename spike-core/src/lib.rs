@@ -80,10 +80,10 @@ pub use recording::request::RequestTimer;
 #[doc(hidden)]
 pub use recording::shards::BenchRecorder;
 pub use recording::stats::{GaugeStats, RequestStats, Stats, TagStats};
-pub use recovery::{recovery_time_by, Recovery, RecoveryCriteria};
+pub use recovery::{recovery_time_by, FaultRecovery, Recovery, RecoveryCriteria};
 pub use report::{
-    write_atomic, Check, Environment, GeneratorHealth, IntervalHistogram, PhaseReport, Report,
-    WindowStats,
+    write_atomic, Check, Environment, FaultSpan, GeneratorHealth, IntervalHistogram, PhaseReport,
+    Report, WindowStats,
 };
 pub use scale_env::parse_scale_value;
 pub use scenario::{

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::engine::{self, Progress, RunConfig, StopFuture};
 use crate::error::SpikeError;
+use crate::faults::Chaos;
 use crate::installed::Installed;
 use crate::recovery::RecoveryCriteria;
 use crate::report::{Report, WindowStats};
@@ -72,6 +73,7 @@ pub struct Scenario {
     on_progress: Option<engine::ProgressFn>,
     on_window: Option<engine::WindowFn>,
     sinks: Sinks,
+    chaos: Chaos,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -81,6 +83,7 @@ impl std::fmt::Debug for Scenario {
             .field("shape", &self.shape)
             .field("window", &self.window)
             .field("max_in_flight", &self.max_in_flight)
+            .field("chaos", &self.chaos)
             .finish_non_exhaustive()
     }
 }
@@ -139,6 +142,7 @@ impl Scenario {
             on_progress: None,
             on_window: None,
             sinks: Sinks::default(),
+            chaos: Chaos::new(),
         }
     }
 
@@ -286,6 +290,18 @@ impl Scenario {
         self
     }
 
+    /// Switch faults on and off during the run, on the load's clock (see
+    /// [`crate::faults`]). Calling it again replaces the plan. Before any
+    /// traffic the run refuses, with [`SpikeError::BadFault`] naming the
+    /// fault, an empty or repeated name, a zero length, or a fault starting
+    /// at or after the shape's end; a fault may end after the shape, it is
+    /// then stopped at the shape's end. Starts and lengths are scaled by
+    /// the time scale like the shape. Example: [`crate::faults`].
+    pub fn chaos(mut self, chaos: Chaos) -> Self {
+        self.chaos = chaos;
+        self
+    }
+
     /// Check every setting and return the run configuration.
     fn validate(self) -> Result<RunConfig, SpikeError> {
         let scenario = self.name;
@@ -307,6 +323,14 @@ impl Scenario {
                     source,
                 })?
         };
+        let chaos = self.chaos.scaled(self.time_scale);
+        if let Some((fault, reason)) = chaos.problem(shape.duration()) {
+            return Err(SpikeError::BadFault {
+                scenario,
+                fault,
+                reason,
+            });
+        }
         let window = self.window.unwrap_or(if shape.duration() < SHORT_SHAPE {
             SHORT_WINDOW
         } else {
@@ -376,6 +400,7 @@ impl Scenario {
             stop: self.stop,
             on_progress: self.on_progress,
             on_window: self.on_window,
+            chaos,
         })
     }
 

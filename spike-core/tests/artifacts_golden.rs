@@ -10,7 +10,7 @@ use std::time::Duration;
 use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
 use hdrhistogram::Histogram;
 use spike_core::artifacts::{hlog_bytes, report_html, timeline_csv, write_all, LatencyLog};
-use spike_core::{ms, new_latency_histogram, IntervalHistogram, Percentiles, Report};
+use spike_core::{ms, new_latency_histogram, FaultSpan, IntervalHistogram, Percentiles, Report};
 
 /// The shared spiky run; every 10th iteration fails.
 fn spiky_report(name: &str) -> Report {
@@ -264,6 +264,7 @@ fn timeline_rows_match_the_windows() {
         assert_eq!(cells[col("served")], w.served.to_string());
         let rate: f64 = cells[col("served_rate")].parse().unwrap();
         assert!((rate - w.served as f64 / 0.1).abs() < 1e-3, "{line}");
+        assert_eq!(cells[col("faults")], w.faults.join("+"));
         let healthy = cells[col("healthy")];
         let r = report.recovery.as_ref().unwrap();
         if w.start >= r.spike_end && w.end <= r.recover_end {
@@ -386,4 +387,136 @@ fn write_all_writes_every_file() {
         .unwrap()
         .contains("error rate below 20.00%"));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The fields of one RFC 4180 line (quoted fields, `""` for a quote).
+fn csv_fields(line: &str) -> Vec<String> {
+    let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// A fault span with these actual edges (ms), as the fault clock records.
+fn span(name: &str, on: u64, off: u64) -> FaultSpan {
+    FaultSpan {
+        name: name.to_owned(),
+        description: format!("{name} <on purpose>"),
+        planned_start: ms(on),
+        planned_end: ms(off),
+        actual_start: Some(ms(on)),
+        actual_end: Some(ms(off)),
+        stopped_at_run_end: false,
+    }
+}
+
+#[test]
+fn faults_reach_every_artifact() {
+    let mut report = spiky_report("faults-artifacts");
+    // Two faults, overlapping in window 12 [1.2 s, 1.3 s); one with a name
+    // that needs escaping in a tag, in CSV and in HTML.
+    report.faults = vec![span("db-cut", 1_050, 1_250), span("a+b, c", 1_210, 1_420)];
+    // Which windows each is active in, by arithmetic on the edges.
+    let active = |i: u64| -> Vec<String> {
+        let (start, end) = (100 * i, 100 * (i + 1));
+        let mut names = Vec::new();
+        if start < 1_250 && end > 1_050 {
+            names.push("db-cut".to_owned());
+        }
+        if start < 1_420 && end > 1_210 {
+            names.push("a+b, c".to_owned());
+        }
+        names
+    };
+    for w in &mut report.windows {
+        w.faults = active(w.index);
+    }
+
+    // timeline.csv: the faults column, names joined by `+`, quoted when needed.
+    let csv = timeline_csv(&report);
+    let mut lines = csv.lines();
+    let header = csv_fields(lines.next().unwrap());
+    let col = header
+        .iter()
+        .position(|h| h == "faults")
+        .expect("faults column");
+    for (line, w) in lines.zip(&report.windows) {
+        let row = csv_fields(line);
+        assert_eq!(row.len(), header.len(), "{line}");
+        assert_eq!(row[col], active(w.index).join("+"), "window #{}", w.index);
+    }
+    assert_eq!(
+        report
+            .windows
+            .iter()
+            .filter(|w| !w.faults.is_empty())
+            .map(|w| w.index)
+            .collect::<Vec<_>>(),
+        [10, 11, 12, 13, 14]
+    );
+
+    // latency.hlog, read by hdrhistogram's own reader: the intervals of a
+    // faulty window carry `;fault=<names>` after their tag.
+    let bytes = hlog_bytes(&report).expect("writes");
+    use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+    let mut tagged = Vec::new();
+    for entry in IntervalLogIterator::new(&bytes) {
+        if let LogEntry::Interval(i) = entry.expect("hdrhistogram reads it") {
+            let window = (i.start_timestamp().as_millis() / 100) as u64;
+            let tag = i.tag().map(|t| t.as_str().to_owned()).unwrap_or_default();
+            if let Some((_, faults)) = tag.split_once(";fault=") {
+                tagged.push((window, faults.to_owned()));
+            } else {
+                assert!(
+                    active(window).is_empty(),
+                    "window {window} lost its faults: {tag}"
+                );
+            }
+        }
+    }
+    let faulty: Vec<u64> = tagged.iter().map(|(w, _)| *w).collect();
+    assert_eq!(faulty, [10, 11, 12, 13, 14]);
+    assert_eq!(tagged[0].1, "db-cut");
+    assert_eq!(tagged[2].1, "db-cut+a%2Bb%2C%20c");
+    assert_eq!(tagged[4].1, "a%2Bb%2C%20c");
+    // spike's reader splits them off: names back exactly, phases unchanged.
+    let log = LatencyLog::parse(&bytes).expect("parses");
+    for i in log.intervals() {
+        let window = (i.start.as_millis() / 100) as u64;
+        assert_eq!(i.faults(), active(window), "window {window}");
+    }
+    assert_eq!(log.tags(), vec!["hold", "burst", "recover"]);
+    for p in &report.phases {
+        assert_eq!(log.percentiles(.., Some(&p.name)).unwrap(), p.stats.latency);
+    }
+
+    // report.html: a fault table, and each time chart shades both faults.
+    let html = report_html(&report);
+    assert!(html.contains("<table id=\"faults\">"));
+    assert!(html.contains("a+b, c &lt;on purpose&gt;"));
+    assert!(html.contains("<td>1.050s–1.250s</td>"));
+    let shaded = html.matches("<rect class=\"fault\"").count();
+    assert_eq!(
+        shaded,
+        2 * 3,
+        "two faults on the rate, latency and error charts"
+    );
+
+    // The summary prints a timeline line per fault.
+    let summary = report.to_string();
+    assert!(
+        summary.contains("fault db-cut (db-cut <on purpose>): planned 1.050s–1.250s, actual 1.050s–1.250s (edge error 0µs)"),
+        "{summary}"
+    );
 }

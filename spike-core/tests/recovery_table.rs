@@ -46,6 +46,7 @@ fn window(i: usize, letter: char) -> WindowStats {
         phase: "recover".to_owned(),
         stats,
         served: completed,
+        faults: Vec::new(),
     }
 }
 

@@ -156,6 +156,7 @@ pub fn report() -> Report {
                 phase: phase.to_owned(),
                 stats: s,
                 served: SERVED[i as usize],
+                faults: Vec::new(),
             }
         })
         .collect();

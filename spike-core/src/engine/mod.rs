@@ -9,11 +9,19 @@
 //! * Closed model (`closed`): a controller task on the runtime keeps the
 //!   number of virtual users at the level, each user a task looping
 //!   `iteration; think time`.
+//! * Faults (`fault_clock`): when the scenario has a chaos plan, a third
+//!   OS thread, `spike-faults`, switches each fault on and off at its
+//!   planned offset from the same run start, sleeping like the pacer, and
+//!   records the actual edges; the run stops every fault still on before it
+//!   returns. `fault_report` turns the edges into the report's fault spans,
+//!   window tags and recoveries from each fault.
 //! * Both hand iterations to `iteration`, which times, bounds and records
 //!   them into per-thread shards; the loop in `run` drains the shards
 //!   once per tick, closes windows and feeds progress observers.
 
 mod closed;
+mod fault_clock;
+mod fault_report;
 mod iteration;
 mod open;
 mod thread_clock;
@@ -91,6 +99,7 @@ pub(crate) struct RunConfig {
     pub(crate) stop: Vec<StopFuture>,
     pub(crate) on_progress: Option<ProgressFn>,
     pub(crate) on_window: Option<WindowFn>,
+    pub(crate) chaos: crate::faults::Chaos,
 }
 
 /// How long iterations get after an interruption before they are cancelled.
@@ -111,7 +120,20 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     let environment = Environment::capture(cfg.rate_scale, cfg.time_scale);
     let shape = cfg.shape;
     let duration = shape.duration();
-    let mut agg = Aggregator::new(&shape, cfg.window, cfg.on_window);
+    let chaos = cfg.chaos;
+    let fault_log = (!chaos.is_empty()).then(|| fault_clock::FaultLog::new(&chaos));
+    let on_window = match (&fault_log, cfg.on_window) {
+        (Some(log), Some(mut observer)) => {
+            let log = log.clone();
+            Some(Box::new(move |w: &WindowStats| {
+                let mut tagged = w.clone();
+                tagged.faults = log.active_in(w.start, w.end);
+                observer(&tagged);
+            }) as WindowFn)
+        }
+        (_, observer) => observer,
+    };
+    let mut agg = Aggregator::new(&shape, cfg.window, on_window);
     let t0 = Instant::now();
     let run = Arc::new(RunShared {
         t0,
@@ -132,6 +154,16 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         workload,
     });
     let stop_driver = CancellationToken::new();
+    let progress_log = fault_log.clone();
+    let clock = fault_log.map(|log| {
+        fault_clock::FaultClock::start(
+            chaos,
+            log,
+            t0.into_std(),
+            duration,
+            stop_driver.child_token(),
+        )
+    });
     let model = shape.model();
     // The driver ends with the most iterations in flight at once and the
     // pacer thread's CPU share (open model; 0 for the closed one).
@@ -219,7 +251,13 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
                 in_flight: run.in_flight.load(Ordering::Relaxed),
                 completed,
                 errors,
-                last_window: agg.last_window().cloned(),
+                last_window: agg.last_window().map(|w| {
+                    let mut w = w.clone();
+                    if let Some(log) = &progress_log {
+                        w.faults = log.active_in(w.start, w.end);
+                    }
+                    w
+                }),
             });
         }
         let in_flight = run.in_flight.load(Ordering::Acquire);
@@ -240,6 +278,10 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
             _ => {}
         }
     }
+    let faults = match clock {
+        Some(clock) => clock.finish(interrupted.is_some() || abandoned > 0).await,
+        None => Vec::new(),
+    };
     let elapsed = run.t0.elapsed();
     agg.absorb(run.shards.drain());
     let span = if interrupted.is_some() {
@@ -250,11 +292,14 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     let crate::recording::aggregate::RunTotals {
         phases: phase_stats,
         total,
-        windows,
+        mut windows,
         drain_timeouts,
         late_records,
         interval_histograms,
     } = agg.finish(span);
+    fault_report::tag_windows(&mut windows, &faults);
+    let fault_recovery =
+        fault_report::recoveries(cfg.recovery, &faults, &windows, &interval_histograms);
     let phases: Vec<PhaseReport> = shape
         .phases()
         .iter()
@@ -305,5 +350,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         checks: Vec::new(),
         artifacts: None,
         interval_histograms,
+        faults,
+        fault_recovery,
     }
 }

@@ -35,7 +35,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::iteration::{run_iteration, IterId};
-use super::thread_clock::{lower_timer_slack, thread_cpu_time};
+use super::thread_clock::{lower_timer_slack, sleep_until, thread_cpu_time};
 use super::Job;
 use crate::recording::histogram::micros;
 use crate::recording::shards::TallyKey;
@@ -333,23 +333,6 @@ fn pace_on_thread<W: Workload>(mut pacer: Pacer<'_, W>, stop: &CancellationToken
         _ => 0.0,
     };
     PacerEnd { max_in_flight, cpu }
-}
-
-/// Park this thread until `deadline`; false as soon as `stop` fired (its
-/// waker unparks the thread).
-fn sleep_until(deadline: std::time::Instant, stop: &CancellationToken) -> bool {
-    loop {
-        // Checked before each park: an unpark that comes between the check
-        // and the park leaves a token, so the park returns at once.
-        if stop.is_cancelled() {
-            return false;
-        }
-        let now = std::time::Instant::now();
-        if now >= deadline {
-            return true;
-        }
-        std::thread::park_timeout(deadline - now);
-    }
 }
 
 /// The same schedule on tokio's timer (1 ms resolution), for when the OS

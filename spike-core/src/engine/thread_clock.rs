@@ -1,5 +1,6 @@
-//! What the pacer thread asks of the OS about itself: a fine timer slack
-//! and its own CPU time.
+//! What the engine's timing threads (the pacer, the fault clock) ask of the
+//! OS about themselves: a fine timer slack, a sleep to an instant that a
+//! stop cuts short, and their own CPU time.
 //!
 //! Both go through `nix`'s safe wrappers (the crate forbids `unsafe`).
 //! Where the platform has neither, the pacer still works: it sleeps with
@@ -35,6 +36,26 @@ pub(crate) fn thread_cpu_time() -> Option<Duration> {
     #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "macos")))]
     {
         None
+    }
+}
+
+/// Park this thread until `deadline`; false as soon as `stop` fired (its
+/// waker unparks the thread).
+pub(crate) fn sleep_until(
+    deadline: std::time::Instant,
+    stop: &tokio_util::sync::CancellationToken,
+) -> bool {
+    loop {
+        // Checked before each park: an unpark that comes between the check
+        // and the park leaves a token, so the park returns at once.
+        if stop.is_cancelled() {
+            return false;
+        }
+        let now = std::time::Instant::now();
+        if now >= deadline {
+            return true;
+        }
+        std::thread::park_timeout(deadline - now);
     }
 }
 

@@ -385,6 +385,7 @@ mod tests {
                 phase: "burst".to_owned(),
                 stats,
                 served: 0,
+                faults: Vec::new(),
             }),
         }
     }

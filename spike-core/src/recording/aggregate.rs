@@ -200,6 +200,7 @@ impl Aggregator {
             phase,
             stats,
             served: self.served_count(w),
+            faults: Vec::new(),
         };
         if let Some(observer) = &mut self.on_window {
             observer(&ws);

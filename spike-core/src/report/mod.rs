@@ -2,6 +2,7 @@
 //! writer. The human summary (`Display`) is in `summary`, a window's stats
 //! in `window`.
 
+mod fault_span;
 mod summary;
 pub(crate) mod window;
 
@@ -12,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::recording::histogram::Percentiles;
 use crate::recording::stats::Stats;
-use crate::recovery::Recovery;
+use crate::recovery::{FaultRecovery, Recovery};
+pub use crate::report::fault_span::FaultSpan;
 pub use crate::report::window::WindowStats;
 use crate::shape::level::Model;
 use crate::shape::{Phase, Shape};
@@ -164,6 +166,16 @@ pub struct Report {
     /// read back from JSON).
     #[serde(skip)]
     pub interval_histograms: Vec<IntervalHistogram>,
+    /// The faults of the scenario's chaos plan, in plan order, with their
+    /// planned and actual edges (empty without a plan; reports written
+    /// before faults existed read back with none).
+    #[serde(default)]
+    pub faults: Vec<FaultSpan>,
+    /// The recovery from each fault that started and ended, in plan order
+    /// (see [`FaultRecovery`] for the definition);
+    /// [`Report::recovery_from`] finds one by name.
+    #[serde(default)]
+    pub fault_recovery: Vec<FaultRecovery>,
 }
 
 /// The latency histogram of one (window, phase) pair, kept encoded (HdrHistogram
@@ -204,6 +216,21 @@ impl Report {
     #[must_use]
     pub fn recovery_time(&self) -> Option<Duration> {
         self.recovery.as_ref().and_then(|r| r.recovery_time)
+    }
+
+    /// The fault of the chaos plan with this name.
+    #[must_use]
+    pub fn fault(&self, name: &str) -> Option<&FaultSpan> {
+        self.faults.iter().find(|f| f.name == name)
+    }
+
+    /// The recovery from the end of the fault with this name: `None` when
+    /// the run has no such fault or it never both started and ended. Its
+    /// `recovery_time` is `None` when the service did not recover before
+    /// the next fault's start or the run's end.
+    #[must_use]
+    pub fn recovery_from(&self, fault: &str) -> Option<&FaultRecovery> {
+        self.fault_recovery.iter().find(|r| r.fault == fault)
     }
 
     /// True unless iterations were dropped, the generator was saturated or

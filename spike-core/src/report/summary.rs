@@ -92,6 +92,55 @@ fn requests_table(out: &mut String, report: &Report) {
     }
 }
 
+/// Seconds with three decimals: `12.000s`.
+fn secs3(d: Duration) -> String {
+    format!("{:.3}s", d.as_secs_f64())
+}
+
+/// One line per fault: its planned and actual interval, the edge error and
+/// the recovery from its end.
+fn faults_lines(out: &mut String, report: &Report) {
+    for f in &report.faults {
+        let actual = match (f.actual_start, f.actual_end) {
+            (Some(on), Some(off)) => format!(
+                "actual {}–{}{} (edge error {})",
+                secs3(on),
+                secs3(off),
+                if f.stopped_at_run_end {
+                    ", stopped at the run's end"
+                } else {
+                    ""
+                },
+                duration_us(
+                    f.edge_error()
+                        .map_or(0, crate::recording::histogram::micros)
+                ),
+            ),
+            (Some(on), None) => format!("actual {}–(not stopped)", secs3(on)),
+            _ => "never started (the run ended first)".to_owned(),
+        };
+        let recovery = match report.recovery_from(&f.name) {
+            Some(r) if !r.measured() => "; recovery not measured (no window before it)".to_owned(),
+            Some(r) => match r.recovery_time {
+                Some(t) => format!("; recovered {:.2}s after it ended", t.as_secs_f64()),
+                None => format!(
+                    "; did not recover in the {:.1}s after it ended",
+                    r.until.saturating_sub(r.fault_end).as_secs_f64()
+                ),
+            },
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  fault {} ({}): planned {}–{}, {actual}{recovery}",
+            cell(&f.name),
+            cell(&f.description),
+            secs3(f.planned_start),
+            secs3(f.planned_end),
+        );
+    }
+}
+
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut out = String::new();
@@ -174,6 +223,7 @@ impl std::fmt::Display for Report {
                 );
             }
         }
+        faults_lines(&mut out, self);
         let g = &self.generator;
         let _ = writeln!(
             out,

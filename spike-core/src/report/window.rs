@@ -30,6 +30,10 @@ pub struct WindowStats {
     /// (at close) it may still grow by completions recorded a moment late.
     #[serde(default)]
     pub served: u64,
+    /// Names of the faults active during any part of the window (by their
+    /// actual edges), in plan order; empty without faults.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<String>,
 }
 
 impl WindowStats {

@@ -69,6 +69,24 @@ pub(super) fn phase_bands(report: &Report) -> Vec<Band> {
         .collect()
 }
 
+/// The intervals each fault was active (actual edges), for the time charts.
+pub(super) fn fault_bands(report: &Report) -> Vec<Band> {
+    report
+        .faults
+        .iter()
+        .filter_map(|f| {
+            let from = f.actual_start?;
+            let to = f.actual_end.unwrap_or(report.shape.duration());
+            Some(Band {
+                from: from.as_secs_f64(),
+                to: to.as_secs_f64(),
+                label: format!("fault {}", f.name),
+                color: "#dc2626",
+            })
+        })
+        .collect()
+}
+
 pub(super) fn x_range(report: &Report) -> (f64, f64) {
     (0.0, report.shape.duration().as_secs_f64().max(1e-3))
 }
@@ -116,6 +134,7 @@ pub(super) fn rate_chart(report: &Report) -> Chart {
         y_scale: Scale::Linear,
         x_range: x_range(report),
         bands: phase_bands(report),
+        faults: fault_bands(report),
         series: vec![
             Series {
                 name: target_name.to_owned(),
@@ -196,6 +215,7 @@ pub(super) fn latency_chart(report: &Report) -> Chart {
         y_scale: Scale::Log,
         x_range: x_range(report),
         bands: phase_bands(report),
+        faults: fault_bands(report),
         series: vec![
             Series {
                 name: "p99".to_owned(),
@@ -263,6 +283,7 @@ pub(super) fn error_chart(report: &Report) -> Chart {
         y_scale: Scale::Linear,
         x_range: x_range(report),
         bands: phase_bands(report),
+        faults: fault_bands(report),
         series: Vec::new(),
         stacked,
         markers: Vec::new(),
@@ -347,6 +368,7 @@ pub(super) fn distribution_chart(report: &Report) -> (Chart, &'static str) {
             y_scale: Scale::Linear,
             x_range: (0.0, x_max),
             bands: Vec::new(),
+            faults: Vec::new(),
             series,
             stacked: Vec::new(),
             markers: Vec::new(),
@@ -394,6 +416,7 @@ pub(super) fn requests_chart(report: &Report) -> Chart {
         y_scale: Scale::Log,
         x_range: x_range(report),
         bands: phase_bands(report),
+        faults: fault_bands(report),
         series,
         stacked: Vec::new(),
         markers: Vec::new(),

@@ -2,6 +2,10 @@
 //! histogram per (window, phase), tagged with the phase name, then one per
 //! named request per window, tagged `request=<name>` ([`request_tag`]), and
 //! a reader that rebuilds exact percentiles for any range of windows.
+//! The intervals of a window during which faults were active carry them
+//! after the tag: `<tag>;fault=<names>` ([`with_faults`], names joined by
+//! `+`); the reader splits them off ([`LoggedInterval::faults`]), so
+//! selecting by phase or request is unchanged.
 //!
 //! The file is the standard interval-log format (`#[StartTime: ..]`,
 //! `#[BaseTime: ..]`, the `"StartTimestamp",...` legend, then
@@ -37,6 +41,10 @@ use hdrhistogram::serialization::interval_log::{
 use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
 use hdrhistogram::Histogram;
 
+pub use super::hlog_tags::{
+    phase_tag, request_tag, with_faults, FAULT_TAG_SEPARATOR, REQUEST_TAG_PREFIX,
+};
+use super::hlog_tags::{request_of_tag, split_faults};
 use crate::recording::histogram::{new_latency_histogram, Percentiles};
 use crate::report::Report;
 
@@ -75,88 +83,6 @@ pub enum HlogError {
 
 crate::__debug_as_display!(HlogError);
 
-/// An interval-log tag made of a phase name: the characters the format
-/// forbids in tags (`,`, space, CR, LF) become `_`, and a phase named like
-/// a request tag (`request=..`) gets `request_..`.
-#[must_use]
-pub fn phase_tag(phase: &str) -> String {
-    let phase = match phase.strip_prefix(REQUEST_TAG_PREFIX) {
-        Some(rest) => std::borrow::Cow::Owned(format!("request_{rest}")),
-        None => std::borrow::Cow::Borrowed(phase),
-    };
-    phase
-        .chars()
-        .map(|c| {
-            if matches!(c, ',' | ' ' | '\r' | '\n') {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-/// Prefix of the tags of named-request intervals.
-pub const REQUEST_TAG_PREFIX: &str = "request=";
-
-/// The interval-log tag of a named request: `request=` and the name with
-/// `%`, `,`, space, CR and LF percent-encoded (`%25`, `%2C`, `%20`, `%0D`,
-/// `%0A`), so every name gets its own tag and reads back exactly
-/// ([`LoggedInterval::request`]).
-///
-/// ```
-/// use spike_core::artifacts::request_tag;
-/// assert_eq!(request_tag("checkout"), "request=checkout");
-/// assert_eq!(request_tag("GET /a,b"), "request=GET%20/a%2Cb");
-/// ```
-#[must_use]
-pub fn request_tag(name: &str) -> String {
-    let mut tag = String::with_capacity(REQUEST_TAG_PREFIX.len() + name.len());
-    tag.push_str(REQUEST_TAG_PREFIX);
-    for c in name.chars() {
-        match c {
-            '%' => tag.push_str("%25"),
-            ',' => tag.push_str("%2C"),
-            ' ' => tag.push_str("%20"),
-            '\r' => tag.push_str("%0D"),
-            '\n' => tag.push_str("%0A"),
-            c => tag.push(c),
-        }
-    }
-    tag
-}
-
-/// The request name a [`request_tag`] holds, `None` for other tags.
-fn request_of_tag(tag: &str) -> Option<String> {
-    let encoded = tag.strip_prefix(REQUEST_TAG_PREFIX)?;
-    let mut name = String::with_capacity(encoded.len());
-    let mut rest = encoded;
-    while let Some(i) = rest.find('%') {
-        name.push_str(&rest[..i]);
-        let code = rest.get(i + 1..i + 3);
-        let decoded = match code {
-            Some("25") => Some('%'),
-            Some("2C") => Some(','),
-            Some("20") => Some(' '),
-            Some("0D") => Some('\r'),
-            Some("0A") => Some('\n'),
-            _ => None,
-        };
-        match decoded {
-            Some(c) => {
-                name.push(c);
-                rest = &rest[i + 3..];
-            }
-            None => {
-                name.push('%');
-                rest = &rest[i + 1..];
-            }
-        }
-    }
-    name.push_str(rest);
-    Some(name)
-}
-
 /// The interval log of a report, as bytes (see the module docs).
 ///
 /// # Errors
@@ -170,7 +96,7 @@ pub fn hlog_bytes(report: &Report) -> Result<Vec<u8>, HlogError> {
     header
         .add_comment("[Histogram log format version 1.3]")
         .add_comment(&format!(
-            "[spike latency log: scenario `{}`, values in microseconds, one histogram per {} window and phase, tagged with the phase, then one per named request and window, tagged request=<name>]",
+            "[spike latency log: scenario `{}`, values in microseconds, one histogram per {} window and phase, tagged with the phase, then one per named request and window, tagged request=<name>; a window with active faults adds ;fault=<names> to its tags]",
             report.scenario,
             crate::fmt::duration(report.window),
         ))
@@ -198,6 +124,10 @@ pub fn hlog_bytes(report: &Report) -> Result<Vec<u8>, HlogError> {
             Some(name) => request_tag(name),
             None => phase_tag(&interval.phase),
         };
+        let tag = match report.windows.get(interval.window as usize) {
+            Some(w) if w.index == interval.window => with_faults(&tag, &w.faults),
+            _ => tag,
+        };
         writer
             .write_histogram(
                 &h,
@@ -224,8 +154,9 @@ pub fn write_hlog(report: &Report, dir: &Path) -> Result<std::path::PathBuf, Hlo
 /// for, so a log of a long run does not hold thousands of live histograms.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoggedInterval {
-    /// The tag (for spike's logs the phase name, or `request=<name>` for
-    /// a named request), if any.
+    /// The tag as written (for spike's logs the phase name, or
+    /// `request=<name>` for a named request, followed by `;fault=<names>`
+    /// in a window with active faults), if any.
     pub tag: Option<String>,
     /// Start, relative to the log's base time (the run start for spike).
     pub start: Duration,
@@ -241,7 +172,22 @@ impl LoggedInterval {
     /// [`request_tag`]); `None` for the iterations' latency.
     #[must_use]
     pub fn request(&self) -> Option<String> {
-        self.tag.as_deref().and_then(request_of_tag)
+        self.base_tag().and_then(request_of_tag)
+    }
+
+    /// The tag without its fault suffix: the phase tag or the request tag.
+    #[must_use]
+    pub fn base_tag(&self) -> Option<&str> {
+        self.tag.as_deref().map(|t| split_faults(t).0)
+    }
+
+    /// The faults active during the interval's window (empty when none).
+    #[must_use]
+    pub fn faults(&self) -> Vec<String> {
+        self.tag
+            .as_deref()
+            .map(|t| split_faults(t).1)
+            .unwrap_or_default()
     }
 
     /// True for an interval of the iterations' latency (not of a named
@@ -333,11 +279,12 @@ impl LatencyLog {
         &self.intervals
     }
 
-    /// The distinct tags, in order of first appearance.
+    /// The distinct tags without their fault suffixes ([`LoggedInterval::base_tag`]),
+    /// in order of first appearance.
     #[must_use]
     pub fn tags(&self) -> Vec<&str> {
         let mut tags: Vec<&str> = Vec::new();
-        for t in self.intervals.iter().filter_map(|i| i.tag.as_deref()) {
+        for t in self.intervals.iter().filter_map(LoggedInterval::base_tag) {
             if !tags.contains(&t) {
                 tags.push(t);
             }
@@ -346,8 +293,9 @@ impl LatencyLog {
     }
 
     /// The intervals whose start lies in `range` (offsets from the base
-    /// time) and, when `tag` is given, that carry it; without a tag, the
-    /// iterations' intervals (every phase, no named request).
+    /// time) and, when `tag` is given, that carry it (fault suffixes
+    /// aside); without a tag, the iterations' intervals (every phase, no
+    /// named request).
     pub fn select<'a>(
         &'a self,
         range: impl RangeBounds<Duration> + 'a,
@@ -356,7 +304,7 @@ impl LatencyLog {
         self.intervals.iter().filter(move |i| {
             range.contains(&i.start)
                 && match tag {
-                    Some(t) => i.tag.as_deref() == Some(t),
+                    Some(t) => i.base_tag() == Some(t),
                     None => i.is_iteration(),
                 }
         })

@@ -34,6 +34,7 @@ svg .bandlabel{font-size:11px;fill:#374151}
 svg .legend{font-size:12px;fill:#111827}
 svg .mlabel,svg .hlabel{font-size:12px;font-weight:bold}
 svg .hlabel{text-anchor:end}
+svg .faultlabel{font-size:11px;font-weight:bold;fill:#b91c1c}
 svg .empty{font-size:14px;text-anchor:middle;fill:#6b7280}
 .note{color:#4b5563;font-size:13px}
 ";
@@ -102,6 +103,56 @@ fn requests_section(o: &mut String, report: &Report) {
         row(name, "total", r);
     }
     o.push_str("</table><p class=\"note\">A request's latency counts from the iteration's intended start for the first named request of an iteration, from its own start for the later ones.</p>");
+}
+
+/// The faults of the run, one row each (nothing without faults): planned
+/// and actual interval, edge error, recovery from its end. The time charts
+/// shade the same intervals.
+fn faults_section(o: &mut String, report: &Report) {
+    if report.faults.is_empty() {
+        return;
+    }
+    let secs = |d: std::time::Duration| format!("{:.3}s", d.as_secs_f64());
+    o.push_str("<h2>Faults</h2><table id=\"faults\"><tr><th class=\"l\">fault</th><th class=\"l\">what it does</th><th>planned</th><th>actual</th><th>edge error</th><th class=\"l\">recovery from its end</th></tr>");
+    for f in &report.faults {
+        let actual = match (f.actual_start, f.actual_end) {
+            (Some(on), Some(off)) => format!(
+                "{}–{}{}",
+                secs(on),
+                secs(off),
+                if f.stopped_at_run_end {
+                    " (stopped at the run's end)"
+                } else {
+                    ""
+                }
+            ),
+            (Some(on), None) => format!("{}–", secs(on)),
+            _ => "never started".to_owned(),
+        };
+        let recovery = match report.recovery_from(&f.name) {
+            Some(r) if !r.measured() => "not measured (no window before it)".to_owned(),
+            Some(r) => match r.recovery_time {
+                Some(t) => format!("recovered {:.2}s after it ended", t.as_secs_f64()),
+                None => format!(
+                    "did not recover in the {:.1}s after it ended",
+                    r.until.saturating_sub(r.fault_end).as_secs_f64()
+                ),
+            },
+            None => "—".to_owned(),
+        };
+        let _ = write!(
+            o,
+            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}–{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            esc(&f.name),
+            esc(&f.description),
+            secs(f.planned_start),
+            secs(f.planned_end),
+            actual,
+            f.edge_error().map_or_else(|| "—".to_owned(), |e| duration_us(micros(e))),
+            esc(&recovery),
+        );
+    }
+    o.push_str("</table>");
 }
 
 /// The page for a report, as HTML text.
@@ -186,6 +237,7 @@ pub fn report_html(report: &Report) -> String {
     stats_row(&mut o, "total", report.model, &report.total, served);
     o.push_str("</table>");
 
+    faults_section(&mut o, report);
     o.push_str("<h2>Load</h2>");
     o.push_str(&rate_chart(report).render());
     o.push_str("<h2>Latency over time</h2>");

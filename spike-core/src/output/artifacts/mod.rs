@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `report.json` | every number of the [`Report`] |
 //! | `report.html` | one self-contained page: load, latency over time with the recovery point, errors, latency distribution, checks, environment |
-//! | `latency.hlog` | HdrHistogram interval log, one histogram per (window, phase), tagged with the phase, and one per named request and window, tagged `request=<name>` ([`LatencyLog`] reads it) |
+//! | `latency.hlog` | HdrHistogram interval log, one histogram per (window, phase), tagged with the phase, and one per named request and window, tagged `request=<name>`; a window with active faults adds `;fault=<names>` to its tags ([`LatencyLog`] reads it) |
 //! | `timeline.csv` | one row per window (with `request_<name>_count`, `_errors`, `_p95_us` columns per named request) |
 //!
 //! Inside `#[spike_test]` the harness writes them all once, after the test
@@ -14,6 +14,7 @@
 
 mod charts;
 mod hlog;
+mod hlog_tags;
 mod html;
 mod svg;
 mod timeline;
@@ -21,8 +22,8 @@ mod timeline;
 use std::path::{Path, PathBuf};
 
 pub use hlog::{
-    hlog_bytes, phase_tag, request_tag, write_hlog, HlogError, LatencyLog, LoggedInterval,
-    REQUEST_TAG_PREFIX,
+    hlog_bytes, phase_tag, request_tag, with_faults, write_hlog, HlogError, LatencyLog,
+    LoggedInterval, FAULT_TAG_SEPARATOR, REQUEST_TAG_PREFIX,
 };
 pub use html::{report_html, write_html};
 pub use timeline::{timeline_csv, write_timeline};

@@ -75,6 +75,8 @@ pub(crate) struct Chart {
     pub(crate) y_scale: Scale,
     pub(crate) x_range: (f64, f64),
     pub(crate) bands: Vec<Band>,
+    /// Intervals where a fault was active, shaded over the phase bands.
+    pub(crate) faults: Vec<Band>,
     pub(crate) series: Vec<Series>,
     /// Stacked in order.
     pub(crate) stacked: Vec<Bars>,
@@ -214,6 +216,26 @@ impl Chart {
             let _ = write!(
                 o,
                 r#"<text x="{:.1}" y="{ty}" class="bandlabel">{}</text>"#,
+                x0 + 4.0,
+                esc(&b.label)
+            );
+        }
+        // Faults: shaded over the phases, labelled at the bottom.
+        for (i, b) in self.faults.iter().enumerate() {
+            let (x0, x1) = (self.sx(b.from), self.sx(b.to));
+            let _ = write!(
+                o,
+                r#"<rect class="fault" x="{x0:.1}" y="{MT}" width="{:.1}" height="{}" fill="{}" fill-opacity="0.18" stroke="{}" stroke-dasharray="4 3"><title>{}</title></rect>"#,
+                (x1 - x0).max(1.0),
+                ph(),
+                b.color,
+                b.color,
+                esc(&b.label)
+            );
+            let ty = MT + ph() - 6.0 - if i % 2 == 1 { 12.0 } else { 0.0 };
+            let _ = write!(
+                o,
+                r#"<text x="{:.1}" y="{ty}" class="faultlabel">{}</text>"#,
                 x0 + 4.0,
                 esc(&b.label)
             );

@@ -7,7 +7,7 @@
 //! served_rate,scheduled,started,dropped,completed,errors,error_rate,latency_p50_us,
 //! latency_p90_us,latency_p95_us,latency_p99_us,latency_p999_us,
 //! latency_max_us,latency_mean_us,service_p95_us,schedule_lag_p99_us,
-//! healthy`, then one `errors_<class>` column per error class seen in the
+//! healthy,faults`, then one `errors_<class>` column per error class seen in the
 //! run (sorted), then for each named request of the run (sorted by name)
 //! `request_<name>_count`, `request_<name>_errors` and
 //! `request_<name>_p95_us` (0 in a window where it did not run).
@@ -18,6 +18,8 @@
 //! instant, whenever they were due. Under overload the first pair shows what
 //! arrived, the second what the target got through. `healthy` is `true`/`false` for windows inside the recover
 //! phase (the recovery criteria applied to them) and empty elsewhere.
+//! `faults` names the faults active during any part of the window
+//! (`WindowStats::faults`), joined by `+`, empty when none.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -47,7 +49,7 @@ pub fn timeline_csv(report: &Report) -> String {
          scheduled,started,dropped,\
          completed,errors,error_rate,latency_p50_us,latency_p90_us,latency_p95_us,\
          latency_p99_us,latency_p999_us,latency_max_us,latency_mean_us,service_p95_us,\
-         schedule_lag_p99_us,healthy",
+         schedule_lag_p99_us,healthy,faults",
     );
     for c in &classes {
         let _ = write!(out, ",{}", field(&format!("errors_{c}")));
@@ -73,7 +75,7 @@ pub fn timeline_csv(report: &Report) -> String {
         };
         let _ = write!(
             out,
-            "{},{:.3},{:.3},{},{:.3},{:.3},{:.3},{},{:.3},{},{},{},{},{},{:.6},{},{},{},{},{},{},{:.1},{},{},{}",
+            "{},{:.3},{:.3},{},{:.3},{:.3},{:.3},{},{:.3},{},{},{},{},{},{:.6},{},{},{},{},{},{},{:.1},{},{},{},{}",
             w.index,
             w.start.as_secs_f64(),
             w.end.as_secs_f64(),
@@ -99,6 +101,7 @@ pub fn timeline_csv(report: &Report) -> String {
             s.service_time.p95_us,
             s.schedule_lag.p99_us,
             healthy,
+            field(&w.faults.join("+")),
         );
         for c in &classes {
             let _ = write!(out, ",{}", s.errors_of(c));
