@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use spike::demo::{Autoscale, BreakerState, DemoEventKind, DemoService};
+use spike::faults::{at, lasting, Chaos};
 use spike::http::{Http, CONNECTIONS_OPENED};
 use spike::prelude::*;
 
@@ -377,5 +378,94 @@ async fn fragile_service_fails_its_spike_test() -> TestResult {
     settings.add_filter(r" {2,}", "  ");
     settings.add_filter(r"(?m)[ \t]+$", "");
     settings.bind(|| insta::assert_snapshot!("fragile_service_failure", failure.message()));
+    Ok(())
+}
+
+/// 7. Chaos during a burst: the downstream turns slow (2 s per call) for
+///    2 s. Its 8 call slots fill with slow calls, further calls fail at
+///    once, the breaker trips during the fault and closes after it, and
+///    the service recovers measured from the fault's end.
+#[spike_test(timeout = "60s")]
+async fn slow_downstream_trips_the_breaker_and_recovers() -> TestResult {
+    // Downstream: 10 ms per call, 8 at once (800 calls/s, 4x the burst).
+    // Breaker: 5 failures within 1 s open it for 500 ms.
+    let demo = DemoService::builder()
+        .downstream_latency(ms(10))
+        .downstream_capacity(8)
+        .breaker(5, ms(500))
+        .start()
+        .await?;
+    let http = Http::builder(demo.url()).build()?;
+    let checkout = http.get("/checkout").tag_from_header("x-path");
+    let shape = Shape::builder()
+        .hold(rps(50), secs(2))
+        .named("baseline")
+        .burst(rps(200), secs(4))
+        .recover(rps(50), secs(4))
+        .build()?;
+    let chaos = Chaos::new().fault(
+        "slow-downstream",
+        demo.slow_downstream(secs(2)),
+        at(ms(2_500)),
+        lasting(secs(2)),
+    );
+    let t0 = Instant::now();
+    let report = Scenario::new("slow_downstream_trips_the_breaker_and_recovers")
+        .shape(shape)
+        .window(ms(250))
+        .lag_budget(ms(100))
+        // As in scenario 3: recovery judged on errors; a 1 s latency slack
+        // keeps a loaded machine's stragglers out of it.
+        .recovery_criteria(RecoveryCriteria {
+            slack: secs(1),
+            ..RecoveryCriteria::default()
+        })
+        .chaos(chaos)
+        .run(checkout)
+        .await?;
+    let fault = report.fault("slow-downstream").ok_or("no fault span")?;
+    let (start, end) = (
+        fault.actual_start.ok_or("never started")?,
+        fault.actual_end.ok_or("never ended")?,
+    );
+    // The edges are on the load's clock: within 1 ms of plan, plus what
+    // a loaded machine's schedule lag shows it delays every wake-up by.
+    let edge = fault.edge_error().ok_or("no edge error")?;
+    let allowed = ms(1) + report.generator.schedule_lag.p99();
+    assert!(
+        edge <= allowed,
+        "fault edges {edge:?} off plan, over {allowed:?}\n{report}"
+    );
+    // Nothing failed before the fault (2 calls in flight of 8 at 200 rps).
+    let before: u64 = report
+        .windows
+        .iter()
+        .filter(|w| w.end <= start)
+        .map(|w| w.stats.errors)
+        .sum();
+    assert_eq!(before, 0, "{report}");
+    // The breaker opened during the fault, not before.
+    let events = demo.events();
+    let opened = events
+        .iter()
+        .find(|e| e.kind == DemoEventKind::BreakerOpened)
+        .ok_or_else(|| format!("the breaker never opened\n{report}"))?;
+    let opened_at = offset(opened.at, t0);
+    assert!(
+        opened_at >= start && opened_at < end,
+        "opened at {opened_at:?}, fault {start:?}..{end:?}"
+    );
+    // The last change is a close after the fault, and it stays closed.
+    let last = events.last().ok_or("no events")?;
+    assert_eq!(last.kind, DemoEventKind::BreakerClosed, "{events:?}");
+    assert!(offset(last.at, t0) >= end, "{events:?}");
+    assert_eq!(demo.breaker_state(), BreakerState::Closed);
+    // By construction the slow calls started before the fault's end are
+    // done 2 s after it; one cool-down (0.5 s) later the breaker's trial
+    // closes it: recovered within 3 s of the fault's end.
+    expect(&report)
+        .recovery_from("slow-downstream")
+        .within(secs(3))
+        .verify();
     Ok(())
 }
