@@ -6,13 +6,15 @@ pub use spike_core::harness::{test_name, RunLock, SpikeTest, TestContext, DEFAUL
 pub use tokio;
 
 /// Every `rust` block of the guide is compiled as a doc test (the driver
-/// chapter needs every driver feature).
+/// chapters need every driver feature).
 #[cfg(all(
     doctest,
     feature = "http",
+    feature = "tls",
     feature = "ws",
     feature = "postgres",
-    feature = "redis"
+    feature = "redis",
+    feature = "chaos"
 ))]
 #[doc = include_str!("../docs/spike_testing_guide.md")]
 pub struct SpikeTestingGuide;
