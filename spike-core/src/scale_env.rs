@@ -7,7 +7,7 @@ const SCALE_EXPECTED: &str = "a finite number above zero, such as 0.5 or 10";
 
 /// Parse the value of a scale variable (`SPIKE_SCALE`, `SPIKE_TIME_SCALE`):
 /// `None` (unset) is 1; a set value must be a finite number above zero.
-/// This is what [`Scenario::scale_from_env`] applies to each variable.
+/// This is what [`Scenario::scale_from_env`](crate::Scenario::scale_from_env) applies to each variable.
 ///
 /// ```
 /// use spike_core::{parse_scale_value, SpikeError};

@@ -240,7 +240,7 @@ impl Scenario {
     /// Read `SPIKE_SCALE` and `SPIKE_TIME_SCALE` (each defaults to 1) and
     /// multiply them into the scale factors (once: calling it again, or
     /// running inside `#[spike_test]`, which calls it, changes nothing).
-    /// Each value is parsed by [`parse_scale_value`].
+    /// Each value is parsed by [`parse_scale_value`](crate::parse_scale_value).
     ///
     /// # Errors
     /// [`SpikeError::BadEnv`] when a variable is set but is not a finite
