@@ -61,3 +61,62 @@ impl Timers {
             .push(timer);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::task::Poll;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Poll the timer once, so that it is registered with the driver.
+    async fn pending(timer: &mut Timer) -> bool {
+        std::future::poll_fn(|cx| Poll::Ready(timer.sleep.as_mut().poll(cx).is_pending())).await
+    }
+
+    #[tokio::test]
+    async fn a_kept_timer_fires_at_its_new_deadline_not_its_old_one() {
+        let timers = Timers::default();
+        let start = Instant::now();
+        let mut timer = timers.start(start + Duration::from_millis(20));
+        assert!(pending(&mut timer).await);
+        timers.keep(timer);
+        // Moved later (the cheap path), then awaited past the old deadline.
+        let mut timer = timers.start(start + Duration::from_millis(150));
+        timer.sleep.as_mut().await;
+        assert!(start.elapsed() >= Duration::from_millis(150));
+        timers.keep(timer);
+        // A timer that fired is moved too.
+        let again = Instant::now();
+        let mut timer = timers.start(again + Duration::from_millis(30));
+        assert!(pending(&mut timer).await);
+        timer.sleep.as_mut().await;
+        assert!(again.elapsed() >= Duration::from_millis(30));
+    }
+
+    #[test]
+    fn a_timer_is_not_reused_in_another_runtime() {
+        let timers = Timers::default();
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap()
+        };
+        let first = runtime();
+        let id = first.block_on(async {
+            let timer = timers.start(Instant::now() + Duration::from_secs(10));
+            let id = timer.runtime;
+            timers.keep(timer);
+            id
+        });
+        drop(first);
+        runtime().block_on(async {
+            let mut timer = timers.start(Instant::now() + Duration::from_millis(10));
+            assert_ne!(timer.runtime, id);
+            timer.sleep.as_mut().await;
+        });
+        assert_eq!(timers.idle.lock().unwrap().len(), 0);
+    }
+}
