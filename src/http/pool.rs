@@ -155,12 +155,9 @@ impl Pool {
         self.shared_h2(ctx).await
     }
 
-    /// A new connection for the load: counted, its times recorded. The
-    /// connect (and TLS handshake) runs boxed: inline, its state would
-    /// make every exchange's future several kilobytes larger, to be
-    /// allocated and moved on every request.
+    /// A new connection for the load: counted, its times recorded.
     async fn open(&self, ctx: &Ctx) -> Result<Lease, IterError> {
-        let sender = Box::pin(self.target.open(Some(ctx), false)).await?;
+        let sender = self.target.open(Some(ctx), false).await?;
         self.opened.fetch_add(1, Ordering::Relaxed);
         ctx.count(CONNECTIONS_OPENED, 1);
         Ok(Lease {
