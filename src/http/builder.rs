@@ -113,6 +113,7 @@ impl HttpBuilder {
                 pool: Pool::new(target, self.connections),
                 base: trimmed,
                 timeout: self.timeout,
+                timers: super::timer::Timers::default(),
             }),
         })
     }

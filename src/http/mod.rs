@@ -138,6 +138,7 @@ mod send;
 mod status;
 mod target;
 mod template;
+mod timer;
 #[cfg(feature = "tls")]
 mod tls;
 
@@ -226,6 +227,7 @@ struct HttpInner {
     pool: pool::Pool,
     base: String,
     timeout: Duration,
+    timers: timer::Timers,
 }
 
 /// An HTTP client bound to one target (base URL), checked for safety. Cheap

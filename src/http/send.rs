@@ -11,6 +11,7 @@ use hyper::http::uri::{PathAndQuery, Uri};
 use hyper::Request;
 use spike_core::redact::REDACTED;
 use spike_core::{Ctx, ErrorClass, IterError, Outcome};
+use tokio::time::Instant;
 
 use super::checks::{run_checks, snippet};
 use super::pool::hyper_error;
@@ -28,10 +29,18 @@ pub(super) async fn send(http: &Http, spec: &Spec, ctx: &Ctx) -> Outcome {
     let outcome = match build(http, spec, ctx) {
         Ok(req) => {
             let timeout = spec.timeout.unwrap_or(http.inner.timeout);
-            match tokio::time::timeout(timeout, exchange(http, spec, ctx, req, &mut tags)).await {
-                Ok(Ok(())) => Outcome::ok(),
-                Ok(Err(e)) => Outcome::err(e),
-                Err(_) => Outcome::err(IterError::of(ErrorClass::Timeout).with_message(format!(
+            let timers = &http.inner.timers;
+            let mut timer = timers.start(Instant::now() + timeout);
+            let answered = tokio::select! {
+                biased;
+                r = exchange(http, spec, ctx, req, &mut tags) => Some(r),
+                () = timer.sleep.as_mut() => None,
+            };
+            timers.keep(timer);
+            match answered {
+                Some(Ok(())) => Outcome::ok(),
+                Some(Err(e)) => Outcome::err(e),
+                None => Outcome::err(IterError::of(ErrorClass::Timeout).with_message(format!(
                     "{} {}: no complete answer within {timeout:?}",
                     spec.method, spec.path_text
                 ))),

@@ -115,6 +115,9 @@ async fn user_loop<W: Workload>(
     let run = &job.run;
     let duration = shape.duration();
     let last_window = run.windows_total - 1;
+    // Kept across this user's iterations (see `run_iteration`).
+    let mut deadline = std::pin::pin!(tokio::time::sleep_until(run.drain_deadline));
+    let mut cancelled = std::pin::pin!(run.cancel.cancelled());
     loop {
         if stop.is_cancelled()
             || u64::from(slot) >= users.target.load(Ordering::Acquire)
@@ -138,7 +141,14 @@ async fn user_loop<W: Workload>(
             offset,
             user: Some(slot),
         };
-        run_iteration(run, &job.workload, id).await;
+        run_iteration(
+            run,
+            &job.workload,
+            id,
+            deadline.as_mut(),
+            cancelled.as_mut(),
+        )
+        .await;
         run.in_flight.fetch_sub(1, Ordering::AcqRel);
         if think.is_zero() {
             // A workload that never waits would otherwise hold its worker.

@@ -1,10 +1,12 @@
 //! Running one iteration: time it, catch panics, enforce deadlines, record.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::time::Duration;
 
 use futures_util::FutureExt as _;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use crate::recording::ctx::Ctx;
 use crate::recording::histogram::micros;
@@ -40,12 +42,31 @@ enum Ended {
     Interrupted,
 }
 
+/// When the iteration `id` times out, and whether that is the run's drain
+/// deadline (earlier than its own).
+pub(crate) fn iteration_deadline(run: &RunShared, id: &IterId) -> (Instant, bool) {
+    let own = run.t0 + id.offset + run.iteration_timeout;
+    if run.drain_deadline < own {
+        (run.drain_deadline, true)
+    } else {
+        (own, false)
+    }
+}
+
 /// Run one iteration of `workload` and record it. Never panics because the
 /// workload did.
-pub(crate) async fn run_iteration<W: Workload>(
+///
+/// `deadline` is moved to the iteration's deadline and `cancelled` is the
+/// run's cancellation: a closed-model user keeps both across its
+/// iterations, so that moving the timer to a later deadline is an atomic
+/// update instead of a timer-wheel insert and removal, and the
+/// cancellation waiter stays registered.
+pub(crate) async fn run_iteration<W: Workload, C: Future<Output = ()>>(
     run: &std::sync::Arc<RunShared>,
     workload: &W,
     id: IterId,
+    mut deadline: Pin<&mut Sleep>,
+    mut cancelled: Pin<&mut C>,
 ) {
     let intended = run.t0 + id.offset;
     // Closed model: a user starts when it starts; its intended start is its
@@ -64,23 +85,20 @@ pub(crate) async fn run_iteration<W: Workload>(
         user: id.user,
         local: Default::default(),
     };
-    let own_deadline = intended + run.iteration_timeout;
-    let drain = run.drain_deadline < own_deadline;
-    let deadline = if drain {
-        run.drain_deadline
-    } else {
-        own_deadline
-    };
+    let (until, drain) = iteration_deadline(run, &id);
+    if deadline.deadline() != until {
+        deadline.as_mut().reset(until);
+    }
     let work =
         AssertUnwindSafe(async move { workload.call(ctx).await.into_outcome() }).catch_unwind();
     let ended = tokio::select! {
         biased;
-        r = tokio::time::timeout_at(deadline, work) => match r {
-            Ok(Ok(outcome)) => Ended::Done(outcome),
-            Ok(Err(payload)) => Ended::Panicked(panic_message(payload.as_ref())),
-            Err(_) => Ended::TimedOut { drain },
+        r = work => match r {
+            Ok(outcome) => Ended::Done(outcome),
+            Err(payload) => Ended::Panicked(panic_message(payload.as_ref())),
         },
-        () = run.cancel.cancelled() => Ended::Interrupted,
+        () = &mut deadline => Ended::TimedOut { drain },
+        () = &mut cancelled => Ended::Interrupted,
     };
     let end = Instant::now();
     let (error, tags, drain_timeout) = match ended {

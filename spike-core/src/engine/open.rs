@@ -34,7 +34,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::iteration::{run_iteration, IterId};
+use super::iteration::{iteration_deadline, run_iteration, IterId};
 use super::thread_clock::{lower_timer_slack, sleep_until, thread_cpu_time};
 use super::Job;
 use crate::recording::histogram::micros;
@@ -246,7 +246,10 @@ async fn spawner<W: Workload>(job: Arc<Job<W>>, mut batches: mpsc::UnboundedRece
         for id in batch {
             let job = job.clone();
             tokio::spawn(async move {
-                run_iteration(&job.run, &job.workload, id).await;
+                let (until, _) = iteration_deadline(&job.run, &id);
+                let deadline = std::pin::pin!(tokio::time::sleep_until(until));
+                let cancelled = std::pin::pin!(job.run.cancel.cancelled());
+                run_iteration(&job.run, &job.workload, id, deadline, cancelled).await;
                 job.run.in_flight.fetch_sub(1, Ordering::Release);
             });
         }
