@@ -177,7 +177,14 @@ impl FaultClock {
             edges.sort_by_key(|e| e.0);
             let mut done = Vec::new();
             for (planned, on, name, fault) in edges {
-                tokio::time::sleep_until((start + planned).into()).await;
+                // The timer wakes up to ~2 ms late: sleep to 3 ms before
+                // the edge, then yield until it, to keep within 1 ms.
+                let edge = start + planned;
+                let early = edge.checked_sub(Duration::from_millis(3)).unwrap_or(edge);
+                tokio::time::sleep_until(early.into()).await;
+                while Instant::now() < edge {
+                    tokio::task::yield_now().await;
+                }
                 if on {
                     fault.start();
                 } else {
