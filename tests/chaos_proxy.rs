@@ -306,6 +306,27 @@ async fn spike_run_records_resets_while_on_and_recovers() {
     assert!(proxy.stats().reset > 0);
 }
 
+/// Faults switch on and off on a connection that is open (and has
+/// already forwarded bytes without any fault).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_switch_on_and_off_on_an_open_connection() {
+    const L: Duration = Duration::from_millis(30);
+    let echo = echo_server().await;
+    let proxy = Proxy::start(echo).await.expect("proxy");
+    let mut open = connect(proxy.addr()).await;
+    round_trip(&mut open).await;
+    let slow = proxy.latency(Direction::Upstream, L).expect("latency");
+    slow.start();
+    let on = round_trip(&mut open).await;
+    assert!(
+        on >= L - Duration::from_micros(600),
+        "a round trip with {L:?} added took {on:?}"
+    );
+    slow.stop();
+    let off = round_trip(&mut open).await;
+    assert!(off < L, "a round trip after the fault stopped took {off:?}");
+}
+
 /// `refuse` resets new connections and leaves open ones alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refuse_resets_new_connections_only() {

@@ -63,26 +63,78 @@ pub(crate) enum End {
 }
 
 /// Forward `from` to `to` (the bytes of `way`) until the sender closes.
+///
+/// While no fault of the proxy is on, each chunk read is written at once
+/// (the passthrough costs one read and one write). From the first chunk
+/// read with a fault on, the connection's direction switches for good to
+/// the faulted path: a reader and a writer joined by a short queue.
 pub(crate) async fn pump<R, W>(mut from: R, mut to: W, way: Direction, shared: &Shared) -> End
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut buf = vec![0u8; CHUNK];
+    let first = loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) => return close(&mut to).await,
+            Ok(n) => n,
+            Err(_) => return End::Failed,
+        };
+        if shared.any_on() {
+            break n;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return End::Failed;
+        }
+        count(shared, way, n as u64);
+    };
+    faulted(from, to, way, shared, buf, first).await
+}
+
+/// Pass the sender's close on.
+async fn close<W: AsyncWrite + Unpin>(to: &mut W) -> End {
+    match to.shutdown().await {
+        Ok(()) => End::Eof,
+        Err(_) => End::Failed,
+    }
+}
+
+fn count(shared: &Shared, way: Direction, bytes: u64) {
+    let counter = match way {
+        Direction::Upstream => &shared.counters.bytes_upstream,
+        _ => &shared.counters.bytes_downstream,
+    };
+    counter.fetch_add(bytes, Ordering::Relaxed);
+}
+
+/// The faulted path: `buf[..first]` was read and not yet written.
+async fn faulted<R, W>(
+    mut from: R,
+    mut to: W,
+    way: Direction,
+    shared: &Shared,
+    mut buf: Vec<u8>,
+    first: usize,
+) -> End
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
     let (tx, mut rx) = mpsc::channel::<(Instant, Vec<u8>)>(QUEUE);
     let reader = async move {
-        let mut buf = vec![0u8; CHUNK];
+        let mut n = first;
         loop {
-            let n = match from.read(&mut buf).await {
-                Ok(0) => return true,
-                Ok(n) => n,
-                Err(_) => return false,
-            };
             let delay = latency(&shared.active(), way);
             let now = Instant::now();
             let due = now.checked_add(delay).unwrap_or_else(|| now + MAX_DELAY);
             if tx.send((due, buf[..n].to_vec())).await.is_err() {
                 return true;
             }
+            n = match from.read(&mut buf).await {
+                Ok(0) => return true,
+                Ok(n) => n,
+                Err(_) => return false,
+            };
         }
     };
     let writer = async {
@@ -94,10 +146,7 @@ where
                 return end;
             }
         }
-        match to.shutdown().await {
-            Ok(()) => End::Eof,
-            Err(_) => End::Failed,
-        }
+        close(&mut to).await
     };
     tokio::pin!(reader, writer);
     tokio::select! {
@@ -187,11 +236,7 @@ impl WriterState {
             }
             let taken = take as u64;
             self.sent += taken;
-            let counter = match way {
-                Direction::Upstream => &shared.counters.bytes_upstream,
-                _ => &shared.counters.bytes_downstream,
-            };
-            counter.fetch_add(taken, Ordering::Relaxed);
+            count(shared, way, taken);
             rest = &rest[take..];
             if budget == Some(taken) {
                 return Some(End::Cut);

@@ -2,7 +2,7 @@
 //! faults that are on (a watch channel, so connections wake on a change).
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::watch;
@@ -33,6 +33,8 @@ pub(crate) struct Shared {
     /// How late the timer wakes, a moving average in ns (see
     /// `pump::sleep_on_time`).
     pub(crate) timer_late_ns: AtomicU64,
+    /// How many faults are on (the passthrough's one check per chunk).
+    on: AtomicUsize,
 }
 
 impl Shared {
@@ -43,6 +45,7 @@ impl Shared {
             active: watch::Sender::new(Arc::new(Vec::new())),
             next_id: AtomicU64::new(0),
             timer_late_ns: AtomicU64::new(0),
+            on: AtomicUsize::new(0),
         }
     }
 
@@ -60,21 +63,28 @@ impl Shared {
                 (true, false) => {
                     let mut next = Vec::clone(active);
                     next.push(fault.clone());
+                    self.on.store(next.len(), Ordering::SeqCst);
                     *active = Arc::new(next);
                     true
                 }
                 (false, true) => {
-                    let next = active
+                    let next: Vec<_> = active
                         .iter()
                         .filter(|f| f.id != fault.id)
                         .cloned()
                         .collect();
+                    self.on.store(next.len(), Ordering::SeqCst);
                     *active = Arc::new(next);
                     true
                 }
                 _ => false,
             }
         });
+    }
+
+    /// Whether any fault is on.
+    pub(crate) fn any_on(&self) -> bool {
+        self.on.load(Ordering::SeqCst) > 0
     }
 
     /// A receiver that wakes on every change of the active set.
