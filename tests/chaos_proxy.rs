@@ -60,9 +60,9 @@ async fn refused(addr: std::net::SocketAddr) -> bool {
 
 /// Mark this attempt inconclusive (a busy machine) and fail it: inside
 /// `#[spike_test]` the body runs again.
-fn inconclusive(why: String) -> ! {
+fn inconclusive(why: &str) -> ! {
     if let Some(ctx) = spike::TestContext::current() {
-        ctx.note_inconclusive(why.clone());
+        ctx.note_inconclusive(why);
     }
     panic!("INCONCLUSIVE: {why}");
 }
@@ -104,7 +104,7 @@ async fn added_latency_shows_up_at_p50_within_a_millisecond() {
         // The direct round trips' own spread says how busy the machine was.
         let spread = d[d.len() * 9 / 10].saturating_sub(d[d.len() / 10]);
         if spread > Duration::from_micros(500) || load_average().is_some_and(|l| l > 2.0) {
-            inconclusive(format!(
+            inconclusive(&format!(
                 "the machine is too busy for ±1 ms: direct p10..p90 spread {spread:?}, load {:?}",
                 load_average()
             ));
@@ -147,7 +147,7 @@ async fn jitter_spreads_delays_within_its_band() {
     let spread = p[p.len() * 9 / 10] - p[p.len() / 10];
     assert!(spread > J, "delays spread over only {spread:?}");
     if high > L + J + Duration::from_millis(5) {
-        inconclusive(format!(
+        inconclusive(&format!(
             "a round trip took {high:?}, beyond L + J + 5 ms: a busy machine"
         ));
     }
@@ -183,7 +183,7 @@ async fn bandwidth_cap_gives_size_over_rate_within_five_percent() {
     );
     if off > 0.05 {
         if took > expected && load_average().is_some_and(|l| l > 2.0) {
-            inconclusive(format!(
+            inconclusive(&format!(
                 "transfer took {took:?} on a machine at load {:?}",
                 load_average()
             ));

@@ -120,12 +120,15 @@ pub struct Edge {
     pub actual: Duration,
 }
 
+/// One planned fault: name, fault, start, length.
+type Planned = (String, Arc<dyn Fault>, Duration, Duration);
+
 /// Switches faults on the run's clock (see the module docs).
 #[derive(Clone, Default)]
 pub struct FaultClock {
     run_start: Arc<OnceLock<Instant>>,
     started: Arc<Notify>,
-    plan: Arc<Mutex<Vec<(String, Arc<dyn Fault>, Duration, Duration)>>>,
+    plan: Arc<Mutex<Vec<Planned>>>,
 }
 
 impl FaultClock {
