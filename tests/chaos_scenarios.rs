@@ -142,9 +142,13 @@ mod postgres {
                 inside += 1;
                 assert!(w.stats.completed > 0);
                 assert_eq!(
-                    w.stats.errors, w.stats.completed,
-                    "window at {:?}: an operation got through the cut",
-                    w.start
+                    w.stats.errors,
+                    w.stats.completed,
+                    "window at {:?}: an operation got through the cut (errors {:?}, lag p99 {} µs, proxy {:?})",
+                    w.start,
+                    w.stats.errors_by_class,
+                    w.stats.schedule_lag.p99_us,
+                    proxy.stats()
                 );
             }
         }
