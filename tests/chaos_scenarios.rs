@@ -366,6 +366,8 @@ mod ws {
         let recovery =
             recovery_from(&report.windows, off, |w| w.stats.errors == 0).expect("recovered");
         println!("connections succeed again {recovery:?} after the resets stopped");
-        assert!(recovery <= ms(100), "recovery took {recovery:?}");
+        // Connections tried before the edge fail: the window holding it
+        // can fail, the next one (≤ 100 ms + the edge's lateness) cannot.
+        assert!(recovery <= ms(200), "recovery took {recovery:?}");
     }
 }
