@@ -1,7 +1,7 @@
 //! Truth tests of the chaos proxy (`spike::chaos`): every expected outcome
 //! comes from a server this file writes (echo, fixed blob, silent) and
 //! arithmetic done here, not from the proxy's own counters alone.
-#![cfg(feature = "chaos")]
+#![cfg(all(feature = "chaos", feature = "http"))]
 
 mod chaos_common;
 
