@@ -7,7 +7,10 @@
 //! What each asserts is known by construction: errors (or fallbacks) only
 //! while the fault is on, give or take a window, and none once it is off
 //! (recovery), measured from the fault's actual end.
-#![cfg(feature = "chaos")]
+#![cfg(all(
+    feature = "chaos",
+    any(feature = "postgres", feature = "redis", feature = "ws")
+))]
 
 mod chaos_common;
 mod drivers_common;
