@@ -76,6 +76,8 @@ pub use spike_assert::{
 /// guide (`docs/spike_testing_guide.md`, "Writing spike tests").
 pub use spike_macros::spike_test;
 
+#[cfg(feature = "chaos")]
+pub mod chaos;
 #[cfg(feature = "http")]
 pub mod demo;
 #[cfg(feature = "http")]

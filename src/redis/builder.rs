@@ -5,7 +5,7 @@ use std::hash::RandomState;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use fred::prelude::{Builder, Config};
+use fred::prelude::{Builder, Config, ReconnectPolicy};
 use tokio::sync::OnceCell;
 
 use super::cache::{CacheAside, Shared, KNOWN_SHARDS};
@@ -112,7 +112,11 @@ impl CacheAsideBuilder {
                 c.internal_command_timeout = connect;
                 c.max_command_attempts = 1;
             })
-            .with_performance_config(|p| p.default_command_timeout = command);
+            .with_performance_config(|p| p.default_command_timeout = command)
+            // A connection lost mid-run (a restart, a fault proxy's reset)
+            // is reopened every 100 ms, for ever; the first connect still
+            // fails fast.
+            .set_policy(ReconnectPolicy::new_constant(0, 100));
         let prefix = self.prefix.unwrap_or_else(|| {
             let nanos = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
