@@ -9,10 +9,10 @@ use std::io::ErrorKind;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use chaos_common::{blob_server, echo_server, load_average, median, silent_server, FaultClock};
+use chaos_common::{blob_server, echo_server, fault_edges, load_average, median, silent_server};
 use spike::chaos::{ChaosError, Direction, Proxy, MAX_DELAY};
 use spike::demo::DemoService;
-use spike::faults::Fault;
+use spike::faults::{at, lasting, Chaos, Fault};
 use spike::http::Http;
 use spike::prelude::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -253,10 +253,7 @@ async fn spike_run_records_resets_while_on_and_recovers() {
         .timeout(secs(2))
         .build()
         .expect("http");
-    let on_at = secs(1);
-    let lasting = secs(1);
-    let clock = FaultClock::new().fault("resets", proxy.reset_all(), on_at, lasting);
-    let edges = clock.spawn();
+    let chaos = Chaos::new().fault("resets", proxy.reset_all(), at(secs(1)), lasting(secs(1)));
     let shape = Shape::builder()
         .hold(rps(200), secs(3))
         .build()
@@ -265,11 +262,11 @@ async fn spike_run_records_resets_while_on_and_recovers() {
         .shape(shape)
         .window(ms(250))
         .lag_budget(ms(100))
-        .run(clock.clocked(http.get("/")))
+        .chaos(chaos)
+        .run(http.get("/"))
         .await
         .expect("run");
-    let edges = edges.await.expect("clock");
-    let (on, off) = chaos_common::window_of(&edges, "resets");
+    let (on, off) = fault_edges(&report, "resets");
     println!(
         "{report}\nfault on {on:?} .. {off:?}; errors {:?}",
         report.total.errors_by_class

@@ -1,23 +1,14 @@
 //! Helpers shared by the chaos tests: servers whose behaviour is known by
-//! construction, medians, and a fault clock on the run's clock.
-//!
-//! `FaultClock` stands in for the engine's `Scenario::chaos` plan until it
-//! lands: it learns the run's start from the first iteration
-//! (`Ctx::run_start`), sleeps to each planned edge and switches the fault,
-//! recording when each edge really happened. Replace it (and `Clocked`)
-//! with `.chaos(Chaos::new().fault(..))` then.
+//! construction, medians, and the fault edges a run recorded.
 #![allow(dead_code, unreachable_pub)]
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use spike::faults::Fault;
 use spike::prelude::*;
-use spike::Workload;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 
 /// An echo server on 127.0.0.1: every byte read is written back.
 pub async fn echo_server() -> SocketAddr {
@@ -107,135 +98,26 @@ pub fn load_average() -> Option<f64> {
         .ok()
 }
 
-/// When an edge of a planned fault happened.
-#[derive(Debug, Clone)]
-pub struct Edge {
-    /// The fault's name.
-    pub name: String,
-    /// `true` for the start edge.
-    pub on: bool,
-    /// Planned offset from the run start.
-    pub planned: Duration,
-    /// Actual offset from the run start.
-    pub actual: Duration,
-}
-
-/// One planned fault: name, fault, start, length.
-type Planned = (String, Arc<dyn Fault>, Duration, Duration);
-
-/// Switches faults on the run's clock (see the module docs).
-#[derive(Clone, Default)]
-pub struct FaultClock {
-    run_start: Arc<OnceLock<Instant>>,
-    started: Arc<Notify>,
-    plan: Arc<Mutex<Vec<Planned>>>,
-}
-
-impl FaultClock {
-    pub fn new() -> Self {
-        FaultClock::default()
-    }
-
-    /// Plan `fault`, called `name`, on from `at` for `lasting`.
-    pub fn fault(self, name: &str, fault: impl Fault, at: Duration, lasting: Duration) -> Self {
-        self.plan
-            .lock()
-            .unwrap()
-            .push((name.to_owned(), Arc::new(fault), at, lasting));
-        self
-    }
-
-    /// Wrap a workload so its iterations tell the clock the run's start.
-    pub fn clocked<W: Workload>(&self, inner: W) -> Clocked<W> {
-        Clocked {
-            clock: self.clone(),
-            inner,
-        }
-    }
-
-    fn mark(&self, ctx: &Ctx) {
-        if self.run_start.set(ctx.run_start()).is_ok() {
-            self.started.notify_one();
-        }
-    }
-
-    /// Start the clock task: it waits for the run's start, then switches
-    /// each planned edge; its result is the edges as they happened.
-    pub fn spawn(&self) -> tokio::task::JoinHandle<Vec<Edge>> {
-        let clock = self.clone();
-        tokio::spawn(async move {
-            let notified = clock.started.notified();
-            let start = match clock.run_start.get() {
-                Some(s) => *s,
-                None => {
-                    notified.await;
-                    *clock.run_start.get().expect("set before the notice")
-                }
-            };
-            let mut edges: Vec<(Duration, bool, String, Arc<dyn Fault>)> = Vec::new();
-            for (name, fault, at, lasting) in clock.plan.lock().unwrap().iter() {
-                edges.push((*at, true, name.clone(), fault.clone()));
-                edges.push((*at + *lasting, false, name.clone(), fault.clone()));
-            }
-            edges.sort_by_key(|e| e.0);
-            let mut done = Vec::new();
-            for (planned, on, name, fault) in edges {
-                // The timer wakes up to ~2 ms late: sleep to 3 ms before
-                // the edge, then yield until it, to keep within 1 ms.
-                let edge = start + planned;
-                let early = edge.checked_sub(Duration::from_millis(3)).unwrap_or(edge);
-                tokio::time::sleep_until(early.into()).await;
-                while Instant::now() < edge {
-                    tokio::task::yield_now().await;
-                }
-                if on {
-                    fault.start();
-                } else {
-                    fault.stop();
-                }
-                done.push(Edge {
-                    name,
-                    on,
-                    planned,
-                    actual: start.elapsed(),
-                });
-            }
-            done
-        })
-    }
-}
-
-/// A workload that marks the run's start on a [`FaultClock`].
-pub struct Clocked<W> {
-    clock: FaultClock,
-    inner: W,
-}
-
-impl<W: Workload> Workload for Clocked<W> {
-    type Future = W::Future;
-    type Output = W::Output;
-
-    fn call(&self, ctx: Ctx) -> Self::Future {
-        self.clock.mark(&ctx);
-        self.inner.call(ctx)
-    }
-
-    fn check(&self) -> Result<(), String> {
-        self.inner.check()
-    }
-}
-
-/// The instants of `name`'s edges: (on, off), from the run start.
-pub fn window_of(edges: &[Edge], name: &str) -> (Duration, Duration) {
-    let on = edges
-        .iter()
-        .find(|e| e.name == name && e.on)
-        .expect("start edge")
-        .actual;
-    let off = edges
-        .iter()
-        .find(|e| e.name == name && !e.on)
-        .expect("stop edge")
-        .actual;
+/// The actual (on, off) edges of the fault `name`, from the run start, as
+/// the report's fault timeline records them. Prints them next to the plan
+/// and checks they are on the load's clock: within 1 ms of plan, plus the
+/// run's schedule lag p99 (what a loaded machine delays every wake-up by,
+/// the fault clock's as the pacer's).
+pub fn fault_edges(report: &Report, name: &str) -> (Duration, Duration) {
+    let span = report
+        .fault(name)
+        .unwrap_or_else(|| panic!("no fault `{name}` in the report"));
+    let on = span.actual_start.expect("the fault started");
+    let off = span.actual_end.expect("the fault ended");
+    let edge = span.edge_error().expect("both edges happened");
+    println!(
+        "fault {name}: planned {:?}..{:?}, actual {on:?}..{off:?}, edges within {edge:?} of plan",
+        span.planned_start, span.planned_end
+    );
+    let allowed = Duration::from_millis(1) + report.generator.schedule_lag.p99();
+    assert!(
+        edge <= allowed,
+        "fault `{name}`: edges {edge:?} off plan, over {allowed:?}"
+    );
     (on, off)
 }
