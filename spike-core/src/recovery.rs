@@ -88,10 +88,16 @@ impl Recovery {
     /// Whether a window meets these thresholds.
     #[must_use]
     pub fn is_healthy(&self, w: &WindowStats) -> bool {
-        w.stats.completed > 0
-            && w.stats.latency.p95_us <= self.healthy_p95_us
-            && w.stats.error_rate <= self.healthy_error_rate + 1e-12
+        meets(w, self.healthy_p95_us, self.healthy_error_rate)
     }
+}
+
+/// The health rule of the module docs: a window with a completed iteration,
+/// its p95 and error rate at or below the thresholds.
+fn meets(w: &WindowStats, healthy_p95_us: u64, healthy_error_rate: f64) -> bool {
+    w.stats.completed > 0
+        && w.stats.latency.p95_us <= healthy_p95_us
+        && w.stats.error_rate <= healthy_error_rate + 1e-12
 }
 
 /// Compute recovery over a run's windows (see the module docs).
@@ -221,9 +227,7 @@ impl FaultRecovery {
     /// Whether a window meets these thresholds (as [`Recovery::is_healthy`]).
     #[must_use]
     pub fn is_healthy(&self, w: &WindowStats) -> bool {
-        w.stats.completed > 0
-            && w.stats.latency.p95_us <= self.healthy_p95_us
-            && w.stats.error_rate <= self.healthy_error_rate + 1e-12
+        meets(w, self.healthy_p95_us, self.healthy_error_rate)
     }
 
     /// True when there was a reference to judge health against.
