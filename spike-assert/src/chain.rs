@@ -85,10 +85,20 @@ impl<'r> Expect<'r> {
 
     /// Record a recovery check: recovered at all, or within `limit`. A
     /// run-level check: the scope column says which scope it ignored.
-    pub(crate) fn push_recovery(mut self, limit: Option<Duration>) -> Self {
-        let (expected, actual, passed) = eval::recovery_outcome(self.report, limit);
+    pub(crate) fn push_recovery(self, limit: Option<Duration>) -> Self {
+        let outcome = eval::recovery_outcome(self.report, limit);
+        self.push_run_level("recovery".to_owned(), outcome)
+    }
+
+    /// Add a run-level row for `check` from its `(expected, actual,
+    /// passed)` outcome.
+    pub(crate) fn push_run_level(
+        mut self,
+        check: String,
+        (expected, actual, passed): (String, String, bool),
+    ) -> Self {
         self.rows.push(Row {
-            check: "recovery".to_owned(),
+            check,
             scope: self.scope.run_level_label("run"),
             expected,
             actual,

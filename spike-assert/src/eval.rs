@@ -319,17 +319,7 @@ pub(crate) fn recovery_outcome(report: &Report, limit: Option<Duration>) -> (Str
             limit.is_none_or(|d| t <= d),
         ),
         None => {
-            let shown: Vec<String> = r
-                .unhealthy_windows
-                .iter()
-                .take(5)
-                .map(|i| format!("#{i}"))
-                .collect();
-            let more = r.unhealthy_windows.len().saturating_sub(shown.len());
-            let mut unhealthy = shown.join(", ");
-            if more > 0 {
-                unhealthy.push_str(&format!(" and {more} more"));
-            }
+            let unhealthy = unhealthy_list(&r.unhealthy_windows);
             (
                 expected,
                 format!(
@@ -341,4 +331,16 @@ pub(crate) fn recovery_outcome(report: &Report, limit: Option<Duration>) -> (Str
             )
         }
     }
+}
+
+/// The indexes of a recovery's unhealthy windows, for a failure message:
+/// the first five, then how many more (`#12, #13 and 4 more`).
+pub(crate) fn unhealthy_list(windows: &[u64]) -> String {
+    let shown: Vec<String> = windows.iter().take(5).map(|i| format!("#{i}")).collect();
+    let more = windows.len().saturating_sub(shown.len());
+    let mut list = shown.join(", ");
+    if more > 0 {
+        list.push_str(&format!(" and {more} more"));
+    }
+    list
 }

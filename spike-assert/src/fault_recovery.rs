@@ -6,9 +6,9 @@ use std::time::Duration;
 use spike_core::Report;
 
 use crate::chain::Expect;
+use crate::eval;
 use crate::suggest;
 use crate::units::{fmt_us, us_of};
-use crate::verdict::{Row, RowVerdict};
 
 impl<'r> Expect<'r> {
     /// A run-level check that ignores the chain's scope: recovery from the
@@ -52,20 +52,9 @@ impl<'r> Expect<'r> {
         }
     }
 
-    fn push_fault_recovery(mut self, fault: &str, limit: Option<Duration>) -> Self {
-        let (expected, actual, passed) = fault_recovery_outcome(self.report, fault, limit);
-        self.rows.push(Row {
-            check: format!("recovery from fault `{fault}`"),
-            scope: self.scope.run_level_label("run"),
-            expected,
-            actual,
-            verdict: if passed {
-                RowVerdict::Pass
-            } else {
-                RowVerdict::Fail
-            },
-        });
-        self
+    fn push_fault_recovery(self, fault: &str, limit: Option<Duration>) -> Self {
+        let outcome = fault_recovery_outcome(self.report, fault, limit);
+        self.push_run_level(format!("recovery from fault `{fault}`"), outcome)
     }
 }
 
@@ -135,17 +124,7 @@ pub(crate) fn fault_recovery_outcome(
             limit.is_none_or(|d| t <= d),
         ),
         None => {
-            let shown: Vec<String> = r
-                .unhealthy_windows
-                .iter()
-                .take(5)
-                .map(|i| format!("#{i}"))
-                .collect();
-            let more = r.unhealthy_windows.len().saturating_sub(shown.len());
-            let mut unhealthy = shown.join(", ");
-            if more > 0 {
-                unhealthy.push_str(&format!(" and {more} more"));
-            }
+            let unhealthy = eval::unhealthy_list(&r.unhealthy_windows);
             fail(format!(
                 "did not recover in the {} after `{fault}` ended (unhealthy windows {unhealthy})",
                 fmt_us(us_of(r.until.saturating_sub(r.fault_end))),
