@@ -6,11 +6,15 @@ use std::path::{Path, PathBuf};
 use crate::paths::{folder_name, spike_home};
 use crate::report::Report;
 
+/// The folder, inside a run's artifact folder, that holds its saved
+/// baselines.
+pub(crate) const BASELINES: &str = "baselines";
+
 /// Folder of the baseline `name` for a run whose artifacts go to
 /// `report_dir`: `<report_dir>/baselines/<name>`.
 #[must_use]
 pub fn baseline_dir(report_dir: &Path, name: &str) -> PathBuf {
-    report_dir.join("baselines").join(folder_name(name))
+    report_dir.join(BASELINES).join(folder_name(name))
 }
 
 /// Where a report's artifacts are (or would be, for an unsaved report):
@@ -86,7 +90,7 @@ pub fn load_baseline(
 /// The names of the baselines saved for a report's scenario, sorted.
 #[must_use]
 pub fn saved_baselines(report: &Report) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(report_dir(report).join("baselines")) else {
+    let Ok(entries) = std::fs::read_dir(report_dir(report).join(BASELINES)) else {
         return Vec::new();
     };
     let mut names: Vec<String> = entries

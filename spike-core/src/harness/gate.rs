@@ -127,6 +127,12 @@ pub fn current_bands() -> Bands {
 /// baseline) as a [`crate::notice::notice`], which the terminal shows even
 /// when the test passes, and returns `Ok`.
 ///
+/// A comparison that failed while this run was inconclusive notes the run's
+/// reasons on the test ([`TestContext::note_inconclusive`]): `#[spike_test]`
+/// then runs the body again while attempts are left, as it does for a
+/// check that failed on such a run. A regression measured on a conclusive
+/// run, or an inconclusive *baseline*, is never retried.
+///
 /// # Errors
 /// The failure message described above.
 pub fn gate_test(test: &TestContext) -> Result<(), String> {
@@ -138,7 +144,14 @@ pub fn gate_test(test: &TestContext) -> Result<(), String> {
     let mut failures = Vec::new();
     for report in test.reports() {
         match check(&report, &name, &bands) {
-            Ok(outcome) if outcome.failed(strict) => failures.push(outcome.to_string()),
+            Ok(outcome) if outcome.failed(strict) => {
+                if !bands.allow_inconclusive {
+                    for why in report.inconclusive_reasons() {
+                        test.note_inconclusive(format!("{}: {}", report.scenario, why.long));
+                    }
+                }
+                failures.push(outcome.to_string());
+            }
             Ok(outcome) => crate::notice::notice(&outcome.to_string()),
             Err(e) => failures.push(format!("spike: {e}")),
         }

@@ -4,10 +4,13 @@
 
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
+
+use crate::baselines::store::BASELINES;
 
 use super::failure_text::{reports_line, with_reports};
 use super::run_lock::RunLock;
@@ -285,9 +288,18 @@ impl SpikeTest {
         loop {
             let ctx = TestContext::new(self.name.clone());
             let (outcome, fired) = attempt(self, &ctx);
+            // `SPIKE_BASELINE=name`: the regression gate against a saved
+            // baseline (`Ok` when the variable is not set), after a body
+            // that finished in time. It notes this run's inconclusive
+            // reasons, so a gate that failed only because this machine could
+            // not apply the load runs the body again like a failed check.
+            let gate = match &outcome {
+                Ok(Ending::Finished(_)) if !fired => super::gate::gate_test(&ctx),
+                _ => Ok(()),
+            };
             let body_failed = match &outcome {
                 Err(_) => true,
-                Ok(Ending::Finished(out)) => failed(out),
+                Ok(Ending::Finished(out)) => failed(out) || gate.is_err(),
                 Ok(_) => false,
             };
             let reasons = ctx.inconclusive_reasons();
@@ -296,7 +308,7 @@ impl SpikeTest {
                 number += 1;
                 continue;
             }
-            return self.conclude(&ctx, outcome, fired);
+            return self.conclude(&ctx, outcome, fired, gate);
         }
     }
 
@@ -345,7 +357,14 @@ impl SpikeTest {
             let aside = std::path::PathBuf::from(aside);
             let _ = std::fs::remove_dir_all(&aside);
             match std::fs::rename(dir, &aside) {
-                Ok(()) => kept = format!(" Its reports are in {}.", aside.display()),
+                Ok(()) => {
+                    kept = format!(" Its reports are in {}.", aside.display());
+                    if let Err(e) = restore_baselines(&aside, dir) {
+                        kept.push_str(&format!(
+                            " Its saved baselines could not be moved back: {e}."
+                        ));
+                    }
+                }
                 Err(e) => kept = format!(" Its reports could not be moved aside: {e}."),
             }
         }
@@ -369,13 +388,15 @@ impl SpikeTest {
 
     /// Turn how the body ended into the test's result or panic. A body that
     /// finished after the timeout fired (its run stopped early, or it simply
-    /// took that long) fails the test all the same.
+    /// took that long) fails the test all the same. `gate` is the
+    /// regression gate's verdict on a body that finished in time.
     #[track_caller]
     fn conclude<T>(
         &self,
         ctx: &TestContext,
         outcome: std::thread::Result<Ending<T>>,
         timed_out: bool,
+        gate: Result<(), String>,
     ) -> T {
         // The artifacts are written once, here, with every check the body's
         // assertion chains handed to the test's sink.
@@ -386,9 +407,7 @@ impl SpikeTest {
             .map_or("", |(_, label)| label.as_str());
         match outcome {
             Ok(Ending::Finished(out)) if !timed_out => {
-                // `SPIKE_BASELINE=name`: the regression gate against a saved
-                // baseline (no-op when the variable is not set).
-                if let Err(table) = super::gate::gate_test(ctx) {
+                if let Err(table) = gate {
                     panic!("{table}");
                 }
                 out
@@ -412,6 +431,29 @@ impl SpikeTest {
             }
         }
     }
+}
+
+/// Move the saved baselines (`baselines/` of the test's folder, or of a
+/// scenario's folder in it) from an attempt set aside back to `dir`: they
+/// belong to the test, not to the attempt, and the next attempt compares
+/// with them.
+fn restore_baselines(aside: &Path, dir: &Path) -> std::io::Result<()> {
+    let mut folders = vec![PathBuf::new()];
+    for entry in std::fs::read_dir(aside)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() && entry.file_name() != BASELINES {
+            folders.push(PathBuf::from(entry.file_name()));
+        }
+    }
+    for folder in folders {
+        let saved = aside.join(&folder).join(BASELINES);
+        if saved.is_dir() {
+            let home = dir.join(&folder);
+            std::fs::create_dir_all(&home)?;
+            std::fs::rename(saved, home.join(BASELINES))?;
+        }
+    }
+    Ok(())
 }
 
 /// Poll the body; once the watchdog fired, give it `grace` more.
