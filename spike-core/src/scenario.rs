@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::abort::Abort;
 use crate::engine::{self, Progress, RunConfig, StopFuture};
 use crate::error::SpikeError;
 use crate::faults::Chaos;
@@ -74,6 +75,7 @@ pub struct Scenario {
     on_window: Option<engine::WindowFn>,
     sinks: Sinks,
     chaos: Chaos,
+    abort: Vec<Abort>,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -143,6 +145,7 @@ impl Scenario {
             on_window: None,
             sinks: Sinks::default(),
             chaos: Chaos::new(),
+            abort: Vec::new(),
         }
     }
 
@@ -302,6 +305,27 @@ impl Scenario {
         self
     }
 
+    /// End the run early once `rule` holds: its window check failed for K
+    /// consecutive closed windows (k6's `abortOnFail`). Call it again to add
+    /// rules; they are OR-ed. The run then stops sending, gives iterations
+    /// in flight 1 s (then records them as `interrupted`), and returns a
+    /// complete report whose [`Report::aborted`] says which rule fired, at
+    /// which window and when. A rule with K = 0 or a threshold that is not a
+    /// number is refused with [`SpikeError::BadAbort`] before any traffic.
+    /// Example: [`crate::abort`].
+    pub fn abort_when(mut self, rule: Abort) -> Self {
+        self.abort.push(rule);
+        self
+    }
+
+    /// Ignore `SPIKE_SCALE` / `SPIKE_TIME_SCALE` for this run even inside a
+    /// harness that installs them (the capacity search scales its steps
+    /// itself).
+    pub(crate) fn without_env_scale(mut self) -> Self {
+        self.env_scaled = true;
+        self
+    }
+
     /// Check every setting and return the run configuration.
     fn validate(self) -> Result<RunConfig, SpikeError> {
         let scenario = self.name;
@@ -379,6 +403,17 @@ impl Scenario {
                 });
             }
         }
+        if let Some((rule, reason)) = self
+            .abort
+            .iter()
+            .find_map(|r| r.problem().map(|why| (r.to_string(), why)))
+        {
+            return Err(SpikeError::BadAbort {
+                scenario,
+                rule,
+                reason,
+            });
+        }
         let seed = self.seed.unwrap_or_else(|| {
             scenario.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
@@ -401,6 +436,7 @@ impl Scenario {
             on_progress: self.on_progress,
             on_window: self.on_window,
             chaos,
+            abort: self.abort,
         })
     }
 

@@ -47,6 +47,7 @@ use crate::engine::Progress;
 use crate::error::SpikeError;
 use crate::report::{Check, Report, WindowStats};
 use crate::shape::level::Model;
+use crate::stress::CapacityReport;
 
 /// What a sink learns about a run when it starts: enough to label its
 /// output before the first window closes.
@@ -98,6 +99,10 @@ pub trait Sink: Send + Sync {
     fn checks_evaluated(&self, _report: &Report, _checks: &[Check]) -> Option<PathBuf> {
         None
     }
+
+    /// A capacity search ([`crate::stress::Stress::find_capacity`]) ended
+    /// with `report` (its steps' runs went by as ordinary runs before).
+    fn capacity_found(&self, _report: &CapacityReport) {}
 }
 
 /// Several sinks as one, called in order.
@@ -157,5 +162,11 @@ impl Sink for Sinks {
             .iter()
             .map(|s| s.checks_evaluated(report, checks))
             .fold(None, |first, here| first.or(here))
+    }
+
+    fn capacity_found(&self, report: &CapacityReport) {
+        for s in &self.0 {
+            s.capacity_found(report);
+        }
     }
 }
