@@ -366,6 +366,8 @@ fn conclude(
     if bound.is_some() {
         deciding.extend(steps.last());
     }
+    deciding.sort_by_key(|s| s.step);
+    deciding.dedup_by_key(|s| s.step);
     let verdict = match (&bound, bracket) {
         (Some((at, reason)), _) => CapacityVerdict::GeneratorBound {
             at: *at,
