@@ -279,6 +279,8 @@ impl AbortWatch {
     /// its K consecutive failing windows, if any. `now` is the offset from
     /// the run start.
     pub(crate) fn observe(&mut self, window: &WindowStats, now: Duration) -> Option<Aborted> {
+        // Whole microseconds, as the report serializes durations.
+        let now = Duration::from_micros(micros(now));
         let mut fired = None;
         for (rule, streak, first) in &mut self.rules {
             if rule.check.fails(window) {
