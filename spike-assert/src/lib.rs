@@ -85,6 +85,7 @@
 //! the evaluated checks are handed to the test in memory and written into
 //! the run's `report.json` after the test body.
 
+mod capacity;
 mod chain;
 mod chain_metrics;
 mod chain_request;
@@ -101,7 +102,8 @@ mod suggest;
 mod units;
 mod verdict;
 
-pub use chain::{expect, Expect};
+pub use capacity::{CapacityCheck, ExpectCapacity};
+pub use chain::{expect, Expect, Subject};
 pub use chain_request::ForRequest;
 pub use eval::DEFAULT_MIN_SAMPLES;
 pub use fault_recovery::FaultRecoveryCheck;

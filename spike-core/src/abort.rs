@@ -359,9 +359,11 @@ mod tests {
     fn bad_rules_say_why() {
         let check = WindowCheck::p95_above(Duration::from_millis(1));
         assert!(Abort::when(check).for_windows(0).problem().is_some());
-        assert!(Abort::when(WindowCheck::error_rate_above(crate::pct(f64::NAN)))
-            .problem()
-            .is_some());
+        assert!(
+            Abort::when(WindowCheck::error_rate_above(crate::pct(f64::NAN)))
+                .problem()
+                .is_some()
+        );
         assert!(Abort::when(WindowCheck::error_rate_above(crate::pct(-1)))
             .problem()
             .is_some());

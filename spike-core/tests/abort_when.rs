@@ -89,7 +89,10 @@ fn a_service_that_slows_down_is_stopped_within_k_windows_with_a_complete_report(
     assert!(indices.len() as u64 > aborted.window, "{report}");
     let phase = &report.phases[0].stats;
     assert_eq!(phase.completed, report.total.completed);
-    assert_eq!(report.total.scheduled, report.total.completed + report.total.dropped);
+    assert_eq!(
+        report.total.scheduled,
+        report.total.completed + report.total.dropped
+    );
     assert!(
         report.total.completed as f64 >= 100.0 * (BREAK + WINDOW * k).as_secs_f64(),
         "{report}"
@@ -100,7 +103,10 @@ fn a_service_that_slows_down_is_stopped_within_k_windows_with_a_complete_report(
     assert!(report.inconclusive_reasons().is_empty());
     // Said in the summary, the JSON and the page.
     let summary = report.to_string();
-    assert!(summary.contains("ABORTED by rule latency p95 > 50.0ms"), "{summary}");
+    assert!(
+        summary.contains("ABORTED by rule latency p95 > 50.0ms"),
+        "{summary}"
+    );
     let back: spike_core::Report = serde_json::from_str(&report.to_json()).unwrap();
     assert_eq!(back.aborted, report.aborted);
     let html = spike_core::artifacts::report_html(&report);

@@ -54,7 +54,8 @@ fn search(name: &str) -> Stress {
 }
 
 fn run_search(workers: usize, stress: Stress, c: f64) -> CapacityReport {
-    common::runtime(workers).block_on(stress.find_capacity(fifo_server(c)))
+    common::runtime(workers)
+        .block_on(stress.find_capacity(fifo_server(c)))
         .expect("valid settings")
 }
 
@@ -78,7 +79,11 @@ fn fifo_servers_of_known_capacity_are_found_within_3_percent_in_8_steps() {
             (r / c - 1.0).abs() <= 0.03,
             "C = {c}: R* = {r} is not within ±3 %\n{cap}"
         );
-        assert!(cap.steps.len() <= 8, "C = {c}: {} steps\n{cap}", cap.steps.len());
+        assert!(
+            cap.steps.len() <= 8,
+            "C = {c}: {} steps\n{cap}",
+            cap.steps.len()
+        );
         let CapacityVerdict::Capacity {
             first_bad,
             failed_first,
@@ -92,7 +97,10 @@ fn fifo_servers_of_known_capacity_are_found_within_3_percent_in_8_steps() {
         assert!(first_bad <= r * 1.03 + 1e-9, "{cap}");
         // The server never errs: its queue grows, latency breaks first.
         assert!(
-            matches!(failed_first, FailedFirst::LatencyP95 | FailedFirst::LatencyP99),
+            matches!(
+                failed_first,
+                FailedFirst::LatencyP95 | FailedFirst::LatencyP99
+            ),
             "{cap}"
         );
         assert!(cap.generator.healthy, "{cap}");
@@ -101,7 +109,11 @@ fn fifo_servers_of_known_capacity_are_found_within_3_percent_in_8_steps() {
         // Every overloaded step's served rate is the server's capacity.
         for s in cap.steps.iter().filter(|s| s.rate > c * 1.2) {
             let served = s.estimate.expect("an estimate");
-            assert!((served / c - 1.0).abs() <= 0.03, "step {}: {served}\n{cap}", s.step);
+            assert!(
+                (served / c - 1.0).abs() <= 0.03,
+                "step {}: {served}\n{cap}",
+                s.step
+            );
         }
     }
 }
@@ -139,7 +151,9 @@ fn a_starved_generator_is_generator_bound_not_a_capacity() {
     assert!(at <= 800.0, "{cap}");
     assert_eq!(cap.capacity(), None);
     assert!(!cap.generator.healthy);
-    assert!(cap.verdict_text().starts_with(&format!("generator-bound at {at:.0} rps")));
+    assert!(cap
+        .verdict_text()
+        .starts_with(&format!("generator-bound at {at:.0} rps")));
     assert!(cap.to_string().contains("SATURATED"), "{cap}");
 }
 
@@ -158,13 +172,22 @@ fn bad_search_settings_are_typed_errors_before_traffic() {
     for (stress, setting) in [
         (Stress::new("s").start_rate(0.0), "start_rate"),
         (Stress::new("s").start_rate(f64::NAN), "start_rate"),
-        (Stress::new("s").start_rate(200.0).max_rate(100.0), "max_rate"),
+        (
+            Stress::new("s").start_rate(200.0).max_rate(100.0),
+            "max_rate",
+        ),
         (Stress::new("s").precision(f64::NAN), "precision"),
         (Stress::new("s").precision(0.0), "precision"),
         (Stress::new("s").max_steps(0), "max_steps"),
         (Stress::new("s").abort_after(0), "abort_after"),
-        (Stress::new("s").slo(Slo::new().p95(ms(0))), "slo latency bound"),
-        (Stress::new("s").slo(Slo::new().error_rate(pct(f64::NAN))), "slo error rate"),
+        (
+            Stress::new("s").slo(Slo::new().p95(ms(0))),
+            "slo latency bound",
+        ),
+        (
+            Stress::new("s").slo(Slo::new().error_rate(pct(f64::NAN))),
+            "slo error rate",
+        ),
     ] {
         let c = counted.clone();
         let err = rt

@@ -148,7 +148,9 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         let mut observer = on_window;
         Some(Box::new(move |w: &WindowStats| {
             if let Some(fired) = watch.observe(w, t0.elapsed()) {
-                let mut held = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut held = slot
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 held.get_or_insert(fired);
             }
             if let Some(observer) = &mut observer {

@@ -203,7 +203,8 @@ impl TestContext {
     /// Write every collected report's artifacts (`report.json` with its
     /// checks, `report.html`, `timeline.csv`, `latency.hlog`; see
     /// [`crate::artifacts`]), each capacity search's `capacity.json` and
-    /// `capacity.html`, and save each report as the baseline
+    /// `capacity.html` (in the test's folder when the test ran one search,
+    /// else in a sub-folder per search name), and save each report as the baseline
     /// `SPIKE_SAVE_BASELINE` names, if set. Returns the paths of the
     /// `report.json` files written; a write that fails is reported as a
     /// [`crate::notice::notice`] and the others still go ahead.
@@ -225,11 +226,16 @@ impl TestContext {
                 )),
             }
         }
-        for capacity in self.collector.capacities() {
-            let dir = capacity
-                .artifacts
-                .clone()
-                .unwrap_or_else(|| self.dir_for(&capacity.name));
+        // One search: its files go into the test's own folder; several: a
+        // sub-folder per search name.
+        let capacities = self.collector.capacities();
+        let alone = capacities.len() == 1;
+        for capacity in capacities {
+            let dir = if alone {
+                self.artifact_dir.clone()
+            } else {
+                self.dir_for(&capacity.name)
+            };
             if let Err(e) = crate::artifacts::write_capacity(&capacity, &dir) {
                 crate::notice::notice(&format!(
                     "could not write the capacity report of `{}` to {}: {e}",

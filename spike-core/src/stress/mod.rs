@@ -51,8 +51,13 @@
 //!     .step(ms(200), ms(1_000))
 //!     .find_capacity(server)
 //!     .await?;
-//! let r = cap.capacity().expect("a capacity, not generator-bound");
-//! assert!(r <= 500.0 && r >= 500.0 * 0.97 * 0.97, "{cap}");
+//! match cap.capacity() {
+//!     // R* is within 3 % below the capacity, or a hair above it (a step
+//!     // 1-2 % over capacity queues slowly and may still pass).
+//!     Some(r) => assert!(r > 500.0 * 0.94 && r < 500.0 * 1.03, "{cap}"),
+//!     // A machine too busy to keep the schedule: no capacity is claimed.
+//!     None => assert!(cap.generator_bound_at().is_some(), "{cap}"),
+//! }
 //! # Ok::<(), spike_core::SpikeError>(())
 //! # }).unwrap();
 //! ```
@@ -64,11 +69,11 @@ mod step;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub(crate) use outcome::rate_text;
 pub use outcome::{
     CapacityReport, CapacityVerdict, FailedFirst, GeneratorCertificate, Slo, StepRow, StepVerdict,
 };
 pub use step::PACER_CPU_LIMIT;
-pub(crate) use outcome::rate_text;
 
 use crate::error::SpikeError;
 use crate::installed::Installed;
@@ -339,7 +344,7 @@ impl Stress {
                 break;
             }
         }
-        let report = conclude(&self, &search, rows, bound, &installed);
+        let report = conclude(&self, &search, rows, bound);
         for sink in installed.sinks().iter().chain(self.sinks.iter()) {
             sink.capacity_found(&report);
         }
@@ -353,12 +358,10 @@ fn conclude(
     search: &Search,
     steps: Vec<StepRow>,
     bound: Option<(f64, String)>,
-    installed: &Installed,
 ) -> CapacityReport {
     let bracket = search.bracket();
-    let step_at = |rate: Option<f64>| {
-        rate.and_then(|r| steps.iter().find(|s| (s.rate - r).abs() < 1e-9))
-    };
+    let step_at =
+        |rate: Option<f64>| rate.and_then(|r| steps.iter().find(|s| (s.rate - r).abs() < 1e-9));
     let mut deciding: Vec<&StepRow> = [step_at(bracket.0), step_at(bracket.1)]
         .into_iter()
         .flatten()
@@ -401,7 +404,6 @@ fn conclude(
         bracket,
         steps,
         generator,
-        artifacts: installed.artifact_dir(&stress.name),
     }
 }
 

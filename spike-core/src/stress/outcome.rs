@@ -234,8 +234,6 @@ pub struct CapacityReport {
     pub steps: Vec<StepRow>,
     /// The generator-health certificate of the deciding steps.
     pub generator: GeneratorCertificate,
-    /// Folder the step reports and `capacity.json` go to, if known.
-    pub artifacts: Option<PathBuf>,
 }
 
 impl CapacityReport {
@@ -330,7 +328,12 @@ pub(crate) fn rate_text(r: f64) -> String {
 impl std::fmt::Display for CapacityReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut out = String::new();
-        let _ = writeln!(out, "capacity search `{}`: {}", self.name, self.verdict_text());
+        let _ = writeln!(
+            out,
+            "capacity search `{}`: {}",
+            self.name,
+            self.verdict_text()
+        );
         let _ = writeln!(out, "  SLO: {}", self.slo);
         let _ = writeln!(
             out,

@@ -16,6 +16,11 @@
 //! at most 8.
 
 /// What the search decided after the steps it was told about.
+/// Top-of-band probes in a row after an estimate that passed, before the
+/// search falls back to halving (an estimate that low is not worth
+/// striding from).
+const MAX_STRIDES: u32 = 2;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Next {
     /// Run a step at this rate.
@@ -41,8 +46,11 @@ pub(crate) struct Search {
     bad: Option<f64>,
     /// Capacity estimate of the latest failing step, not yet probed.
     hint: Option<f64>,
-    /// The latest step probed an estimate and passed.
+    /// The latest step probed an estimate (or the top of the band after
+    /// one) and passed: the capacity is close above it.
     hint_passed: bool,
+    /// Top-of-band probes that passed in a row.
+    strides: u32,
 }
 
 impl Search {
@@ -57,6 +65,7 @@ impl Search {
             bad: None,
             hint: None,
             hint_passed: false,
+            strides: 0,
         }
     }
 
@@ -103,7 +112,7 @@ impl Search {
                 match good {
                     // Just under the top of the band: a pass or a fail
                     // there closes the bracket.
-                    Some(g) if self.hint_passed || at_good => {
+                    Some(g) if (self.hint_passed && self.strides < MAX_STRIDES) || at_good => {
                         Next::Probe((g * (1.0 + p) * (1.0 - p / 20.0)).min(b))
                     }
                     Some(g) => Next::Probe((g * b).sqrt()),
@@ -120,14 +129,25 @@ impl Search {
         let probed_hint = self
             .hint
             .is_some_and(|h| (h * (1.0 - self.precision / 3.0) - rate).abs() < 1e-9);
+        let top_of_band = self.good.is_some_and(|g| {
+            (g * (1.0 + self.precision) * (1.0 - self.precision / 20.0) - rate).abs() < 1e-9
+        });
         if passed {
+            self.strides = if self.hint_passed && top_of_band {
+                self.strides + 1
+            } else {
+                0
+            };
             self.good = Some(self.good.map_or(rate, |g| g.max(rate)));
             if self.bad.is_some_and(|b| b <= rate) {
                 self.bad = None;
             }
-            self.hint_passed = probed_hint;
+            // A passing estimate, or a passing stride after one: the
+            // estimate was low, the capacity is still close above.
+            self.hint_passed = probed_hint || (self.hint_passed && top_of_band);
             self.hint = None;
         } else {
+            self.strides = 0;
             self.bad = Some(self.bad.map_or(rate, |b| b.min(rate)));
             self.hint_passed = false;
             // Only an overloaded step (served clearly below offered) says
@@ -156,7 +176,12 @@ mod tests {
 
     #[test]
     fn known_capacities_are_bracketed_within_3_percent_in_8_steps() {
-        for (c, start) in [(250.0, 100.0), (600.0, 100.0), (1_100.0, 100.0), (800.0, 50.0)] {
+        for (c, start) in [
+            (250.0, 100.0),
+            (600.0, 100.0),
+            (1_100.0, 100.0),
+            (800.0, 50.0),
+        ] {
             for bias in [-0.005, 0.0, 0.005] {
                 let (search, rates) = simulate(c, bias, start);
                 let (good, bad) = search.bracket();
@@ -165,7 +190,11 @@ mod tests {
                 assert!(good <= c && c < bad, "{c}: [{good}, {bad}]");
                 // R* is within 3 % below C: C < bad ≤ good × 1.03.
                 assert!(c / good - 1.0 <= 0.03, "{c}: R* {good}");
-                assert!(rates.len() <= 8, "{c} {bias}: {} steps {rates:?}", rates.len());
+                assert!(
+                    rates.len() <= 8,
+                    "{c} {bias}: {} steps {rates:?}",
+                    rates.len()
+                );
             }
         }
     }
@@ -173,7 +202,15 @@ mod tests {
     #[test]
     fn doubling_then_estimate_then_top_of_band() {
         let (_, rates) = simulate(1_100.0, 0.0, 100.0);
-        let expected = [100.0, 200.0, 400.0, 800.0, 1_600.0, 1_089.0, 1_089.0 * 1.03 * 0.9985];
+        let expected = [
+            100.0,
+            200.0,
+            400.0,
+            800.0,
+            1_600.0,
+            1_089.0,
+            1_089.0 * 1.03 * 0.9985,
+        ];
         assert_eq!(rates.len(), expected.len(), "{rates:?}");
         for (r, e) in rates.iter().zip(expected) {
             assert!((r - e).abs() < 1e-6, "{rates:?}");
@@ -196,7 +233,10 @@ mod tests {
         // 100..1600 is 5 steps, then log2(ln 2 / ln 1.03) ≈ 4.2 → 5 halvings.
         assert_eq!(search.steps(), 10);
         for pair in widths.windows(2) {
-            assert!((pair[1].ln() - pair[0].ln() / 2.0).abs() < 1e-9, "{widths:?}");
+            assert!(
+                (pair[1].ln() - pair[0].ln() / 2.0).abs() < 1e-9,
+                "{widths:?}"
+            );
         }
         assert!(*widths.last().unwrap() <= 1.03);
     }
@@ -216,6 +256,24 @@ mod tests {
         search.record(100.0, true, None);
         search.record(200.0, false, Some(50.0)); // below the last good: useless
         assert_eq!(search.next(), Next::Probe((100.0f64 * 200.0).sqrt()));
+    }
+
+    #[test]
+    fn a_low_estimate_is_followed_by_strides_up_the_band() {
+        // Overloaded steps serve 4 % below the true capacity (a service
+        // slower under heavier load): the estimate probe (633.6) and one
+        // stride (651.6) pass, the next stride (670.2) fails: 7 steps.
+        let c = 665.0;
+        let mut search = Search::new(100.0, 1e9, 0.03, 8);
+        let mut rates = Vec::new();
+        while let Next::Probe(r) = search.next() {
+            rates.push(r);
+            search.record(r, r <= c, (r > c).then_some(640.0));
+        }
+        let (good, bad) = search.bracket();
+        assert!(search.is_bracketed(), "{rates:?}");
+        assert!(good.unwrap() <= c && c < bad.unwrap(), "{rates:?}");
+        assert_eq!(rates.len(), 7, "{rates:?}");
     }
 
     #[test]

@@ -134,8 +134,11 @@ impl StepPlan {
 
 /// The verdict and the row of a step's report.
 pub(crate) fn judge(number: u32, rate: f64, slo: &Slo, report: &Report) -> StepRow {
+    // A step stopped during its warm-up measured nothing after it: its
+    // row shows the whole run instead.
     let stats = report
         .phase(STEP_PHASE)
+        .filter(|p| p.stats.completed > 0)
         .map_or(&report.total, |p| &p.stats);
     let g = &report.generator;
     let windows = measured_windows(report);
@@ -189,7 +192,10 @@ fn generator_problem(report: &Report, service_broke: bool) -> Option<String> {
         ));
     }
     if g.pacer_cpu > PACER_CPU_LIMIT {
-        return Some(format!("pacer thread at {:.0}% of a core", g.pacer_cpu * 100.0));
+        return Some(format!(
+            "pacer thread at {:.0}% of a core",
+            g.pacer_cpu * 100.0
+        ));
     }
     if g.abandoned > 0 {
         return Some(format!(
@@ -227,9 +233,9 @@ fn measured_windows(report: &Report) -> Vec<&WindowStats> {
 
 /// Count per second over `windows`.
 fn rate_over(windows: &[&WindowStats], count: impl Fn(&WindowStats) -> u64) -> Option<f64> {
-    let (n, len) = windows
-        .iter()
-        .fold((0u64, Duration::ZERO), |(n, len), w| (n + count(w), len + w.span()));
+    let (n, len) = windows.iter().fold((0u64, Duration::ZERO), |(n, len), w| {
+        (n + count(w), len + w.span())
+    });
     (!len.is_zero()).then(|| n as f64 / len.as_secs_f64())
 }
 

@@ -23,11 +23,11 @@ mod timeline;
 
 use std::path::{Path, PathBuf};
 
+pub use capacity_html::{capacity_html, write_capacity};
 pub use hlog::{
     hlog_bytes, phase_tag, request_tag, with_faults, write_hlog, HlogError, LatencyLog,
     LoggedInterval, FAULT_TAG_SEPARATOR, REQUEST_TAG_PREFIX,
 };
-pub use capacity_html::{capacity_html, write_capacity};
 pub use html::{report_html, write_html};
 pub use timeline::{timeline_csv, write_timeline};
 
