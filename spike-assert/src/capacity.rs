@@ -70,6 +70,10 @@ impl<'c> ExpectCapacity<'c> {
                 format!("generator-bound at {at:.0} rps ({reason})"),
                 RowVerdict::Inconclusive,
             ),
+            CapacityVerdict::Interrupted { at, reason } => (
+                format!("none: interrupted at {at:.0} rps ({reason})"),
+                RowVerdict::Inconclusive,
+            ),
             CapacityVerdict::BelowLowest { rate, failed_first } => (
                 format!("none: {rate:.0} rps, the lowest probed, broke ({failed_first})"),
                 RowVerdict::Fail,

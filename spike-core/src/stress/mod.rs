@@ -325,7 +325,7 @@ impl Stress {
             self.max_steps,
         );
         let mut rows: Vec<StepRow> = Vec::new();
-        let mut bound: Option<(f64, String)> = None;
+        let mut stopped: Option<CapacityVerdict> = None;
         while let Next::Probe(rate) = search.next() {
             let number = search.steps() + 1;
             let (_, row) = plan.run(number, rate, &workload).await?;
@@ -338,13 +338,20 @@ impl Stress {
                     .flatten(),
             );
             rows.push(row);
-            if let StepVerdict::GeneratorBound(why) = verdict {
-                // No verdict about the service can come from here on.
-                bound = Some((rate, why));
-                break;
+            // No verdict about the service can come from here on.
+            match verdict {
+                StepVerdict::GeneratorBound(reason) => {
+                    stopped = Some(CapacityVerdict::GeneratorBound { at: rate, reason });
+                    break;
+                }
+                StepVerdict::Interrupted(reason) => {
+                    stopped = Some(CapacityVerdict::Interrupted { at: rate, reason });
+                    break;
+                }
+                StepVerdict::Good | StepVerdict::Bad(_) => {}
             }
         }
-        let report = conclude(&self, &search, rows, bound);
+        let report = conclude(&self, &search, rows, stopped);
         for sink in installed.sinks().iter().chain(self.sinks.iter()) {
             sink.capacity_found(&report);
         }
@@ -357,7 +364,7 @@ fn conclude(
     stress: &Stress,
     search: &Search,
     steps: Vec<StepRow>,
-    bound: Option<(f64, String)>,
+    stopped: Option<CapacityVerdict>,
 ) -> CapacityReport {
     let bracket = search.bracket();
     let step_at =
@@ -366,16 +373,14 @@ fn conclude(
         .into_iter()
         .flatten()
         .collect();
-    if bound.is_some() {
+    if stopped.is_some() {
         deciding.extend(steps.last());
     }
     deciding.sort_by_key(|s| s.step);
     deciding.dedup_by_key(|s| s.step);
-    let verdict = match (&bound, bracket) {
-        (Some((at, reason)), _) => CapacityVerdict::GeneratorBound {
-            at: *at,
-            reason: reason.clone(),
-        },
+    let healthy = !matches!(stopped, Some(CapacityVerdict::GeneratorBound { .. }));
+    let verdict = match (stopped, bracket) {
+        (Some(verdict), _) => verdict,
         (None, (Some(good), Some(bad))) => CapacityVerdict::Capacity {
             rate: good,
             first_bad: bad,
@@ -389,7 +394,7 @@ fn conclude(
         },
     };
     let generator = GeneratorCertificate {
-        healthy: bound.is_none(),
+        healthy,
         steps: deciding.iter().map(|s| s.step).collect(),
         lag_budget_us: crate::recording::histogram::micros(stress.lag_budget),
         worst_lag_p99_us: deciding.iter().map(|s| s.lag_p99_us).max().unwrap_or(0),

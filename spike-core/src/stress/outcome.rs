@@ -110,6 +110,9 @@ pub enum StepVerdict {
     /// in-flight cap while the latency SLOs still held (the cap, not the
     /// service, was too small for rate × latency). The reason says which.
     GeneratorBound(String),
+    /// The step's run was interrupted from outside (the test's timeout):
+    /// it says nothing about the service.
+    Interrupted(String),
 }
 
 impl std::fmt::Display for StepVerdict {
@@ -118,6 +121,7 @@ impl std::fmt::Display for StepVerdict {
             StepVerdict::Good => f.write_str("good"),
             StepVerdict::Bad(first) => write!(f, "bad ({first})"),
             StepVerdict::GeneratorBound(why) => write!(f, "generator-bound ({why})"),
+            StepVerdict::Interrupted(why) => write!(f, "interrupted ({why})"),
         }
     }
 }
@@ -195,6 +199,14 @@ pub enum CapacityVerdict {
         /// The rate of that step.
         at: f64,
         /// What showed it.
+        reason: String,
+    },
+    /// A step's run was interrupted from outside (the test's timeout):
+    /// the search stopped there without an answer.
+    Interrupted {
+        /// The rate of that step.
+        at: f64,
+        /// Why the run was interrupted.
         reason: String,
     },
 }
@@ -293,6 +305,10 @@ impl CapacityReport {
             ),
             CapacityVerdict::GeneratorBound { at, reason } => format!(
                 "generator-bound at {}: {reason}; no capacity can be claimed",
+                rate_text(*at)
+            ),
+            CapacityVerdict::Interrupted { at, reason } => format!(
+                "interrupted at {}: {reason}; the search stopped without an answer",
                 rate_text(*at)
             ),
         }

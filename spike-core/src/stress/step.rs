@@ -152,7 +152,9 @@ pub(crate) fn judge(number: u32, rate: f64, slo: &Slo, report: &Report) -> StepR
     };
     let latency_broke = first_failure(slo, stats, &windows, report.aborted.as_ref())
         .filter(|f| *f != FailedFirst::Drops);
-    let verdict = if let Some(why) = generator_problem(report, latency_broke.is_some()) {
+    let verdict = if let Some(why) = &report.interrupted {
+        StepVerdict::Interrupted(why.clone())
+    } else if let Some(why) = generator_problem(report, latency_broke.is_some()) {
         StepVerdict::GeneratorBound(why)
     } else {
         match first_failure(slo, stats, &windows, report.aborted.as_ref()) {

@@ -55,6 +55,11 @@ fn markers(cap: &CapacityReport) -> Vec<Marker> {
             label: "lowest rate failed".to_owned(),
             color: "#dc2626",
         }],
+        CapacityVerdict::Interrupted { at, .. } => vec![Marker {
+            x: *at,
+            label: format!("interrupted at {}", fmt_rate(*at)),
+            color: "#92400e",
+        }],
         CapacityVerdict::GeneratorBound { at, .. } => vec![Marker {
             x: *at,
             label: format!("generator-bound at {}", fmt_rate(*at)),
