@@ -262,16 +262,20 @@ impl std::fmt::Display for Aborted {
     }
 }
 
+/// One rule's failing streak: its length, and the first window's index
+/// and start.
+type Streak = (u32, Option<(u64, Duration)>);
+
 /// Watches closed windows against a set of rules (OR-ed).
 #[derive(Debug, Clone)]
 pub(crate) struct AbortWatch {
-    rules: Vec<(Abort, u32, Option<(u64, Duration)>)>,
+    rules: Vec<(Abort, Streak)>,
 }
 
 impl AbortWatch {
     pub(crate) fn new(rules: &[Abort]) -> Self {
         AbortWatch {
-            rules: rules.iter().map(|r| (*r, 0, None)).collect(),
+            rules: rules.iter().map(|r| (*r, (0, None))).collect(),
         }
     }
 
@@ -282,7 +286,7 @@ impl AbortWatch {
         // Whole microseconds, as the report serializes durations.
         let now = Duration::from_micros(micros(now));
         let mut fired = None;
-        for (rule, streak, first) in &mut self.rules {
+        for (rule, (streak, first)) in &mut self.rules {
             if rule.check.fails(window) {
                 *streak += 1;
                 let (first_window, broke_at) = *first.get_or_insert((window.index, window.start));
@@ -312,10 +316,12 @@ mod tests {
     use crate::recording::stats::Stats;
 
     fn window(index: u64, p95_ms: u64, error_rate: f64) -> WindowStats {
-        let mut stats = Stats::default();
-        stats.completed = 100;
+        let mut stats = Stats {
+            completed: 100,
+            error_rate,
+            ..Stats::default()
+        };
         stats.latency.p95_us = p95_ms * 1000;
-        stats.error_rate = error_rate;
         WindowStats {
             index,
             start: Duration::from_millis(100 * index),

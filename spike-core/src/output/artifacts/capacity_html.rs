@@ -208,7 +208,7 @@ pub fn capacity_html(cap: &CapacityReport) -> String {
     let g = &cap.generator;
     let _ = write!(
         o,
-        "<h2>Generator</h2><p class=\"note\" id=\"generator\">{} at the deciding steps {:?}: worst schedule-lag p99 {} (budget {}), pacer CPU {:.1}% of a core, {} dropped.</p></body></html>\n",
+        "<h2>Generator</h2><p class=\"note\" id=\"generator\">{} at the deciding steps {:?}: worst schedule-lag p99 {} (budget {}), pacer CPU {:.1}% of a core, {} dropped.</p></body></html>",
         if g.healthy { "Healthy" } else { "SATURATED" },
         g.steps,
         duration_us(g.worst_lag_p99_us),
@@ -216,6 +216,7 @@ pub fn capacity_html(cap: &CapacityReport) -> String {
         g.worst_pacer_cpu * 100.0,
         g.dropped,
     );
+    o.push('\n');
     o
 }
 
