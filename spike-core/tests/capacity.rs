@@ -201,3 +201,49 @@ fn bad_search_settings_are_typed_errors_before_traffic() {
     }
     assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 0);
 }
+
+/// Inside a test's context the search's steps are ordinary runs (a report
+/// folder each) and the test writes `capacity.json` and `capacity.html`
+/// into its own folder.
+#[test]
+fn a_search_inside_a_test_writes_capacity_json_and_html() {
+    let _lock = common::timing_lock();
+    let root = std::env::temp_dir().join(format!("spike-capacity-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let ctx = spike_core::TestContext::in_dir("unit", &root);
+    // C = 150: 100 passes, 200 fails serving 150, 148.5 passes; the
+    // 3-step budget ends the search with a bracket wider than 3 %.
+    let cap = common::runtime(2)
+        .block_on(ctx.clone().scope(
+            search("fifo-150")
+                .max_steps(3)
+                .step(ms(100), ms(600))
+                .min_samples(50)
+                .find_capacity(fifo_server(150.0)),
+        ))
+        .unwrap();
+    if cap.generator_bound_at().is_some() {
+        eprintln!("INCONCLUSIVE, the machine was too busy; files still checked:\n{cap}");
+    }
+    assert_eq!(ctx.capacities(), vec![cap.clone()]);
+    let written = ctx.write_artifacts();
+    assert_eq!(written.len(), cap.steps.len(), "one report per step");
+    for step in &cap.steps {
+        let dir = root.join(spike_core::folder_name(&step.scenario));
+        assert!(dir.join("report.json").is_file(), "{}", dir.display());
+    }
+    let json = std::fs::read_to_string(root.join("capacity.json")).unwrap();
+    let back: CapacityReport = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, cap);
+    let html = std::fs::read_to_string(root.join("capacity.html")).unwrap();
+    for id in ["chart-capacity-latency", "chart-capacity-errors", "id=\"steps\""] {
+        assert!(html.contains(id), "{id}");
+    }
+    assert_eq!(html.matches("<tr><td>").count(), cap.steps.len());
+    assert!(html.contains("SLO p95 20.0ms"), "the SLO bound is drawn");
+    if let CapacityVerdict::Capacity { precise, .. } = cap.verdict {
+        assert!(!precise, "3 steps cannot reach 3 %: {cap}");
+        assert!(html.contains("wider than the 3.0% precision"), "{cap}");
+    }
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -177,7 +177,8 @@ pub(crate) fn judge(number: u32, rate: f64, slo: &Slo, report: &Report) -> StepR
         pacer_cpu: g.pacer_cpu,
         verdict,
         aborted: report.aborted.clone(),
-        elapsed: report.elapsed,
+        // Whole microseconds, as `capacity.json` keeps it.
+        elapsed: Duration::from_micros(micros(report.elapsed)),
     }
 }
 
