@@ -17,9 +17,14 @@ fn fmt_pct(v: f64) -> String {
     format!("{}%", (v * 10.0).round() / 10.0)
 }
 
-/// Steps as (rate, y) points in rate order.
+/// Steps that measured something, as (rate, y) points in rate order.
 fn points(cap: &CapacityReport, y: impl Fn(&crate::stress::StepRow) -> f64) -> Vec<(f64, f64)> {
-    let mut pts: Vec<(f64, f64)> = cap.steps.iter().map(|s| (s.rate, y(s))).collect();
+    let mut pts: Vec<(f64, f64)> = cap
+        .steps
+        .iter()
+        .filter(|s| s.samples > 0)
+        .map(|s| (s.rate, y(s)))
+        .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     pts
 }
