@@ -214,13 +214,15 @@ fn a_search_inside_a_test_writes_capacity_json_and_html() {
     // C = 150: 100 passes, 200 fails serving 150, 148.5 passes; the
     // 3-step budget ends the search with a bracket wider than 3 %.
     let cap = common::runtime(2)
-        .block_on(ctx.clone().scope(
-            search("fifo-150")
-                .max_steps(3)
-                .step(ms(100), ms(600))
-                .min_samples(50)
-                .find_capacity(fifo_server(150.0)),
-        ))
+        .block_on(
+            ctx.clone().scope(
+                search("fifo-150")
+                    .max_steps(3)
+                    .step(ms(100), ms(600))
+                    .min_samples(50)
+                    .find_capacity(fifo_server(150.0)),
+            ),
+        )
         .unwrap();
     if cap.generator_bound_at().is_some() {
         eprintln!("INCONCLUSIVE, the machine was too busy; files still checked:\n{cap}");
@@ -236,7 +238,11 @@ fn a_search_inside_a_test_writes_capacity_json_and_html() {
     let back: CapacityReport = serde_json::from_str(&json).unwrap();
     assert_eq!(back, cap);
     let html = std::fs::read_to_string(root.join("capacity.html")).unwrap();
-    for id in ["chart-capacity-latency", "chart-capacity-errors", "id=\"steps\""] {
+    for id in [
+        "chart-capacity-latency",
+        "chart-capacity-errors",
+        "id=\"steps\"",
+    ] {
         assert!(html.contains(id), "{id}");
     }
     assert_eq!(html.matches("<tr><td>").count(), cap.steps.len());
