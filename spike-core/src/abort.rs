@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fmt::duration_us;
 use crate::recording::histogram::micros;
-use crate::report::WindowStats;
+use crate::report::window::WindowStats;
 use crate::shape::units::Percent;
 
 /// A check on one closed window that an [`Abort`] rule counts failures of.
@@ -221,6 +221,13 @@ impl std::fmt::Display for Abort {
         let s = if self.windows == 1 { "" } else { "s" };
         write!(f, "{} for {} window{s} in a row", self.check, self.windows)
     }
+}
+
+/// The first rule of `rules` that is unusable, as text, with why.
+pub(crate) fn first_problem(rules: &[Abort]) -> Option<(String, &'static str)> {
+    rules
+        .iter()
+        .find_map(|r| r.problem().map(|why| (r.to_string(), why)))
 }
 
 /// Why and when a run was stopped by an [`Abort`] rule; kept in

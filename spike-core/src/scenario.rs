@@ -403,11 +403,7 @@ impl Scenario {
                 });
             }
         }
-        if let Some((rule, reason)) = self
-            .abort
-            .iter()
-            .find_map(|r| r.problem().map(|why| (r.to_string(), why)))
-        {
+        if let Some((rule, reason)) = crate::abort::first_problem(&self.abort) {
             return Err(SpikeError::BadAbort {
                 scenario,
                 rule,
@@ -486,7 +482,7 @@ impl Scenario {
         };
         sinks.run_started(&run)?;
         if !sinks.is_empty() {
-            feed_sinks(&mut cfg, &sinks, &run);
+            crate::sink::feed_sinks(&mut cfg, &sinks, &run);
         }
         let mut report = engine::run(cfg, workload).await;
         report.artifacts = artifacts;
@@ -499,24 +495,4 @@ impl Scenario {
 fn next_run_id() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Route the engine's progress and window observers through `sinks` too.
-fn feed_sinks(cfg: &mut RunConfig, sinks: &Sinks, run: &RunInfo) {
-    let existing = cfg.on_progress.take();
-    let (to_sinks, info) = (sinks.clone(), run.clone());
-    cfg.on_progress = Some(Arc::new(move |p: &Progress| {
-        if let Some(f) = &existing {
-            f(p);
-        }
-        to_sinks.progress(&info, p);
-    }));
-    let mut existing = cfg.on_window.take();
-    let (to_sinks, info) = (sinks.clone(), run.clone());
-    cfg.on_window = Some(Box::new(move |w: &WindowStats| {
-        if let Some(f) = &mut existing {
-            f(w);
-        }
-        to_sinks.window_closed(&info, w);
-    }));
 }

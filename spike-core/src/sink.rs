@@ -47,7 +47,7 @@ use crate::engine::Progress;
 use crate::error::SpikeError;
 use crate::report::{Check, Report, WindowStats};
 use crate::shape::level::Model;
-use crate::stress::CapacityReport;
+use crate::stress::outcome::CapacityReport;
 
 /// What a sink learns about a run when it starts: enough to label its
 /// output before the first window closes.
@@ -169,4 +169,24 @@ impl Sink for Sinks {
             s.capacity_found(report);
         }
     }
+}
+
+/// Route the engine's progress and window observers through `sinks` too.
+pub(crate) fn feed_sinks(cfg: &mut crate::engine::RunConfig, sinks: &Sinks, run: &RunInfo) {
+    let existing = cfg.on_progress.take();
+    let (to_sinks, info) = (sinks.clone(), run.clone());
+    cfg.on_progress = Some(Arc::new(move |p: &Progress| {
+        if let Some(f) = &existing {
+            f(p);
+        }
+        to_sinks.progress(&info, p);
+    }));
+    let mut existing = cfg.on_window.take();
+    let (to_sinks, info) = (sinks.clone(), run.clone());
+    cfg.on_window = Some(Box::new(move |w: &WindowStats| {
+        if let Some(f) = &mut existing {
+            f(w);
+        }
+        to_sinks.window_closed(&info, w);
+    }));
 }

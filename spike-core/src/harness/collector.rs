@@ -6,7 +6,7 @@ use std::sync::{Mutex, PoisonError};
 
 use crate::report::{Check, Report};
 use crate::sink::{RunInfo, Sink};
-use crate::stress::CapacityReport;
+use crate::stress::outcome::CapacityReport;
 
 /// Reports collected during a test body, in the order their runs ended.
 #[derive(Debug, Default)]

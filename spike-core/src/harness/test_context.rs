@@ -251,7 +251,7 @@ impl TestContext {
     /// (their `capacity.json` and `capacity.html` are written after the
     /// body by [`TestContext::write_artifacts`]).
     #[must_use]
-    pub fn capacities(&self) -> Vec<crate::stress::CapacityReport> {
+    pub fn capacities(&self) -> Vec<crate::stress::outcome::CapacityReport> {
         self.collector.capacities()
     }
 }

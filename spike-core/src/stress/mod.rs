@@ -62,14 +62,13 @@
 //! # }).unwrap();
 //! ```
 
-mod outcome;
+pub(crate) mod outcome;
 mod search;
 mod step;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-pub(crate) use outcome::rate_text;
 pub use outcome::{
     CapacityReport, CapacityVerdict, FailedFirst, GeneratorCertificate, Slo, StepRow, StepVerdict,
 };

@@ -11,14 +11,14 @@ use super::svg::{esc, Chart, HLine, Marker, Scale, Series};
 use crate::fmt::duration_us;
 use crate::recording::histogram::micros;
 use crate::report::write_atomic;
-use crate::stress::{rate_text, CapacityReport, CapacityVerdict, StepVerdict};
+use crate::stress::outcome::{rate_text, CapacityReport, CapacityVerdict, StepRow, StepVerdict};
 
 fn fmt_pct(v: f64) -> String {
     format!("{}%", (v * 10.0).round() / 10.0)
 }
 
 /// Steps that measured something, as (rate, y) points in rate order.
-fn points(cap: &CapacityReport, y: impl Fn(&crate::stress::StepRow) -> f64) -> Vec<(f64, f64)> {
+fn points(cap: &CapacityReport, y: impl Fn(&StepRow) -> f64) -> Vec<(f64, f64)> {
     let mut pts: Vec<(f64, f64)> = cap
         .steps
         .iter()
