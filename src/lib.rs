@@ -32,8 +32,8 @@ pub use spike_core::*;
 
 // Fluent, soft assertions over a `Report` (spike-assert, docs/spike_testing_guide.md, "Assertions").
 pub use spike_assert::{
-    expect, Chain, Expect, Failure, ForRequest, Measure, Recorded, RecoveryCheck, ServiceTime,
-    TagShares, Threshold, Verified,
+    expect, CapacityCheck, Chain, Expect, ExpectCapacity, Failure, ForRequest, Measure, Recorded,
+    RecoveryCheck, ServiceTime, Subject, TagShares, Threshold, Verified,
 };
 
 /// Marks a spike test: an ordinary `cargo test` function that runs on a tokio
@@ -115,6 +115,9 @@ pub mod prelude {
         ms, named, pct, rps, secs, users, Ctx, ErrorClass, IterError, IterResult, Mix, Outcome,
         RecoveryCriteria, Report, Scenario, Sequence, Shape, SpikeError, WorkloadExt,
     };
+
+    pub use spike_core::abort::{Abort, WindowCheck};
+    pub use spike_core::stress::{Slo, Stress};
 
     pub use crate::spike_test;
 

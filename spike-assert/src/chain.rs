@@ -13,8 +13,10 @@ use crate::quantity::Quantity;
 use crate::scope::Scope;
 use crate::verdict::{Row, RowVerdict};
 
-/// Start a chain of checks on `report`. Nothing is decided until
-/// [`Expect::verify`] or [`Expect::try_verify`].
+/// Start a chain of checks on a [`Report`] (an [`Expect`]) or on a
+/// capacity search's [`CapacityReport`](spike_core::stress::CapacityReport)
+/// (an [`ExpectCapacity`](crate::ExpectCapacity)). Nothing is decided until
+/// `verify()` or `try_verify()`.
 ///
 /// ```
 /// # use spike_assert::expect;
@@ -26,13 +28,41 @@ use crate::verdict::{Row, RowVerdict};
 /// expect(&report).error_rate().below(pct(1)).verify();
 /// # });
 /// ```
-pub fn expect(report: &Report) -> Expect<'_> {
-    Expect {
-        report,
-        scope: Scope::Run,
-        rows: Vec::new(),
-        allow_inconclusive: false,
-        min_samples: DEFAULT_MIN_SAMPLES,
+pub fn expect<S: Subject + ?Sized>(subject: &S) -> S::Chain<'_> {
+    subject.chain()
+}
+
+/// What [`expect`] starts a chain on: a [`Report`] or a
+/// [`CapacityReport`](spike_core::stress::CapacityReport).
+pub trait Subject {
+    /// The chain of checks on it.
+    type Chain<'a>
+    where
+        Self: 'a;
+
+    /// Start the chain.
+    fn chain(&self) -> Self::Chain<'_>;
+}
+
+impl Subject for Report {
+    type Chain<'a> = Expect<'a>;
+
+    fn chain(&self) -> Expect<'_> {
+        Expect {
+            report: self,
+            scope: Scope::Run,
+            rows: Vec::new(),
+            allow_inconclusive: false,
+            min_samples: DEFAULT_MIN_SAMPLES,
+        }
+    }
+}
+
+impl Subject for spike_core::stress::CapacityReport {
+    type Chain<'a> = crate::capacity::ExpectCapacity<'a>;
+
+    fn chain(&self) -> crate::capacity::ExpectCapacity<'_> {
+        crate::capacity::start(self)
     }
 }
 

@@ -81,10 +81,21 @@
 //!
 //! A report whose generator dropped iterations, was saturated, abandoned
 //! iterations or was interrupted fails the chain as inconclusive unless
-//! [`Expect::allow_inconclusive`] says otherwise. Inside `#[spike_test]`
+//! [`Expect::allow_inconclusive`] says otherwise. A run an abort rule
+//! stopped (`Report::aborted`) is not inconclusive: its checks are judged,
+//! and a failure's message shows the rule that stopped it.
+//!
+//! # Capacity
+//!
+//! `expect(&cap)` on a capacity search's
+//! [`CapacityReport`](spike_core::stress::CapacityReport) starts an
+//! [`ExpectCapacity`] chain: `expect(&cap).capacity().at_least(rps(800))`.
+//! A generator-bound search fails it saying "generator-bound at X", never
+//! with a number ([`Subject`] is what `expect` accepts). Inside `#[spike_test]`
 //! the evaluated checks are handed to the test in memory and written into
 //! the run's `report.json` after the test body.
 
+mod capacity;
 mod chain;
 mod chain_metrics;
 mod chain_request;
@@ -101,7 +112,8 @@ mod suggest;
 mod units;
 mod verdict;
 
-pub use chain::{expect, Expect};
+pub use capacity::{CapacityCheck, ExpectCapacity};
+pub use chain::{expect, Expect, Subject};
 pub use chain_request::ForRequest;
 pub use eval::DEFAULT_MIN_SAMPLES;
 pub use fault_recovery::FaultRecoveryCheck;

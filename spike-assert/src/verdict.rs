@@ -29,7 +29,7 @@ impl RowVerdict {
         }
     }
 
-    fn passed(self) -> bool {
+    pub(crate) fn passed(self) -> bool {
         matches!(self, RowVerdict::Pass | RowVerdict::Allowed)
     }
 }
@@ -45,7 +45,7 @@ pub(crate) struct Row {
 }
 
 impl Row {
-    fn to_check(&self) -> Check {
+    pub(crate) fn to_check(&self) -> Check {
         Check {
             check: self.check.clone(),
             scope: self.scope.clone(),
@@ -88,7 +88,7 @@ pub(crate) fn guard(report: &Report, allow: bool) -> (Row, Vec<String>) {
 
 /// The rows as an aligned table, two spaces in (spike's one table
 /// renderer, plain style).
-fn table(rows: &[Row]) -> String {
+pub(crate) fn table(rows: &[Row]) -> String {
     let mut t =
         spike_core::fmt::Table::new(&["check", "scope", "expected", "actual", "verdict"], &[])
             .plain();
@@ -253,6 +253,32 @@ impl std::fmt::Debug for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+impl Verified {
+    /// Checks that all held and are recorded nowhere (a capacity chain).
+    pub(crate) fn unsaved(checks: Vec<Check>) -> Self {
+        Verified {
+            checks,
+            saved: None,
+        }
+    }
+}
+
+impl Failure {
+    /// A failure whose message is already written (a capacity chain).
+    pub(crate) fn unsaved(
+        message: String,
+        checks: Vec<Check>,
+        location: &'static Location<'static>,
+    ) -> Self {
+        Failure {
+            message,
+            checks,
+            location,
+            saved: None,
+        }
+    }
+}
 
 /// Evaluate the guard, record the checks, and decide.
 pub(crate) fn conclude(

@@ -19,7 +19,9 @@ impl Report {
     /// Every reason this report is not conclusive (empty when
     /// [`Report::is_conclusive`]): iterations dropped at the in-flight cap,
     /// schedule lag over its budget (or a generator that reported itself
-    /// saturated), abandoned iterations, an interrupted run.
+    /// saturated), abandoned iterations, an interrupted run. A run stopped
+    /// by an abort rule is not among them: it is a verdict about the
+    /// service ([`Report::aborted`](crate::Report::aborted)).
     #[must_use]
     pub fn inconclusive_reasons(&self) -> Vec<InconclusiveReason> {
         self.inconclusive_reasons_with(duration_us)

@@ -89,6 +89,30 @@ pub enum SpikeError {
         /// What is wrong with it.
         reason: String,
     },
+    /// An abort rule of [`Scenario::abort_when`](crate::Scenario::abort_when)
+    /// is unusable (K = 0 windows, a threshold that is not a number).
+    #[error("scenario `{scenario}`: abort rule `{rule}` is refused: {reason}")]
+    BadAbort {
+        /// Scenario name.
+        scenario: String,
+        /// The rule, as text.
+        rule: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A setting of a capacity search ([`crate::stress::Stress`]) is
+    /// unusable; nothing was sent.
+    #[error("capacity search `{search}`: `{setting}` = {value} is refused: it must be {expected}")]
+    BadStress {
+        /// The search's name.
+        search: String,
+        /// The setting.
+        setting: &'static str,
+        /// The value given, as text.
+        value: String,
+        /// What the setting accepts.
+        expected: &'static str,
+    },
     /// `run` was called outside a tokio runtime.
     #[error("spike needs a tokio runtime with the time driver enabled: call `run` inside `#[spike_test]`, `#[tokio::test]` or `Runtime::block_on`")]
     NoRuntime,

@@ -19,6 +19,7 @@
 //! # }).unwrap();
 //! ```
 
+pub mod abort;
 pub mod baselines;
 mod conclusive;
 mod engine;
@@ -42,6 +43,7 @@ mod scenario;
 mod serde_micros;
 mod shape;
 pub mod sink;
+pub mod stress;
 pub mod targets;
 mod workload;
 

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::abort::Abort;
 use crate::engine::{self, Progress, RunConfig, StopFuture};
 use crate::error::SpikeError;
 use crate::faults::Chaos;
@@ -74,6 +75,7 @@ pub struct Scenario {
     on_window: Option<engine::WindowFn>,
     sinks: Sinks,
     chaos: Chaos,
+    abort: Vec<Abort>,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -143,6 +145,7 @@ impl Scenario {
             on_window: None,
             sinks: Sinks::default(),
             chaos: Chaos::new(),
+            abort: Vec::new(),
         }
     }
 
@@ -302,6 +305,27 @@ impl Scenario {
         self
     }
 
+    /// End the run early once `rule` holds: its window check failed for K
+    /// consecutive closed windows (k6's `abortOnFail`). Call it again to add
+    /// rules; they are OR-ed. The run then stops sending, gives iterations
+    /// in flight 1 s (then records them as `interrupted`), and returns a
+    /// complete report whose [`Report::aborted`] says which rule fired, at
+    /// which window and when. A rule with K = 0 or a threshold that is not a
+    /// number is refused with [`SpikeError::BadAbort`] before any traffic.
+    /// Example: [`crate::abort`].
+    pub fn abort_when(mut self, rule: Abort) -> Self {
+        self.abort.push(rule);
+        self
+    }
+
+    /// Ignore `SPIKE_SCALE` / `SPIKE_TIME_SCALE` for this run even inside a
+    /// harness that installs them (the capacity search scales its steps
+    /// itself).
+    pub(crate) fn without_env_scale(mut self) -> Self {
+        self.env_scaled = true;
+        self
+    }
+
     /// Check every setting and return the run configuration.
     fn validate(self) -> Result<RunConfig, SpikeError> {
         let scenario = self.name;
@@ -379,6 +403,13 @@ impl Scenario {
                 });
             }
         }
+        if let Some((rule, reason)) = crate::abort::first_problem(&self.abort) {
+            return Err(SpikeError::BadAbort {
+                scenario,
+                rule,
+                reason,
+            });
+        }
         let seed = self.seed.unwrap_or_else(|| {
             scenario.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
@@ -401,6 +432,7 @@ impl Scenario {
             on_progress: self.on_progress,
             on_window: self.on_window,
             chaos,
+            abort: self.abort,
         })
     }
 
@@ -450,7 +482,7 @@ impl Scenario {
         };
         sinks.run_started(&run)?;
         if !sinks.is_empty() {
-            feed_sinks(&mut cfg, &sinks, &run);
+            crate::sink::feed_sinks(&mut cfg, &sinks, &run);
         }
         let mut report = engine::run(cfg, workload).await;
         report.artifacts = artifacts;
@@ -463,24 +495,4 @@ impl Scenario {
 fn next_run_id() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Route the engine's progress and window observers through `sinks` too.
-fn feed_sinks(cfg: &mut RunConfig, sinks: &Sinks, run: &RunInfo) {
-    let existing = cfg.on_progress.take();
-    let (to_sinks, info) = (sinks.clone(), run.clone());
-    cfg.on_progress = Some(Arc::new(move |p: &Progress| {
-        if let Some(f) = &existing {
-            f(p);
-        }
-        to_sinks.progress(&info, p);
-    }));
-    let mut existing = cfg.on_window.take();
-    let (to_sinks, info) = (sinks.clone(), run.clone());
-    cfg.on_window = Some(Box::new(move |w: &WindowStats| {
-        if let Some(f) = &mut existing {
-            f(w);
-        }
-        to_sinks.window_closed(&info, w);
-    }));
 }

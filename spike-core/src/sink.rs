@@ -47,6 +47,7 @@ use crate::engine::Progress;
 use crate::error::SpikeError;
 use crate::report::{Check, Report, WindowStats};
 use crate::shape::level::Model;
+use crate::stress::outcome::CapacityReport;
 
 /// What a sink learns about a run when it starts: enough to label its
 /// output before the first window closes.
@@ -98,6 +99,10 @@ pub trait Sink: Send + Sync {
     fn checks_evaluated(&self, _report: &Report, _checks: &[Check]) -> Option<PathBuf> {
         None
     }
+
+    /// A capacity search ([`crate::stress::Stress::find_capacity`]) ended
+    /// with `report` (its steps' runs went by as ordinary runs before).
+    fn capacity_found(&self, _report: &CapacityReport) {}
 }
 
 /// Several sinks as one, called in order.
@@ -158,4 +163,30 @@ impl Sink for Sinks {
             .map(|s| s.checks_evaluated(report, checks))
             .fold(None, |first, here| first.or(here))
     }
+
+    fn capacity_found(&self, report: &CapacityReport) {
+        for s in &self.0 {
+            s.capacity_found(report);
+        }
+    }
+}
+
+/// Route the engine's progress and window observers through `sinks` too.
+pub(crate) fn feed_sinks(cfg: &mut crate::engine::RunConfig, sinks: &Sinks, run: &RunInfo) {
+    let existing = cfg.on_progress.take();
+    let (to_sinks, info) = (sinks.clone(), run.clone());
+    cfg.on_progress = Some(Arc::new(move |p: &Progress| {
+        if let Some(f) = &existing {
+            f(p);
+        }
+        to_sinks.progress(&info, p);
+    }));
+    let mut existing = cfg.on_window.take();
+    let (to_sinks, info) = (sinks.clone(), run.clone());
+    cfg.on_window = Some(Box::new(move |w: &WindowStats| {
+        if let Some(f) = &mut existing {
+            f(w);
+        }
+        to_sinks.window_closed(&info, w);
+    }));
 }

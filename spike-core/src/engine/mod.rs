@@ -35,6 +35,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::abort::{AbortWatch, Aborted};
 use crate::recording::aggregate::Aggregator;
 pub use crate::recording::aggregate::WindowFn;
 use crate::recording::histogram::micros;
@@ -100,6 +101,8 @@ pub(crate) struct RunConfig {
     pub(crate) on_progress: Option<ProgressFn>,
     pub(crate) on_window: Option<WindowFn>,
     pub(crate) chaos: crate::faults::Chaos,
+    /// Rules that stop the run once a check failed for K windows in a row.
+    pub(crate) abort: Vec<crate::abort::Abort>,
 }
 
 /// How long iterations get after an interruption before they are cancelled.
@@ -133,8 +136,29 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         }
         (_, observer) => observer,
     };
-    let mut agg = Aggregator::new(&shape, cfg.window, on_window);
     let t0 = Instant::now();
+    // Abort rules watch each window as it closes; the loop below reads the
+    // verdict after every close and stops the run like an interrupt.
+    let abort_slot: Arc<std::sync::Mutex<Option<Aborted>>> = Arc::default();
+    let on_window = if cfg.abort.is_empty() {
+        on_window
+    } else {
+        let mut watch = AbortWatch::new(&cfg.abort);
+        let slot = abort_slot.clone();
+        let mut observer = on_window;
+        Some(Box::new(move |w: &WindowStats| {
+            if let Some(fired) = watch.observe(w, t0.elapsed()) {
+                let mut held = slot
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                held.get_or_insert(fired);
+            }
+            if let Some(observer) = &mut observer {
+                observer(w);
+            }
+        }) as WindowFn)
+    };
+    let mut agg = Aggregator::new(&shape, cfg.window, on_window);
     let run = Arc::new(RunShared {
         t0,
         scenario: cfg.scenario.clone(),
@@ -198,6 +222,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut stop = first_of(cfg.stop);
     let mut interrupted: Option<String> = None;
+    let mut aborted: Option<Aborted> = None;
     let mut cancel_at = run.drain_deadline;
     let mut cancelled_at: Option<Instant> = None;
     let mut max_in_flight: Option<u64> = None;
@@ -206,7 +231,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     loop {
         tokio::select! {
             biased;
-            reason = &mut stop, if interrupted.is_none() => {
+            reason = &mut stop, if interrupted.is_none() && aborted.is_none() => {
                 interrupted = Some(reason);
                 stop_driver.cancel();
                 cancel_at = cancel_at.min(Instant::now() + INTERRUPT_GRACE);
@@ -231,13 +256,25 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         // windows reached so far may close (`finish` closes the one the run
         // is in); closing the whole plan would cost time and memory in
         // proportion to the planned length.
-        let position = if interrupted.is_some() {
+        let position = if interrupted.is_some() || aborted.is_some() {
             position.min(run.t0.elapsed())
         } else {
             position
         };
         agg.absorb(run.shards.drain());
         agg.close_ready(position);
+        if aborted.is_none() && interrupted.is_none() {
+            let fired = abort_slot
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            if let Some(fired) = fired {
+                // The same path as an interrupt: stop sending, grace, cancel.
+                aborted = Some(fired);
+                stop_driver.cancel();
+                cancel_at = cancel_at.min(Instant::now() + INTERRUPT_GRACE);
+            }
+        }
         if let Some(observer) = &cfg.on_progress {
             let elapsed = run.t0.elapsed();
             let (completed, errors) = agg.progress_counts();
@@ -279,12 +316,16 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         }
     }
     let faults = match clock {
-        Some(clock) => clock.finish(interrupted.is_some() || abandoned > 0).await,
+        Some(clock) => {
+            clock
+                .finish(interrupted.is_some() || aborted.is_some() || abandoned > 0)
+                .await
+        }
         None => Vec::new(),
     };
     let elapsed = run.t0.elapsed();
     agg.absorb(run.shards.drain());
-    let span = if interrupted.is_some() {
+    let span = if interrupted.is_some() || aborted.is_some() {
         elapsed.min(duration)
     } else {
         duration
@@ -347,6 +388,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         recovery,
         generator,
         interrupted,
+        aborted,
         checks: Vec::new(),
         artifacts: None,
         interval_histograms,

@@ -6,11 +6,13 @@ use std::sync::{Mutex, PoisonError};
 
 use crate::report::{Check, Report};
 use crate::sink::{RunInfo, Sink};
+use crate::stress::outcome::CapacityReport;
 
 /// Reports collected during a test body, in the order their runs ended.
 #[derive(Debug, Default)]
 pub(crate) struct Collector {
     reports: Mutex<Vec<Report>>,
+    capacities: Mutex<Vec<CapacityReport>>,
 }
 
 /// Whether `a` and `b` are the same run (a report and its clone).
@@ -29,6 +31,14 @@ impl Collector {
             .clone()
     }
 
+    /// The capacity searches' reports, in the order they ended.
+    pub(crate) fn capacities(&self) -> Vec<CapacityReport> {
+        self.capacities
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// Where each collected report's `report.json` goes.
     pub(crate) fn report_paths(&self) -> Vec<PathBuf> {
         self.reports
@@ -41,6 +51,13 @@ impl Collector {
 }
 
 impl Sink for Collector {
+    fn capacity_found(&self, report: &CapacityReport) {
+        self.capacities
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(report.clone());
+    }
+
     fn run_finished(&self, _run: &RunInfo, report: &Report) {
         self.reports
             .lock()

@@ -202,7 +202,9 @@ impl TestContext {
 
     /// Write every collected report's artifacts (`report.json` with its
     /// checks, `report.html`, `timeline.csv`, `latency.hlog`; see
-    /// [`crate::artifacts`]) and save it as the baseline
+    /// [`crate::artifacts`]), each capacity search's `capacity.json` and
+    /// `capacity.html` (in the test's folder when the test ran one search,
+    /// else in a sub-folder per search name), and save each report as the baseline
     /// `SPIKE_SAVE_BASELINE` names, if set. Returns the paths of the
     /// `report.json` files written; a write that fails is reported as a
     /// [`crate::notice::notice`] and the others still go ahead.
@@ -224,7 +226,33 @@ impl TestContext {
                 )),
             }
         }
+        // One search: its files go into the test's own folder; several: a
+        // sub-folder per search name.
+        let capacities = self.collector.capacities();
+        let alone = capacities.len() == 1;
+        for capacity in capacities {
+            let dir = if alone {
+                self.artifact_dir.clone()
+            } else {
+                self.dir_for(&capacity.name)
+            };
+            if let Err(e) = crate::artifacts::write_capacity(&capacity, &dir) {
+                crate::notice::notice(&format!(
+                    "could not write the capacity report of `{}` to {}: {e}",
+                    capacity.name,
+                    dir.display()
+                ));
+            }
+        }
         written
+    }
+
+    /// The capacity searches this test ran so far, in the order they ended
+    /// (their `capacity.json` and `capacity.html` are written after the
+    /// body by [`TestContext::write_artifacts`]).
+    #[must_use]
+    pub fn capacities(&self) -> Vec<crate::stress::outcome::CapacityReport> {
+        self.collector.capacities()
     }
 }
 

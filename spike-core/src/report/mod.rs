@@ -155,6 +155,11 @@ pub struct Report {
     pub generator: GeneratorHealth,
     /// Why the run stopped early, if it did.
     pub interrupted: Option<String>,
+    /// Why and when an abort rule ([`Scenario::abort_when`](crate::Scenario::abort_when))
+    /// stopped the run, if one did. An aborted run is still conclusive: it
+    /// is a verdict about the service, not a gap in the measurement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted: Option<crate::abort::Aborted>,
     /// Checks evaluated against this report (filled by assertions).
     pub checks: Vec<Check>,
     /// Folder the run's artifacts were written to, if any.
@@ -235,7 +240,9 @@ impl Report {
 
     /// True unless iterations were dropped, the generator was saturated or
     /// the run was interrupted: only then does the report describe the load
-    /// the shape asked for.
+    /// the shape asked for. A run stopped by an abort rule
+    /// ([`Report::aborted`]) is conclusive: the load was applied until the
+    /// service broke the rule.
     #[must_use]
     pub fn is_conclusive(&self) -> bool {
         !self.generator.saturated && self.interrupted.is_none() && self.generator.abandoned == 0

@@ -264,6 +264,9 @@ impl std::fmt::Display for Report {
         if let Some(why) = &self.interrupted {
             let _ = writeln!(out, "  INTERRUPTED: {why}");
         }
+        if let Some(aborted) = &self.aborted {
+            let _ = writeln!(out, "  ABORTED by rule {aborted}");
+        }
         f.write_str(out.trim_end())
     }
 }

@@ -15,7 +15,7 @@ use crate::recording::histogram::micros;
 use crate::report::Report;
 use crate::shape::level::Model;
 
-const CSS: &str = r"
+pub(super) const CSS: &str = r"
 body{font-family:'Liberation Sans',Arial,Helvetica,sans-serif;margin:24px auto;max-width:1200px;color:#1f2937;background:#f8fafc}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}
 .sub{color:#4b5563;margin:0 0 12px}
@@ -223,6 +223,13 @@ pub fn report_html(report: &Report) -> String {
             o,
             "<span class=\"verdict bad\">interrupted: {}</span>",
             esc(why)
+        );
+    }
+    if let Some(aborted) = &report.aborted {
+        let _ = write!(
+            o,
+            "<span class=\"verdict bad\" id=\"aborted\">aborted by rule: {}</span>",
+            esc(&aborted.to_string())
         );
     }
     o.push_str("</div>");

@@ -6,12 +6,14 @@
 //! | `report.html` | one self-contained page: load, latency over time with the recovery point, errors, latency distribution, checks, environment |
 //! | `latency.hlog` | HdrHistogram interval log, one histogram per (window, phase), tagged with the phase, and one per named request and window, tagged `request=<name>`; a window with active faults adds `;fault=<names>` to its tags ([`LatencyLog`] reads it) |
 //! | `timeline.csv` | one row per window (with `request_<name>_count`, `_errors`, `_p95_us` columns per named request) |
+//! | `capacity.json`, `capacity.html` | a capacity search's answer, steps and chart ([`write_capacity`]; in the search's folder) |
 //!
 //! Inside `#[spike_test]` the harness writes them all once, after the test
 //! body, with the checks its assertions evaluated
 //! ([`crate::TestContext::write_artifacts`]); elsewhere call [`write_all`]
 //! (or write them from your own [`crate::sink::Sink`]).
 
+mod capacity_html;
 mod charts;
 mod hlog;
 mod hlog_tags;
@@ -21,6 +23,7 @@ mod timeline;
 
 use std::path::{Path, PathBuf};
 
+pub use capacity_html::{capacity_html, write_capacity};
 pub use hlog::{
     hlog_bytes, phase_tag, request_tag, with_faults, write_hlog, HlogError, LatencyLog,
     LoggedInterval, FAULT_TAG_SEPARATOR, REQUEST_TAG_PREFIX,
