@@ -41,6 +41,58 @@ async fn a_full_queue_sheds_exactly_the_excess() {
     assert_eq!(demo.stats().shed, vec![6]);
 }
 
+/// A saturated backend serves exactly `slots / work` per second: a waiting
+/// request starts at the instant its slot was planned to be free, so
+/// tokio's timer, which wakes each 5 ms sleep on the next millisecond tick,
+/// never slows it down (with a plain `sleep(work)` per request this
+/// construction served 637–653/s, not 800/s). Counted by the service's
+/// own counter, outside spike: offered 1,000/s, the queue (1,024 places)
+/// is never empty after 0.1 s and holds under 320, so from 0.2 s to 1.5 s
+/// the backend completes C = 800/s. Tolerance ±1.5 %: 4 requests for one
+/// hand-over of the 4 slots, plus 2 ms of jitter at each of the two
+/// counter readings (3 requests), over 1.3 s × 800/s = 1,040.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saturated_backend_serves_exactly_its_capacity() {
+    let _lock = RunLock::exclusive(); // timing: alone on the machine
+    let demo = std::sync::Arc::new(
+        DemoService::builder()
+            .capacity(4)
+            .queue(1_024)
+            .work(ms(5))
+            .start()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(demo.capacity_rps(), 800.0);
+    let http = Http::builder(demo.url()).build().unwrap();
+    let counter = {
+        let demo = demo.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(ms(200)).await;
+            let (before, since) = (demo.stats().served[0], std::time::Instant::now());
+            tokio::time::sleep(ms(1_300)).await;
+            (demo.stats().served[0] - before) as f64 / since.elapsed().as_secs_f64()
+        })
+    };
+    let report = Scenario::new("saturated")
+        .shape(
+            Shape::builder()
+                .hold(rps(1_000), ms(1_600))
+                .build()
+                .unwrap(),
+        )
+        .run(http.get("/work"))
+        .await
+        .unwrap();
+    let served = counter.await.unwrap();
+    println!("served by the counter: {served:.1}/s");
+    assert_eq!(report.total.errors, 0, "{report}");
+    assert!(
+        (788.0..=812.0).contains(&served),
+        "served {served:.1}/s, expected 800/s ±1.5 %\n{report}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throughput_is_capacity_over_work_time() {
     let _lock = RunLock::exclusive(); // timing: alone on the machine

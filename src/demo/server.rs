@@ -106,6 +106,7 @@ async fn route(state: &State, req: Request<Incoming>) -> Resp {
 /// A request through the balancer and a backend's capacity; `login` holds
 /// the body of a `/login`.
 async fn balanced(state: &State, login: Option<Bytes>) -> Resp {
+    let arrived = tokio::time::Instant::now();
     let n = state.next_backend.fetch_add(1, Ordering::Relaxed);
     let k = (n % state.gates.len() as u64) as usize;
     let backend = format!("b{}", k + 1);
@@ -117,7 +118,7 @@ async fn balanced(state: &State, login: Option<Bytes>) -> Resp {
         );
         return with_header(with_header(r, "x-backend", &backend), "x-shed", "1");
     };
-    tokio::time::sleep(state.work).await;
+    gate.serve(arrived, state.work).await;
     drop(permit);
     gate.done();
     let r = match login {
