@@ -37,6 +37,7 @@ pub mod redact;
 mod report;
 pub use harness::run_lock;
 pub mod safety;
+pub mod soak;
 mod scale_env;
 mod scenario;
 mod serde_micros;
@@ -96,6 +97,7 @@ pub use shape::level::{rps, users, Level, Model};
 pub use shape::limits::{ShapeLimits, MAX_PHASES, MAX_RUN_DURATION, MAX_VIRTUAL_USERS};
 pub use shape::schedule::{Arrivals, RateProfile};
 pub use shape::units::{ms, pct, secs, Percent};
+pub use soak::mb;
 pub use shape::{Phase, PhaseKind, Shape};
 pub use workload::{named, Mix, Named, Sequence, Workload, WorkloadExt};
 

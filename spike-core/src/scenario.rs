@@ -74,6 +74,7 @@ pub struct Scenario {
     on_window: Option<engine::WindowFn>,
     sinks: Sinks,
     chaos: Chaos,
+    resources: crate::soak::Resources,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -84,6 +85,7 @@ impl std::fmt::Debug for Scenario {
             .field("window", &self.window)
             .field("max_in_flight", &self.max_in_flight)
             .field("chaos", &self.chaos)
+            .field("resources", &self.resources)
             .finish_non_exhaustive()
     }
 }
@@ -143,6 +145,7 @@ impl Scenario {
             on_window: None,
             sinks: Sinks::default(),
             chaos: Chaos::new(),
+            resources: crate::soak::Resources::default(),
         }
     }
 
@@ -302,6 +305,34 @@ impl Scenario {
         self
     }
 
+    /// Sample these resources once per window, at each window's end (see
+    /// [`crate::soak`]): RSS, open fds and threads of a process by pid,
+    /// spike's own process, custom probes. The samples land in
+    /// [`WindowStats::resources`], `timeline.csv` and `report.html`, and
+    /// feed the soak verdicts. Calling it again replaces the list. Before
+    /// any traffic the run refuses, with [`SpikeError::BadResources`], a pid
+    /// that is not running, a process where the platform has no procfs
+    /// (anything but Linux), or an empty or repeated series name; a process
+    /// that exits during the run leaves gaps and a notice.
+    ///
+    /// ```
+    /// use spike_core::soak::Resources;
+    /// use spike_core::{ms, rps, Ctx, Scenario, Shape, SpikeError};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+    /// let err = Scenario::new("soak")
+    ///     .shape(Shape::builder().hold(rps(10), ms(200)).build().unwrap())
+    ///     .sample_resources(Resources::pid(4_194_305)) // above any pid_max
+    ///     .run(|_ctx: Ctx| async {})
+    ///     .await
+    ///     .unwrap_err();
+    /// assert!(matches!(err, SpikeError::BadResources { .. }), "{err}");
+    /// # });
+    /// ```
+    pub fn sample_resources(mut self, resources: crate::soak::Resources) -> Self {
+        self.resources = resources;
+        self
+    }
+
     /// Check every setting and return the run configuration.
     fn validate(self) -> Result<RunConfig, SpikeError> {
         let scenario = self.name;
@@ -379,6 +410,14 @@ impl Scenario {
                 });
             }
         }
+        let resources = self
+            .resources
+            .open()
+            .map_err(|(series, reason)| SpikeError::BadResources {
+                scenario: scenario.clone(),
+                series,
+                reason,
+            })?;
         let seed = self.seed.unwrap_or_else(|| {
             scenario.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
@@ -401,6 +440,7 @@ impl Scenario {
             on_progress: self.on_progress,
             on_window: self.on_window,
             chaos,
+            resources,
         })
     }
 
