@@ -32,8 +32,8 @@ pub use spike_core::*;
 
 // Fluent, soft assertions over a `Report` (spike-assert, docs/spike_testing_guide.md, "Assertions").
 pub use spike_assert::{
-    expect, Chain, Expect, Failure, ForRequest, Measure, Recorded, RecoveryCheck, ServiceTime,
-    TagShares, Threshold, Verified,
+    expect, Chain, DriftCheck, Expect, Failure, ForRequest, GrowthCheck, LeakRateCheck, Measure,
+    MemoryCheck, Recorded, RecoveryCheck, ServiceTime, TagShares, Threshold, Verified,
 };
 
 /// Marks a spike test: an ordinary `cargo test` function that runs on a tokio
@@ -112,9 +112,10 @@ pub mod ws;
 /// Everything a spike test usually needs: `use spike::prelude::*;`.
 pub mod prelude {
     pub use spike_core::{
-        ms, named, pct, rps, secs, users, Ctx, ErrorClass, IterError, IterResult, Mix, Outcome,
+        mb, ms, named, pct, rps, secs, users, Ctx, ErrorClass, IterError, IterResult, Mix, Outcome,
         RecoveryCriteria, Report, Scenario, Sequence, Shape, SpikeError, WorkloadExt,
     };
+    pub use spike_core::soak::Resources;
 
     pub use crate::spike_test;
 

@@ -16,8 +16,10 @@
 //!   the judged span cannot be told from a leak by any slope: soak long
 //!   enough to see several of its periods.
 //! * **Drift** is the p95 slope carried over the span, relative to the
-//!   warm level (the median p95 of the first fifth of the judged windows,
-//!   at least 3): `+12 %` means p95 ends about 12 % above where it started.
+//!   warm level (the Theil–Sen line's value at the first judged window:
+//!   the median of `p95 − slope × (t − t₀)` over every judged window, so
+//!   the whole series, not a few noisy windows, sets it): `+12 %` means
+//!   p95 ends about 12 % above where it started.
 
 use std::time::Duration;
 
@@ -262,8 +264,8 @@ pub struct DriftVerdict {
     pub samples: usize,
     /// Length of the judged span, seconds (first to last window middle).
     pub span_s: f64,
-    /// Warm level: the median p95 of the first fifth of the judged windows
-    /// (at least 3), µs.
+    /// Warm level: the fitted p95 at the first judged window (the median
+    /// of `p95 − slope × (t − t₀)`), µs.
     pub warm_p95_us: f64,
     /// Theil–Sen slope of p95, µs per second, with its 95 % band.
     pub slope: Slope,
@@ -301,7 +303,7 @@ impl std::fmt::Display for DriftVerdict {
 /// // p95 from 10 ms rising 0.1 ms/s over 30 s: +30 %.
 /// let pts: Vec<(f64, f64)> = (0..=30).map(|t| (t as f64, 10_000.0 + 100.0 * t as f64)).collect();
 /// let d = judge_drift(&pts, std::time::Duration::ZERO).unwrap();
-/// assert!((d.drift - 0.29).abs() < 0.02, "{d}");
+/// assert!((d.drift - 0.30).abs() < 1e-9, "{d}");
 /// ```
 pub fn judge_drift(points: &[(f64, f64)], warm_up: Duration) -> Result<DriftVerdict, NotJudged> {
     let too_few = || NotJudged::TooFew {
@@ -314,11 +316,14 @@ pub fn judge_drift(points: &[(f64, f64)], warm_up: Duration) -> Result<DriftVerd
         return Err(too_few());
     }
     let slope = theil_sen(points).ok_or_else(too_few)?;
-    let head = (points.len() / 5).max(3);
-    let warm: Vec<f64> = points[..head].iter().map(|p| p.1).collect();
+    let t0 = points[0].0;
+    let level: Vec<f64> = points
+        .iter()
+        .map(|&(t, y)| y - slope.estimate * (t - t0))
+        .collect();
     // A warm p95 of 0 µs (no latency to speak of) is taken as 1 µs.
-    let warm = median(&warm).unwrap_or(1.0).max(1.0);
-    let span = points[points.len() - 1].0 - points[0].0;
+    let warm = median(&level).unwrap_or(1.0).max(1.0);
+    let span = points[points.len() - 1].0 - t0;
     Ok(DriftVerdict {
         samples: points.len(),
         span_s: span,
@@ -408,8 +413,8 @@ mod tests {
         assert_eq!(judge_drift(&flat, Duration::ZERO).unwrap().drift, 0.0);
         let rising: Vec<(f64, f64)> = (0..=20).map(|t| (t as f64, 5_000.0 + 50.0 * t as f64)).collect();
         let d = judge_drift(&rising, Duration::ZERO).unwrap();
-        // warm = median of 5_000, 5_050, 5_100, 5_150 = 5_075;
-        // 50 µs/s × 20 s / 5_075 µs = 19.7 %.
-        assert!((d.drift - 1_000.0 / 5_075.0).abs() < 1e-12, "{d}");
+        // warm = the line at t = 0, 5_000 µs; 50 µs/s × 20 s / 5_000 µs = 20 %.
+        assert!((d.drift - 0.2).abs() < 1e-12, "{d}");
+        assert_eq!(d.warm_p95_us, 5_000.0);
     }
 }
