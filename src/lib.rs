@@ -111,11 +111,11 @@ pub mod ws;
 
 /// Everything a spike test usually needs: `use spike::prelude::*;`.
 pub mod prelude {
+    pub use spike_core::soak::Resources;
     pub use spike_core::{
         mb, ms, named, pct, rps, secs, users, Ctx, ErrorClass, IterError, IterResult, Mix, Outcome,
         RecoveryCriteria, Report, Scenario, Sequence, Shape, SpikeError, WorkloadExt,
     };
-    pub use spike_core::soak::Resources;
 
     pub use crate::spike_test;
 

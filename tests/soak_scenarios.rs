@@ -120,7 +120,12 @@ fn spawn_child(mode: &str) -> Result<(ChildGuard, u32, String), Box<dyn std::err
     let exe = std::env::current_exe()?;
     let mut child = ChildGuard(
         Command::new(exe)
-            .args(["soak_child_process", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "soak_child_process",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_MODE, mode)
             // A fixed mmap threshold (no dynamic raise): freed chunks of
             // the sawtooth go back to the OS at once, as a GC's do.
@@ -189,7 +194,10 @@ async fn a_child_leaking_2mb_per_s_is_flagged_within_30s() -> TestResult {
         .try_verify()
         .expect_err("a 2 MB/s leak must fail not_leaking()");
     let text = failure.to_string();
-    assert!(text.contains(&format!("pid:{pid}")) && text.contains("leaking"), "{text}");
+    assert!(
+        text.contains(&format!("pid:{pid}")) && text.contains("leaking"),
+        "{text}"
+    );
     Ok(())
 }
 
@@ -203,7 +211,11 @@ async fn a_child_with_a_20mb_sawtooth_is_not_flagged() -> TestResult {
     // bottom within a tick or two).
     let (points, _) = memory_points(&report, &pid_series(pid), SoakCriteria::default().warm_up);
     let low = points.iter().map(|p| p.1).fold(f64::MAX, f64::min);
-    assert!(v.peak_bytes - low > 20e6, "spread {} MB: {v}", (v.peak_bytes - low) / 1e6);
+    assert!(
+        v.peak_bytes - low > 20e6,
+        "spread {} MB: {v}",
+        (v.peak_bytes - low) / 1e6
+    );
     verdict(&report, spike::soak::SELF_SERIES)?;
     expect(&report)
         .memory_of(pid)
@@ -262,7 +274,10 @@ async fn a_child_that_exits_mid_run_leaves_gaps_not_a_crash() -> TestResult {
 
 /// 200 rps against the demo service in this process for 25 s
 /// (× SPIKE_TIME_SCALE), sampling this process and the demo's own count.
-async fn demo_soak(name: &str, leak_per_request: usize) -> Result<Report, Box<dyn std::error::Error>> {
+async fn demo_soak(
+    name: &str,
+    leak_per_request: usize,
+) -> Result<Report, Box<dyn std::error::Error>> {
     let demo = DemoService::builder()
         .leak_per_request(leak_per_request)
         .start()
@@ -276,8 +291,14 @@ async fn demo_soak(name: &str, leak_per_request: usize) -> Result<Report, Box<dy
         .run(http.get("/work").expect_status(200))
         .await?;
     // The probe's truth: exactly what the demo says it kept.
-    let last = report.windows.last().and_then(|w| w.resources.get("demo leak"));
-    assert!(last.is_some_and(|s| s.rss_bytes <= demo.leaked_bytes()), "{last:?}");
+    let last = report
+        .windows
+        .last()
+        .and_then(|w| w.resources.get("demo leak"));
+    assert!(
+        last.is_some_and(|s| s.rss_bytes <= demo.leaked_bytes()),
+        "{last:?}"
+    );
     Ok(report)
 }
 

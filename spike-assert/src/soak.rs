@@ -269,11 +269,7 @@ impl<'r> DriftCheck<'r> {
     fn bound(self, limit: Percent, sign: &str, ok: fn(f64, f64) -> bool) -> Expect<'r> {
         let expected = format!("p95 drift {sign} {limit} (95% band low end)");
         let outcome = match drift_verdict(self.expect.report, self.warm_up) {
-            Ok(d) => (
-                expected,
-                d.to_string(),
-                ok(d.drift_low, limit.fraction()),
-            ),
+            Ok(d) => (expected, d.to_string(), ok(d.drift_low, limit.fraction())),
             Err(e) => (expected, format!("not judged: {e}"), false),
         };
         self.expect

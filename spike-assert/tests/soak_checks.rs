@@ -63,9 +63,15 @@ fn growth_is_last_minus_first_and_names_the_series() {
     assert!(!checks[1].passed);
     assert_eq!(checks[1].expected, "growth < 20.0 MB");
     let actual = &checks[1].actual;
-    assert!(actual.starts_with("growth 27.0 MB (`pid:7`: 100.0 MB → 127.0 MB"), "{actual}");
+    assert!(
+        actual.starts_with("growth 27.0 MB (`pid:7`: 100.0 MB → 127.0 MB"),
+        "{actual}"
+    );
     // 3 MB per 100 ms window = 30 MB/s, exactly, band included.
-    assert!(actual.contains("slope 30.0 MB/s [95% band 30.0 MB/s … 30.0 MB/s]"), "{actual}");
+    assert!(
+        actual.contains("slope 30.0 MB/s [95% band 30.0 MB/s … 30.0 MB/s]"),
+        "{actual}"
+    );
 }
 
 #[test]
@@ -91,7 +97,12 @@ fn a_steady_climb_is_leaking_and_a_wobble_is_not() {
     // above the 10 MB floor.
     assert!(!c[0].passed);
     assert_eq!(c[0].expected, "not leaking (band low end × span ≤ 10.0 MB)");
-    assert!(c[0].actual.starts_with("leaking: band low end × 1s = 27.0 MB"), "{}", c[0].actual);
+    assert!(
+        c[0].actual
+            .starts_with("leaking: band low end × 1s = 27.0 MB"),
+        "{}",
+        c[0].actual
+    );
     // ±1 MB alternating: the pair slopes straddle zero.
     assert!(c[1].passed, "{:?}", c[1]);
     assert_eq!(c[1].check, "memory leak of `spike`");
@@ -121,7 +132,8 @@ fn an_unknown_series_and_too_few_samples_fail_saying_why() {
     );
     // The default 5 s warm-up leaves none of the 1 s run.
     assert!(
-        c[1].actual.starts_with("not judged: `pid:7`: 0 samples after the 5s warm-up"),
+        c[1].actual
+            .starts_with("not judged: `pid:7`: 0 samples after the 5s warm-up"),
         "{}",
         c[1].actual
     );

@@ -37,12 +37,12 @@ pub mod redact;
 mod report;
 pub use harness::run_lock;
 pub mod safety;
-pub mod soak;
 mod scale_env;
 mod scenario;
 mod serde_micros;
 mod shape;
 pub mod sink;
+pub mod soak;
 pub mod targets;
 mod workload;
 
@@ -97,8 +97,8 @@ pub use shape::level::{rps, users, Level, Model};
 pub use shape::limits::{ShapeLimits, MAX_PHASES, MAX_RUN_DURATION, MAX_VIRTUAL_USERS};
 pub use shape::schedule::{Arrivals, RateProfile};
 pub use shape::units::{ms, pct, secs, Percent};
-pub use soak::mb;
 pub use shape::{Phase, PhaseKind, Shape};
+pub use soak::mb;
 pub use workload::{named, Mix, Named, Sequence, Workload, WorkloadExt};
 
 /// Format microseconds for people: `850µs`, `12.3ms`, `4.20s`.

@@ -410,14 +410,14 @@ impl Scenario {
                 });
             }
         }
-        let resources = self
-            .resources
-            .open()
-            .map_err(|(series, reason)| SpikeError::BadResources {
-                scenario: scenario.clone(),
-                series,
-                reason,
-            })?;
+        let resources =
+            self.resources
+                .open()
+                .map_err(|(series, reason)| SpikeError::BadResources {
+                    scenario: scenario.clone(),
+                    series,
+                    reason,
+                })?;
         let seed = self.seed.unwrap_or_else(|| {
             scenario.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)

@@ -29,15 +29,27 @@ async fn every_window_gets_one_sample_of_each_series() {
     assert_eq!(report.windows.len(), 11);
     assert_eq!(calls.load(Ordering::SeqCst), 11, "one call per window");
     for (k, w) in report.windows.iter().enumerate() {
-        assert_eq!(w.resources["calls"].rss_bytes, k as u64 * 1_000, "window {k}");
+        assert_eq!(
+            w.resources["calls"].rss_bytes,
+            k as u64 * 1_000,
+            "window {k}"
+        );
         assert_eq!(w.resources["calls"].fds, None);
         let me = &w.resources[SELF_SERIES];
-        assert!(me.rss_bytes > 1_000_000 && me.threads.unwrap() >= 2, "{me:?}");
+        assert!(
+            me.rss_bytes > 1_000_000 && me.threads.unwrap() >= 2,
+            "{me:?}"
+        );
     }
     let csv = timeline_csv(&report);
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
     let (calls_rss, calls_fds, self_fds) = (
         col("resource_calls_rss_bytes"),
         col("resource_calls_fds"),

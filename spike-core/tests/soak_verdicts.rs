@@ -88,7 +88,10 @@ fn a_2mb_per_s_leak_under_a_sawtooth_is_flagged_and_a_flat_sawtooth_is_not() {
     // verdict that flags everything has a 100 % false-positive rate, one
     // that flags nothing a 100 % miss rate.
     assert!(miss <= 0.01, "miss rate {miss}");
-    assert!(false_positive <= 0.01, "false-positive rate {false_positive}");
+    assert!(
+        false_positive <= 0.01,
+        "false-positive rate {false_positive}"
+    );
 }
 
 #[test]
@@ -100,12 +103,18 @@ fn the_slope_of_a_leaking_trace_is_near_its_true_rate() {
     let mut estimates: Vec<f64> = (0..TRACES)
         .map(|_| {
             let pts = after_warm_up(&memory_trace(&mut rng, 2.0 * MB), criteria.warm_up);
-            judge_memory("trace", &pts, 0, criteria).unwrap().slope.estimate
+            judge_memory("trace", &pts, 0, criteria)
+                .unwrap()
+                .slope
+                .estimate
         })
         .collect();
     estimates.sort_by(f64::total_cmp);
     let median = estimates[TRACES / 2];
-    println!("median Theil–Sen estimate over {TRACES} leaking traces: {:.3} MB/s (true 2 MB/s)", median / MB);
+    println!(
+        "median Theil–Sen estimate over {TRACES} leaking traces: {:.3} MB/s (true 2 MB/s)",
+        median / MB
+    );
     assert!((median - 2.0 * MB).abs() < 0.2 * MB, "{median}");
 }
 

@@ -66,7 +66,9 @@ mod tests {
         }
         assert_eq!(leak.bytes(), 30_000);
         let kept = leak.kept.lock().unwrap();
-        assert!(kept.iter().all(|b| b.len() == 10_000 && b[0] == 1 && b[8192] == 1));
+        assert!(kept
+            .iter()
+            .all(|b| b.len() == 10_000 && b[0] == 1 && b[8192] == 1));
         let none = Leak::new(0);
         none.on_request();
         assert_eq!(none.bytes(), 0);

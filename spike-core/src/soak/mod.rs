@@ -36,11 +36,11 @@ mod slope;
 mod units;
 mod verdict;
 
-pub use probe::{pid_series, ProbeFn, Resources, SELF_SERIES};
 pub(crate) use probe::Probe;
+pub use probe::{pid_series, ProbeFn, Resources, SELF_SERIES};
 pub use sample::ResourceSample;
-pub use slope::{theil_sen, Slope};
 pub(crate) use slope::median as slope_median;
+pub use slope::{theil_sen, Slope};
 pub use units::{fmt_bytes, mb, MB};
 pub use verdict::{
     drift_verdict, judge_drift, judge_memory, memory_points, memory_verdict, series_names,

@@ -129,7 +129,9 @@ impl Resources {
             }
             let reader = match source {
                 Source::Custom(f) => Reader::Custom(f.clone()),
-                Source::Pid(pid) => Reader::Process(proc_open(Some(*pid)).map_err(|e| (name.clone(), e))?),
+                Source::Pid(pid) => {
+                    Reader::Process(proc_open(Some(*pid)).map_err(|e| (name.clone(), e))?)
+                }
                 Source::This => Reader::Process(proc_open(None).map_err(|e| (name.clone(), e))?),
             };
             probes.push(Probe {
@@ -191,7 +193,9 @@ fn proc_open(pid: Option<u32>) -> Result<ProcHandle, String> {
     }
     let p = Process::new(raw).map_err(|_| format!("no process with pid {pid} is running"))?;
     if !p.is_alive() {
-        return Err(format!("the process with pid {pid} has exited (zombie or dead)"));
+        return Err(format!(
+            "the process with pid {pid} has exited (zombie or dead)"
+        ));
     }
     Ok(p)
 }

@@ -41,10 +41,7 @@ pub struct Slope {
 /// ```
 #[must_use]
 pub fn theil_sen(points: &[(f64, f64)]) -> Option<Slope> {
-    if points
-        .iter()
-        .any(|(x, y)| !x.is_finite() || !y.is_finite())
-    {
+    if points.iter().any(|(x, y)| !x.is_finite() || !y.is_finite()) {
         return None;
     }
     let thinned;

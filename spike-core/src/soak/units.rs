@@ -29,7 +29,11 @@ pub fn mb(n: impl Into<f64>) -> u64 {
 /// ```
 #[must_use]
 pub fn fmt_bytes(bytes: f64) -> String {
-    let (sign, b) = if bytes < 0.0 { ("-", -bytes) } else { ("", bytes) };
+    let (sign, b) = if bytes < 0.0 {
+        ("-", -bytes)
+    } else {
+        ("", bytes)
+    };
     if !b.is_finite() {
         return format!("{bytes}");
     }

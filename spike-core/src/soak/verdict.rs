@@ -133,7 +133,11 @@ impl MemoryVerdict {
     #[must_use]
     pub fn trend_bytes(&self) -> (f64, f64, f64) {
         let s = self.span_s();
-        (self.slope.estimate * s, self.slope.low * s, self.slope.high * s)
+        (
+            self.slope.estimate * s,
+            self.slope.low * s,
+            self.slope.high * s,
+        )
     }
 }
 
@@ -411,7 +415,9 @@ mod tests {
     fn flat_latency_has_no_drift_and_a_step_up_does() {
         let flat: Vec<(f64, f64)> = (0..30).map(|t| (t as f64, 5_000.0)).collect();
         assert_eq!(judge_drift(&flat, Duration::ZERO).unwrap().drift, 0.0);
-        let rising: Vec<(f64, f64)> = (0..=20).map(|t| (t as f64, 5_000.0 + 50.0 * t as f64)).collect();
+        let rising: Vec<(f64, f64)> = (0..=20)
+            .map(|t| (t as f64, 5_000.0 + 50.0 * t as f64))
+            .collect();
         let d = judge_drift(&rising, Duration::ZERO).unwrap();
         // warm = the line at t = 0, 5_000 µs; 50 µs/s × 20 s / 5_000 µs = 20 %.
         assert!((d.drift - 0.2).abs() < 1e-12, "{d}");

@@ -27,7 +27,11 @@ fn fmt_bytes_axis(v: f64) -> String {
 }
 
 /// The first and last value of `f` over the windows that have `series`.
-fn first_last(report: &Report, series: &str, f: fn(&crate::soak::ResourceSample) -> Option<u64>) -> Option<(u64, u64)> {
+fn first_last(
+    report: &Report,
+    series: &str,
+    f: fn(&crate::soak::ResourceSample) -> Option<u64>,
+) -> Option<(u64, u64)> {
     let mut it = report
         .windows
         .iter()
