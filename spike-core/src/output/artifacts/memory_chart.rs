@@ -37,7 +37,7 @@ fn first_last(
         .iter()
         .filter_map(|w| w.resources.get(series).and_then(f));
     let first = it.next()?;
-    Some((first, it.last().unwrap_or(first)))
+    Some((first, it.next_back().unwrap_or(first)))
 }
 
 fn memory_chart(report: &Report, series: &str, id: &'static str, color: &'static str) -> Chart {
