@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use super::charts::{fault_bands, phase_bands, x_range, CLASS_COLORS};
 use super::svg::{esc, Chart, Scale, Series};
 use crate::report::Report;
-use crate::soak::{fmt_bytes, memory_verdict, series_names, SoakCriteria};
+use crate::soak::{
+    fmt_bytes, memory_points, memory_verdict, series_names, slope_median, SoakCriteria,
+};
 
 /// Chart ids: one per series, in name order (a page shows at most this
 /// many memory charts; the table lists every series).
@@ -57,18 +59,21 @@ fn memory_chart(report: &Report, series: &str, id: &'static str, color: &'static
         dashed: false,
         step: false,
     }];
-    if let Ok(v) = memory_verdict(report, series, SoakCriteria::default()) {
-        // The trend line through the median point, as Theil–Sen fits.
+    let criteria = SoakCriteria::default();
+    if let Ok(v) = memory_verdict(report, series, criteria) {
+        // The Theil–Sen line: through the median of y − slope·(x − mid).
         let mid = (v.from_s + v.to_s) / 2.0;
-        let judged: Vec<f64> = report
-            .windows
+        let (judged, _) = memory_points(report, series, criteria.warm_up);
+        let offsets: Vec<f64> = judged
             .iter()
-            .filter(|w| w.start >= SoakCriteria::default().warm_up)
-            .filter_map(|w| w.resources.get(series).map(|s| s.rss_bytes as f64))
+            .map(|&(x, y)| y - v.slope.estimate * (x - mid))
             .collect();
-        let level = crate::soak::slope_median(&judged).unwrap_or(v.first_bytes);
+        let level = slope_median(&offsets).unwrap_or(v.first_bytes);
         lines.push(Series {
-            name: format!("trend {}/s", fmt_bytes(v.slope.estimate)),
+            name: format!(
+                "trend {}/s (after the warm-up)",
+                fmt_bytes(v.slope.estimate)
+            ),
             color: "#111827",
             points: vec![
                 (v.from_s, level + v.slope.estimate * (v.from_s - mid)),
