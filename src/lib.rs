@@ -32,8 +32,9 @@ pub use spike_core::*;
 
 // Fluent, soft assertions over a `Report` (spike-assert, docs/spike_testing_guide.md, "Assertions").
 pub use spike_assert::{
-    expect, CapacityCheck, Chain, Expect, ExpectCapacity, Failure, ForRequest, Measure, Recorded,
-    RecoveryCheck, ServiceTime, Subject, TagShares, Threshold, Verified,
+    expect, CapacityCheck, Chain, DriftCheck, Expect, ExpectCapacity, Failure, ForRequest,
+    GrowthCheck, LeakRateCheck, Measure, MemoryCheck, Recorded, RecoveryCheck, ServiceTime,
+    Subject, TagShares, Threshold, Verified,
 };
 
 /// Marks a spike test: an ordinary `cargo test` function that runs on a tokio
@@ -111,8 +112,9 @@ pub mod ws;
 
 /// Everything a spike test usually needs: `use spike::prelude::*;`.
 pub mod prelude {
+    pub use spike_core::soak::Resources;
     pub use spike_core::{
-        ms, named, pct, rps, secs, users, Ctx, ErrorClass, IterError, IterResult, Mix, Outcome,
+        mb, ms, named, pct, rps, secs, users, Ctx, ErrorClass, IterError, IterResult, Mix, Outcome,
         RecoveryCriteria, Report, Scenario, Sequence, Shape, SpikeError, WorkloadExt,
     };
 

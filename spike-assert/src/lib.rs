@@ -17,7 +17,9 @@
 //! [`Expect::no_regression_against`]. Their scope column says `run` (or
 //! ``run vs baseline `main` ``), followed by `(ignores phase burst)` when
 //! another scope was in force; the scope stays in force for the checks
-//! after them.
+//! after them. The soak checks — [`Expect::memory_of`],
+//! [`Expect::memory_of_self`], [`Expect::memory_series`] and
+//! [`Expect::latency_drift`] — are run-level too (see [`MemoryCheck`]).
 //!
 //! # Requests: one named request, in any scope
 //!
@@ -108,6 +110,7 @@ mod measure;
 mod quantity;
 mod regression;
 mod scope;
+mod soak;
 mod suggest;
 mod units;
 mod verdict;
@@ -118,4 +121,5 @@ pub use chain_request::ForRequest;
 pub use eval::DEFAULT_MIN_SAMPLES;
 pub use fault_recovery::FaultRecoveryCheck;
 pub use measure::{Chain, Measure, Recorded, RecoveryCheck, ServiceTime, TagShares, Threshold};
+pub use soak::{DriftCheck, GrowthCheck, LeakRateCheck, MemoryCheck};
 pub use verdict::{Failure, Verified};

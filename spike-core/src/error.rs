@@ -113,6 +113,18 @@ pub enum SpikeError {
         /// What the setting accepts.
         expected: &'static str,
     },
+    /// A resource series of [`Scenario::sample_resources`](crate::Scenario::sample_resources)
+    /// cannot be sampled: a pid not running, a process where the platform
+    /// has no procfs, an empty or repeated series name.
+    #[error("scenario `{scenario}`: resource series `{series}` cannot be sampled: {reason}")]
+    BadResources {
+        /// Scenario name.
+        scenario: String,
+        /// The series (`pid:<pid>`, `spike`, or the probe's name).
+        series: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// `run` was called outside a tokio runtime.
     #[error("spike needs a tokio runtime with the time driver enabled: call `run` inside `#[spike_test]`, `#[tokio::test]` or `Runtime::block_on`")]
     NoRuntime,

@@ -43,6 +43,7 @@ mod scenario;
 mod serde_micros;
 mod shape;
 pub mod sink;
+pub mod soak;
 pub mod stress;
 pub mod targets;
 mod workload;
@@ -99,6 +100,7 @@ pub use shape::limits::{ShapeLimits, MAX_PHASES, MAX_RUN_DURATION, MAX_VIRTUAL_U
 pub use shape::schedule::{Arrivals, RateProfile};
 pub use shape::units::{ms, pct, secs, Percent};
 pub use shape::{Phase, PhaseKind, Shape};
+pub use soak::mb;
 pub use workload::{named, Mix, Named, Sequence, Workload, WorkloadExt};
 
 /// Format microseconds for people: `850µs`, `12.3ms`, `4.20s`.

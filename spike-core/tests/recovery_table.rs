@@ -47,6 +47,7 @@ fn window(i: usize, letter: char) -> WindowStats {
         stats,
         served: completed,
         faults: Vec::new(),
+        resources: Default::default(),
     }
 }
 

@@ -50,6 +50,11 @@
 //!   is full. Not balanced, no work.
 //! * anything else: `404`.
 //!
+//! **Leak mode** (off unless [`DemoBuilder::leak_per_request`]). Every
+//! request, on any endpoint, keeps that many bytes for the service's
+//! lifetime, every page written so the resident set grows with it
+//! ([`DemoService::leaked_bytes`]).
+//!
 //! **Downstream dependency.** A call takes `downstream_latency` (default
 //! 10 ms) when fewer than `downstream_capacity` (default 32) calls are in
 //! flight; a call beyond that fails at once (overloaded). While
@@ -77,6 +82,7 @@
 mod breaker;
 mod fault;
 mod gate;
+mod leak;
 mod server;
 #[cfg(feature = "tls")]
 mod tls;
@@ -189,6 +195,7 @@ pub struct DemoBuilder {
     breaker_failures: u32,
     breaker_cool_down: Duration,
     autoscale: Option<Autoscale>,
+    leak_per_request: usize,
     #[cfg(feature = "tls")]
     tls: Option<tls::Identity>,
 }
@@ -205,6 +212,7 @@ impl Default for DemoBuilder {
             breaker_failures: 5,
             breaker_cool_down: Duration::from_secs(1),
             autoscale: None,
+            leak_per_request: 0,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -252,6 +260,22 @@ impl DemoBuilder {
     /// Turn the autoscaler on.
     pub fn autoscale(mut self, autoscale: Autoscale) -> Self {
         self.autoscale = Some(autoscale);
+        self
+    }
+    /// Leak mode: every request (any endpoint) keeps `bytes` more for the
+    /// service's lifetime, its pages touched, so the process's resident set
+    /// grows by about `bytes × request rate` per second — a leaking
+    /// endpoint for soak tests to catch (default 0: no leak).
+    /// [`DemoService::leaked_bytes`] counts what was kept.
+    ///
+    /// ```
+    /// # spike::__private::tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+    /// let demo = spike::demo::DemoService::builder().leak_per_request(10_000).start().await?;
+    /// assert_eq!(demo.leaked_bytes(), 0);
+    /// # Ok::<(), std::io::Error>(()) }).unwrap();
+    /// ```
+    pub fn leak_per_request(mut self, bytes: usize) -> Self {
+        self.leak_per_request = bytes;
         self
     }
     /// Serve HTTPS (feature `tls`) with this certificate chain (PEM, leaf
@@ -336,6 +360,7 @@ impl DemoBuilder {
             downstream_ok: AtomicU64::new(0),
             downstream_failed: AtomicU64::new(0),
             fallbacks: AtomicU64::new(0),
+            leak: leak::Leak::new(self.leak_per_request),
         });
         let mut tasks = vec![tokio::spawn(server::accept_loop(
             listener,
@@ -376,6 +401,7 @@ struct State {
     downstream_ok: AtomicU64,
     downstream_failed: AtomicU64,
     fallbacks: AtomicU64,
+    leak: leak::Leak,
 }
 
 impl State {
@@ -495,6 +521,20 @@ impl DemoService {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// Bytes kept by the leak mode so far ([`DemoBuilder::leak_per_request`]).
+    #[must_use]
+    pub fn leaked_bytes(&self) -> u64 {
+        self.state.leak.bytes()
+    }
+
+    /// A probe of [`DemoService::leaked_bytes`] that outlives this borrow,
+    /// for a custom resource series:
+    /// `Resources::this_process().and_probe("leaked", demo.leak_probe())`.
+    pub fn leak_probe(&self) -> impl Fn() -> u64 + Send + Sync + 'static {
+        let counter = self.state.leak.counter();
+        move || counter.load(Ordering::Relaxed)
     }
 
     /// Counters so far.

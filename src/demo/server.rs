@@ -79,6 +79,7 @@ fn with_header(mut r: Resp, name: &'static str, value: &str) -> Resp {
 
 async fn route(state: &State, req: Request<Incoming>) -> Resp {
     state.requests.fetch_add(1, Ordering::Relaxed);
+    state.leak.on_request();
     if req.version() == hyper::Version::HTTP_2 {
         state.http2_requests.fetch_add(1, Ordering::Relaxed);
     }

@@ -157,6 +157,7 @@ pub fn report() -> Report {
                 stats: s,
                 served: SERVED[i as usize],
                 faults: Vec::new(),
+                resources: Default::default(),
             }
         })
         .collect();

@@ -135,6 +135,7 @@ mod tests {
                 stats,
                 served: 100,
                 faults: Vec::new(),
+                resources: Default::default(),
             });
             histograms.push(IntervalHistogram {
                 window: i,

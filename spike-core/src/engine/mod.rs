@@ -15,6 +15,10 @@
 //!   records the actual edges; the run stops every fault still on before it
 //!   returns. `fault_report` turns the edges into the report's fault spans,
 //!   window tags and recoveries from each fault.
+//! * Resources (`crate::soak::sampler`): when the scenario samples
+//!   resources, a small OS thread, `spike-resources`, sleeping the same
+//!   way, reads every series at each window's end; the samples are filed
+//!   into the report's windows when the run ends.
 //! * Both hand iterations to `iteration`, which times, bounds and records
 //!   them into per-thread shards; the loop in `run` drains the shards
 //!   once per tick, closes windows and feeds progress observers.
@@ -24,7 +28,7 @@ mod fault_clock;
 mod fault_report;
 mod iteration;
 mod open;
-mod thread_clock;
+pub(crate) mod thread_clock;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -103,6 +107,9 @@ pub(crate) struct RunConfig {
     pub(crate) chaos: crate::faults::Chaos,
     /// Rules that stop the run once a check failed for K windows in a row.
     pub(crate) abort: Vec<crate::abort::Abort>,
+    /// Resource series to sample at each window's end (opened, so a pid
+    /// not running was refused before traffic); empty for none.
+    pub(crate) resources: Vec<crate::soak::Probe>,
 }
 
 /// How long iterations get after an interruption before they are cancelled.
@@ -117,6 +124,15 @@ fn first_of(stops: Vec<StopFuture>) -> StopFuture {
         return Box::pin(std::future::pending());
     }
     Box::pin(async move { futures_util::future::select_all(stops).await.0 })
+}
+
+/// File each window's resource samples (taken at its end) into it.
+fn tag_resources(windows: &mut [WindowStats], samples: crate::soak::sampler::Samples) {
+    for (index, resources) in samples {
+        if let Ok(i) = windows.binary_search_by_key(&index, |w| w.index) {
+            windows[i].resources = resources;
+        }
+    }
 }
 
 pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
@@ -184,6 +200,15 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
             chaos,
             log,
             t0.into_std(),
+            duration,
+            stop_driver.child_token(),
+        )
+    });
+    let sampler = (!cfg.resources.is_empty()).then(|| {
+        crate::soak::sampler::Sampler::start(
+            cfg.resources,
+            t0.into_std(),
+            cfg.window,
             duration,
             stop_driver.child_token(),
         )
@@ -339,6 +364,10 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         interval_histograms,
     } = agg.finish(span);
     fault_report::tag_windows(&mut windows, &faults);
+    if let Some(sampler) = sampler {
+        let samples = sampler.finish(interrupted.is_some() || abandoned > 0).await;
+        tag_resources(&mut windows, samples);
+    }
     let fault_recovery =
         fault_report::recoveries(cfg.recovery, &faults, &windows, &interval_histograms);
     let phases: Vec<PhaseReport> = shape

@@ -386,6 +386,7 @@ mod tests {
                 stats,
                 served: 0,
                 faults: Vec::new(),
+                resources: Default::default(),
             }),
         }
     }

@@ -201,6 +201,7 @@ impl Aggregator {
             stats,
             served: self.served_count(w),
             faults: Vec::new(),
+            resources: Default::default(),
         };
         if let Some(observer) = &mut self.on_window {
             observer(&ws);

@@ -1,10 +1,12 @@
 //! The stats of one time window of a run.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::recording::stats::Stats;
+use crate::soak::ResourceSample;
 
 /// Stats of one time window, keyed by intended start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +36,14 @@ pub struct WindowStats {
     /// actual edges), in plan order; empty without faults.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<String>,
+    /// Resource samples taken at the window's end, by series name (see
+    /// [`crate::soak`]); empty without
+    /// [`Scenario::sample_resources`](crate::Scenario::sample_resources), and
+    /// without an entry for a series that could not be read then (a
+    /// process that exited). Filled in the report; a window handed to an
+    /// `on_window` observer at close has none yet.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resources: BTreeMap<String, ResourceSample>,
 }
 
 impl WindowStats {

@@ -273,6 +273,7 @@ pub fn report_html(report: &Report) -> String {
         );
     }
     requests_section(&mut o, report);
+    super::memory_chart::resources_section(&mut o, report);
     o.push_str("<h2>Errors</h2>");
     o.push_str(&error_chart(report).render());
     if !report.total.errors_by_class.is_empty() {

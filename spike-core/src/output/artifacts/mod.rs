@@ -3,9 +3,9 @@
 //! | file | what |
 //! |---|---|
 //! | `report.json` | every number of the [`Report`] |
-//! | `report.html` | one self-contained page: load, latency over time with the recovery point, errors, latency distribution, checks, environment |
+//! | `report.html` | one self-contained page: load, latency over time with the recovery point, errors, latency distribution, checks, environment; with resource sampling, a memory chart per series and its soak verdict |
 //! | `latency.hlog` | HdrHistogram interval log, one histogram per (window, phase), tagged with the phase, and one per named request and window, tagged `request=<name>`; a window with active faults adds `;fault=<names>` to its tags ([`LatencyLog`] reads it) |
-//! | `timeline.csv` | one row per window (with `request_<name>_count`, `_errors`, `_p95_us` columns per named request) |
+//! | `timeline.csv` | one row per window (with `request_<name>_count`, `_errors`, `_p95_us` columns per named request, and `resource_<series>_rss_bytes`, `_fds`, `_threads` per sampled resource series) |
 //! | `capacity.json`, `capacity.html` | a capacity search's answer, steps and chart ([`write_capacity`]; in the search's folder) |
 //!
 //! Inside `#[spike_test]` the harness writes them all once, after the test
@@ -18,6 +18,7 @@ mod charts;
 mod hlog;
 mod hlog_tags;
 mod html;
+mod memory_chart;
 mod svg;
 mod timeline;
 

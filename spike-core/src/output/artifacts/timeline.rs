@@ -10,7 +10,11 @@
 //! healthy,faults`, then one `errors_<class>` column per error class seen in the
 //! run (sorted), then for each named request of the run (sorted by name)
 //! `request_<name>_count`, `request_<name>_errors` and
-//! `request_<name>_p95_us` (0 in a window where it did not run).
+//! `request_<name>_p95_us` (0 in a window where it did not run), then for
+//! each sampled resource series (sorted by name, see [`crate::soak`])
+//! `resource_<series>_rss_bytes`, `resource_<series>_fds` and
+//! `resource_<series>_threads` (empty where the window has no sample: a
+//! gap, or a custom probe, which has no fds or threads).
 //!
 //! `achieved_rate` (offered: iterations started per second) and
 //! `throughput` (successes per second) count iterations by their intended
@@ -58,6 +62,12 @@ pub fn timeline_csv(report: &Report) -> String {
     for r in &requests {
         for col in ["count", "errors", "p95_us"] {
             let _ = write!(out, ",{}", field(&format!("request_{r}_{col}")));
+        }
+    }
+    let resources = crate::soak::series_names(report);
+    for r in &resources {
+        for col in ["rss_bytes", "fds", "threads"] {
+            let _ = write!(out, ",{}", field(&format!("resource_{r}_{col}")));
         }
     }
     out.push('\n');
@@ -111,6 +121,15 @@ pub fn timeline_csv(report: &Report) -> String {
                 .request(r)
                 .map_or((0, 0, 0), |q| (q.count, q.errors, q.latency.p95_us));
             let _ = write!(out, ",{count},{errors},{p95}");
+        }
+        for r in &resources {
+            let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+            match w.resources.get(r) {
+                Some(s) => {
+                    let _ = write!(out, ",{},{},{}", s.rss_bytes, opt(s.fds), opt(s.threads));
+                }
+                None => out.push_str(",,,"),
+            }
         }
         out.push('\n');
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::abort::Abort;
-use crate::engine::{self, Progress, RunConfig, StopFuture};
+use crate::engine::{self, Progress, StopFuture};
 use crate::error::SpikeError;
 use crate::faults::Chaos;
 use crate::installed::Installed;
@@ -15,6 +15,8 @@ use crate::scale_env::parse_scale;
 use crate::shape::Shape;
 use crate::sink::{RunInfo, Sink, Sinks};
 use crate::workload::Workload;
+
+mod validate;
 
 /// A named run: a load shape, settings, then `run(workload)`.
 ///
@@ -76,6 +78,7 @@ pub struct Scenario {
     sinks: Sinks,
     chaos: Chaos,
     abort: Vec<Abort>,
+    resources: crate::soak::Resources,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -86,6 +89,7 @@ impl std::fmt::Debug for Scenario {
             .field("window", &self.window)
             .field("max_in_flight", &self.max_in_flight)
             .field("chaos", &self.chaos)
+            .field("resources", &self.resources)
             .finish_non_exhaustive()
     }
 }
@@ -94,7 +98,7 @@ impl std::fmt::Debug for Scenario {
 pub const DEFAULT_WINDOW: Duration = Duration::from_secs(1);
 /// Default window length for shapes shorter than 10 s.
 pub const SHORT_WINDOW: Duration = Duration::from_millis(100);
-const SHORT_SHAPE: Duration = Duration::from_secs(10);
+pub(crate) const SHORT_SHAPE: Duration = Duration::from_secs(10);
 /// Default cap on iterations in flight (open model).
 pub const DEFAULT_MAX_IN_FLIGHT: u64 = 10_000;
 /// Default per-iteration timeout.
@@ -146,6 +150,7 @@ impl Scenario {
             sinks: Sinks::default(),
             chaos: Chaos::new(),
             abort: Vec::new(),
+            resources: crate::soak::Resources::default(),
         }
     }
 
@@ -326,114 +331,32 @@ impl Scenario {
         self
     }
 
-    /// Check every setting and return the run configuration.
-    fn validate(self) -> Result<RunConfig, SpikeError> {
-        let scenario = self.name;
-        let Some(shape) = self.shape else {
-            return Err(SpikeError::NoShape { scenario });
-        };
-        // A deserialized shape skipped the builder's checks.
-        let shape = shape.revalidated().map_err(|source| SpikeError::Shape {
-            scenario: Some(scenario.clone()),
-            source,
-        })?;
-        let shape = if self.rate_scale == 1.0 && self.time_scale == 1.0 {
-            shape
-        } else {
-            shape
-                .scaled(self.rate_scale, self.time_scale)
-                .map_err(|source| SpikeError::Shape {
-                    scenario: Some(scenario.clone()),
-                    source,
-                })?
-        };
-        let chaos = self.chaos.scaled(self.time_scale);
-        if let Some((fault, reason)) = chaos.problem(shape.duration()) {
-            return Err(SpikeError::BadFault {
-                scenario,
-                fault,
-                reason,
-            });
-        }
-        let window = self.window.unwrap_or(if shape.duration() < SHORT_SHAPE {
-            SHORT_WINDOW
-        } else {
-            DEFAULT_WINDOW
-        });
-        if window < Duration::from_millis(10) || window > shape.duration() {
-            return Err(SpikeError::BadWindow {
-                scenario,
-                window,
-                shape: shape.duration(),
-            });
-        }
-        for (setting, zero) in [
-            ("max_in_flight", self.max_in_flight == 0),
-            ("iteration_timeout", self.iteration_timeout.is_zero()),
-            ("recovery sustain", self.recovery.sustain == 0),
-        ] {
-            if zero {
-                return Err(SpikeError::ZeroSetting { scenario, setting });
-            }
-        }
-        for (setting, value) in [
-            ("iteration_timeout", self.iteration_timeout),
-            ("drain_timeout", self.drain_timeout),
-            ("think_time", self.think_time),
-        ] {
-            if value > MAX_SETTING_DURATION {
-                return Err(SpikeError::BadSetting {
-                    scenario,
-                    setting,
-                    value: format!("{value:?}"),
-                    expected: "at most 24h (MAX_SETTING_DURATION): every run stops by itself",
-                });
-            }
-        }
-        for (setting, value) in [
-            ("recovery tolerance", self.recovery.tolerance),
-            ("recovery epsilon", self.recovery.epsilon),
-        ] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(SpikeError::BadSetting {
-                    scenario,
-                    setting,
-                    value: value.to_string(),
-                    expected: "a finite number, zero or above",
-                });
-            }
-        }
-        if let Some((rule, reason)) = crate::abort::first_problem(&self.abort) {
-            return Err(SpikeError::BadAbort {
-                scenario,
-                rule,
-                reason,
-            });
-        }
-        let seed = self.seed.unwrap_or_else(|| {
-            scenario.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-            })
-        });
-        Ok(RunConfig {
-            scenario,
-            shape,
-            window,
-            max_in_flight: self.max_in_flight,
-            iteration_timeout: self.iteration_timeout,
-            drain_timeout: self.drain_timeout,
-            think_time: self.think_time,
-            recovery: self.recovery,
-            lag_budget: self.lag_budget,
-            seed,
-            rate_scale: self.rate_scale,
-            time_scale: self.time_scale,
-            stop: self.stop,
-            on_progress: self.on_progress,
-            on_window: self.on_window,
-            chaos,
-            abort: self.abort,
-        })
+    /// Sample these resources once per window, at each window's end (see
+    /// [`crate::soak`]): RSS, open fds and threads of a process by pid,
+    /// spike's own process, custom probes. The samples land in
+    /// [`WindowStats::resources`], `timeline.csv` and `report.html`, and
+    /// feed the soak verdicts. Calling it again replaces the list. Before
+    /// any traffic the run refuses, with [`SpikeError::BadResources`], a pid
+    /// that is not running, a process where the platform has no procfs
+    /// (anything but Linux), or an empty or repeated series name; a process
+    /// that exits during the run leaves gaps and a notice.
+    ///
+    /// ```
+    /// use spike_core::soak::Resources;
+    /// use spike_core::{ms, rps, Ctx, Scenario, Shape, SpikeError};
+    /// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+    /// let err = Scenario::new("soak")
+    ///     .shape(Shape::builder().hold(rps(10), ms(200)).build().unwrap())
+    ///     .sample_resources(Resources::pid(4_194_305)) // above any pid_max
+    ///     .run(|_ctx: Ctx| async {})
+    ///     .await
+    ///     .unwrap_err();
+    /// assert!(matches!(err, SpikeError::BadResources { .. }), "{err}");
+    /// # });
+    /// ```
+    pub fn sample_resources(mut self, resources: crate::soak::Resources) -> Self {
+        self.resources = resources;
+        self
     }
 
     /// Run the workload through the shape and return the report. Every
