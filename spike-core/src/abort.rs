@@ -337,6 +337,7 @@ mod tests {
             stats,
             served: 100,
             faults: Vec::new(),
+            resources: Default::default(),
         }
     }
 
