@@ -3,6 +3,7 @@
 //! in `window`.
 
 mod fault_span;
+mod resource_sample;
 mod summary;
 pub(crate) mod window;
 
@@ -15,6 +16,7 @@ use crate::recording::histogram::Percentiles;
 use crate::recording::stats::Stats;
 use crate::recovery::{FaultRecovery, Recovery};
 pub use crate::report::fault_span::FaultSpan;
+pub use crate::report::resource_sample::ResourceSample;
 pub use crate::report::window::WindowStats;
 use crate::shape::level::Model;
 use crate::shape::{Phase, Shape};

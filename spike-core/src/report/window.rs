@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::recording::stats::Stats;
-use crate::soak::ResourceSample;
+use crate::report::resource_sample::ResourceSample;
 
 /// Stats of one time window, keyed by intended start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

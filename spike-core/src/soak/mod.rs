@@ -30,15 +30,14 @@
 //! ```
 
 mod probe;
-mod sample;
 pub(crate) mod sampler;
 mod slope;
 mod units;
 mod verdict;
 
+pub use crate::report::ResourceSample;
 pub(crate) use probe::Probe;
 pub use probe::{pid_series, ProbeFn, Resources, SELF_SERIES};
-pub use sample::ResourceSample;
 pub(crate) use slope::median as slope_median;
 pub use slope::{theil_sen, Slope};
 pub use units::{fmt_bytes, mb, MB};

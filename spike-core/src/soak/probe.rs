@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::sample::ResourceSample;
+use crate::report::ResourceSample;
 
 /// Series name of spike's own process ([`Resources::and_self`]).
 pub const SELF_SERIES: &str = "spike";

@@ -17,8 +17,8 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::probe::Probe;
-use super::sample::ResourceSample;
 use crate::engine::thread_clock::sleep_until;
+use crate::report::ResourceSample;
 
 /// Name of the sampling thread.
 pub(crate) const THREAD_NAME: &str = "spike-resources";

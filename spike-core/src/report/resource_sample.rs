@@ -1,4 +1,5 @@
-//! One resource sample: what a series measured at a window's end.
+//! One resource sample: what a series measured at a window's end
+//! ([`crate::soak`] takes them; the report keeps them in its windows).
 
 use serde::{Deserialize, Serialize};
 
