@@ -2,7 +2,7 @@
 //! "Soak: spike's own RSS"): an open-model hold at RATE arrivals per
 //! second for SECS seconds, sampling this process's RSS, fds and threads
 //! once per second, then the first, last and peak RSS after a 10 s
-//! warm-up and the Theil–Sen slope with its 95 % band.
+//! warm-up, the Theil–Sen slope with its 95 % band, and the RSS every 30 s.
 //!
 //! ```sh
 //! cargo build --release --example soak_rss
@@ -66,6 +66,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             v.span_s(),
             if v.leaking { "LEAKING" } else { "flat (not leaking)" }
         );
+        // The curve itself, every 30 windows: a step (a pool, an arena
+        // growing once) and a slope (a leak) read differently here.
+        let curve: Vec<String> = report
+            .windows
+            .iter()
+            .step_by(30)
+            .filter_map(|w| {
+                let s = w.resources.get(SELF_SERIES)?;
+                Some(format!("{:.0}s {}", w.end.as_secs_f64(), fmt_bytes(s.rss_bytes as f64)))
+            })
+            .collect();
+        println!("RSS every 30s: {}", curve.join(", "));
         if v.leaking {
             return Err("spike's own memory grows".into());
         }
