@@ -74,10 +74,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .step_by(30)
             .filter_map(|w| {
                 let s = w.resources.get(SELF_SERIES)?;
-                Some(format!("{:.0}s {}", w.end.as_secs_f64(), fmt_bytes(s.rss_bytes as f64)))
+                Some(format!(
+                    "{:.0}s {} ({} fds)",
+                    w.end.as_secs_f64(),
+                    fmt_bytes(s.rss_bytes as f64),
+                    s.fds.map_or_else(|| "?".to_owned(), |n| n.to_string())
+                ))
             })
             .collect();
-        println!("RSS every 30s: {}", curve.join(", "));
+        println!("RSS (open fds) every 30s: {}", curve.join(", "));
         if v.leaking {
             return Err("spike's own memory grows".into());
         }
