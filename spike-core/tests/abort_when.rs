@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use spike_core::abort::{Abort, WindowCheck, WindowMetric};
+use spike_core::soak::Resources;
 use spike_core::{ms, pct, rps, Ctx, IterError, Scenario, Shape, SpikeError};
 
 const BREAK: Duration = Duration::from_millis(1_000);
@@ -138,6 +139,39 @@ fn a_service_that_fails_is_stopped_by_the_error_rule_of_two() {
             assert_eq!(w.stats.error_rate, expected, "window {}", w.index);
         }
     }
+}
+
+/// A run that samples resources ends when its rule fires, not at its
+/// planned end: the sampler stops with the run. Planned 5 s; the error
+/// rule fires at the close of window 11 (1.2 s), and failing iterations
+/// end at once, so no grace is spent; 3.5 s leaves the machine 2.3 s.
+#[test]
+fn an_aborted_run_that_samples_resources_ends_at_the_abort() {
+    let _lock = common::timing_lock();
+    let started = std::time::Instant::now();
+    let report = common::runtime(2)
+        .block_on(
+            Scenario::new("abort-sampled")
+                .shape(shape())
+                .window(WINDOW)
+                .sample_resources(Resources::this_process())
+                .abort_when(Abort::when(WindowCheck::error_rate_above(pct(50))).for_windows(2))
+                .run(breaks),
+        )
+        .unwrap();
+    let wall = started.elapsed();
+    let aborted = report.aborted.as_ref().expect("the error rule fired");
+    assert!(
+        wall < ms(3_500),
+        "the run took {wall:?} of its planned {PLANNED:?}\n{report}"
+    );
+    // Every window up to the abort was sampled at its end.
+    let sampled = report
+        .windows
+        .iter()
+        .filter(|w| w.index < aborted.window && !w.resources.is_empty())
+        .count() as u64;
+    assert_eq!(sampled, aborted.window, "{report}");
 }
 
 #[test]

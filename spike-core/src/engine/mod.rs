@@ -340,12 +340,11 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
             _ => {}
         }
     }
+    // The shape's planned end will not come: the fault clock and the
+    // resource sampler stop now instead of waiting for it.
+    let stopped_early = interrupted.is_some() || aborted.is_some() || abandoned > 0;
     let faults = match clock {
-        Some(clock) => {
-            clock
-                .finish(interrupted.is_some() || aborted.is_some() || abandoned > 0)
-                .await
-        }
+        Some(clock) => clock.finish(stopped_early).await,
         None => Vec::new(),
     };
     let elapsed = run.t0.elapsed();
@@ -365,7 +364,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     } = agg.finish(span);
     fault_report::tag_windows(&mut windows, &faults);
     if let Some(sampler) = sampler {
-        let samples = sampler.finish(interrupted.is_some() || abandoned > 0).await;
+        let samples = sampler.finish(stopped_early).await;
         tag_resources(&mut windows, samples);
     }
     let fault_recovery =
