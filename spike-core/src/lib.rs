@@ -42,6 +42,7 @@ mod scale_env;
 mod scenario;
 mod serde_micros;
 mod shape;
+pub mod shard;
 pub mod sink;
 pub mod soak;
 pub mod stress;
