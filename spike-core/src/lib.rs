@@ -87,7 +87,7 @@ pub use recording::stats::{GaugeStats, RequestStats, Stats, TagStats};
 pub use recovery::{recovery_time_by, FaultRecovery, Recovery, RecoveryCriteria};
 pub use report::{
     write_atomic, Check, Environment, FaultSpan, GeneratorHealth, IntervalHistogram, PhaseReport,
-    Report, WindowStats,
+    Report, ShardInfo, WindowStats,
 };
 pub use scale_env::parse_scale_value;
 pub use scenario::{

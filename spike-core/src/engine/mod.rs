@@ -422,5 +422,6 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         interval_histograms,
         faults,
         fault_recovery,
+        shard: None,
     }
 }

@@ -4,6 +4,7 @@
 
 mod fault_span;
 mod resource_sample;
+mod shard_info;
 mod summary;
 pub(crate) mod window;
 
@@ -17,6 +18,7 @@ use crate::recording::stats::Stats;
 use crate::recovery::{FaultRecovery, Recovery};
 pub use crate::report::fault_span::FaultSpan;
 pub use crate::report::resource_sample::ResourceSample;
+pub use crate::report::shard_info::ShardInfo;
 pub use crate::report::window::WindowStats;
 use crate::shape::level::Model;
 use crate::shape::{Phase, Shape};
@@ -183,6 +185,10 @@ pub struct Report {
     /// [`Report::recovery_from`] finds one by name.
     #[serde(default)]
     pub fault_recovery: Vec<FaultRecovery>,
+    /// The shard of a sharded run this report comes from; `None` for a
+    /// run on one generator (and for reports written before shards existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
 }
 
 /// The latency histogram of one (window, phase) pair, kept encoded (HdrHistogram
