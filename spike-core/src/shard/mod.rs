@@ -7,3 +7,14 @@
 //! Kubernetes manifest under `deploy/` and its test name the same ones.
 
 pub mod env;
+
+/// The folder, inside a spike test's artifact folder, that holds shard
+/// `index` of `count`'s outputs: `shard-<index>-of-<count>` (index from 0).
+///
+/// ```
+/// assert_eq!(spike_core::shard::folder(2, 4), "shard-2-of-4");
+/// ```
+#[must_use]
+pub fn folder(index: u32, count: u32) -> String {
+    format!("shard-{index}-of-{count}")
+}
