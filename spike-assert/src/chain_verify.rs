@@ -15,9 +15,16 @@ impl Expect<'_> {
     /// them with the report and writes them into its `report.json` and
     /// `report.html` after the body.
     ///
+    /// On a shard's report ([`Report::shard`](spike_core::Report::shard)
+    /// set) it never panics: the checks are recorded all the same, but the
+    /// verdict belongs to the merged report, so a failure only writes a
+    /// notice to the raw stderr handle (`shard 1/4 of <test>: 2 of 5 checks
+    /// failed on this shard's share; the merged report decides`) and
+    /// returns a [`Verified`] whose checks say which failed.
+    ///
     /// # Panics
     /// When a check failed or the report is inconclusive (see
-    /// [`Expect::allow_inconclusive`]).
+    /// [`Expect::allow_inconclusive`]), except on a shard's report.
     ///
     /// ```should_panic
     /// # use spike_assert::expect;
@@ -31,9 +38,23 @@ impl Expect<'_> {
     /// ```
     #[track_caller]
     pub fn verify(self) -> Verified {
-        match self.conclude(Location::caller()) {
-            Ok(verified) => verified,
-            Err(failure) => verdict::fail(&failure),
+        let shard = self.report.shard;
+        let scenario = self.report.scenario.clone();
+        match (self.conclude(Location::caller()), shard) {
+            (Ok(verified), _) => verified,
+            (Err(failure), Some(shard)) => {
+                let failed = failure.failed().count();
+                let total = failure.checks().len();
+                let test = spike_core::TestContext::current()
+                    .map_or(scenario, |t| t.name().to_owned());
+                spike_core::notice::notice(&format!(
+                    "shard {}/{} of {test}: {failed} of {total} checks failed on this shard's \
+                     share; the merged report decides",
+                    shard.index, shard.count
+                ));
+                failure.into_recorded()
+            }
+            (Err(failure), None) => verdict::fail(&failure),
         }
     }
 

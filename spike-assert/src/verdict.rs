@@ -265,6 +265,15 @@ impl Verified {
 }
 
 impl Failure {
+    /// The same checks as a [`Verified`] (a shard's chain, whose verdict
+    /// belongs to the merged report).
+    pub(crate) fn into_recorded(self) -> Verified {
+        Verified {
+            checks: self.checks,
+            saved: self.saved,
+        }
+    }
+
     /// A failure whose message is already written (a capacity chain).
     pub(crate) fn unsaved(
         message: String,

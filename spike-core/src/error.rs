@@ -128,6 +128,22 @@ pub enum SpikeError {
     /// `run` was called outside a tokio runtime.
     #[error("spike needs a tokio runtime with the time driver enabled: call `run` inside `#[spike_test]`, `#[tokio::test]` or `Runtime::block_on`")]
     NoRuntime,
+    /// A shard setting (see [`crate::shard`]) is refused: a shard `i/n`
+    /// with `n` = 0 or `i` ≥ `n`, text that is not `i/n`, `SPIKE_SHARD`
+    /// disagreeing with `SPIKE_SHARD_COUNT` / `JOB_COMPLETION_INDEX`, a start
+    /// instant that is not RFC 3339 or Unix seconds, or one more than 24 h
+    /// away.
+    #[error("shard setting {setting} = {value:?} is refused: {reason}")]
+    BadShard {
+        /// Where the value came from: an environment variable
+        /// (`SPIKE_SHARD`, `SPIKE_START_AT`, ...) or a builder method
+        /// (`Shard::new`, `Scenario::start_at`).
+        setting: &'static str,
+        /// The value given, as text.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// Implement `Debug` as the type's `Display` sentence, so that `.unwrap()`

@@ -1,6 +1,10 @@
 //! The closed model: N virtual users, each looping `iteration; think time`.
 //! The number of users follows the shape (smoothly inside ramps); a user
 //! above the current level finishes its iteration and leaves.
+//!
+//! A shard `i` of `n` (see [`crate::shard`]) runs only the users `u` with
+//! `u mod n = i` of each level (user numbers stay global), and numbers its
+//! `c`-th iteration `c·n + i`, so iteration numbers are unique across shards.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -12,6 +16,7 @@ use super::iteration::{run_iteration, IterId};
 use super::Job;
 use crate::recording::histogram::micros;
 use crate::shape::Shape;
+use crate::shard::Shard;
 use crate::workload::Workload;
 
 /// How often the controller re-reads the level.
@@ -24,8 +29,10 @@ struct Users {
     epochs: Vec<AtomicU64>,
     /// Users alive (in an iteration or thinking).
     alive: AtomicU64,
-    /// Next iteration number.
+    /// This shard's next iteration, counted from 0 (see `iteration_number`).
     next_iteration: AtomicU64,
+    /// (index, count) of the shard; (0, 1) for a plain run.
+    shard: (u64, u64),
     max_in_flight: AtomicU64,
 }
 
@@ -37,9 +44,11 @@ pub(crate) async fn drive<W: Workload>(
     job: Arc<Job<W>>,
     shape: Shape,
     think: Duration,
+    shard: Option<Shard>,
     stop: CancellationToken,
 ) -> UsersResult {
     let run = job.run.clone();
+    let shard = shard.map_or((0, 1), |s| (u64::from(s.index()), u64::from(s.count())));
     let max_users = shape
         .phases()
         .iter()
@@ -51,6 +60,7 @@ pub(crate) async fn drive<W: Workload>(
         epochs: (0..max_users).map(|_| AtomicU64::new(0)).collect(),
         alive: AtomicU64::new(0),
         next_iteration: AtomicU64::new(0),
+        shard,
         max_in_flight: AtomicU64::new(0),
     });
     let duration = shape.duration();
@@ -78,6 +88,11 @@ pub(crate) async fn drive<W: Workload>(
         }
         while spawned < want {
             let slot = spawned as u32;
+            spawned += 1;
+            // Another shard's user.
+            if u64::from(slot) % shard.1 != shard.0 {
+                continue;
+            }
             let epoch = users.epochs[slot as usize].load(Ordering::Acquire);
             users.alive.fetch_add(1, Ordering::AcqRel);
             tokio::spawn(user_loop(
@@ -89,7 +104,6 @@ pub(crate) async fn drive<W: Workload>(
                 think,
                 stop.clone(),
             ));
-            spawned += 1;
         }
     }
     users.target.store(0, Ordering::Release);
@@ -135,7 +149,11 @@ async fn user_loop<W: Workload>(
         let in_flight = run.in_flight.fetch_add(1, Ordering::AcqRel) + 1;
         users.max_in_flight.fetch_max(in_flight, Ordering::Relaxed);
         let id = IterId {
-            iteration: users.next_iteration.fetch_add(1, Ordering::Relaxed),
+            iteration: users
+                .next_iteration
+                .fetch_add(1, Ordering::Relaxed)
+                .saturating_mul(users.shard.1)
+                .saturating_add(users.shard.0),
             phase,
             window,
             offset,

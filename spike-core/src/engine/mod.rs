@@ -110,6 +110,11 @@ pub(crate) struct RunConfig {
     /// Resource series to sample at each window's end (opened, so a pid
     /// not running was refused before traffic); empty for none.
     pub(crate) resources: Vec<crate::soak::Probe>,
+    /// The part of the schedule this run sends (see [`crate::shard`]).
+    pub(crate) shard: Option<crate::shard::Shard>,
+    /// Wall-clock instant to start the schedule at (checked to be within
+    /// 24 h of now).
+    pub(crate) start_at: Option<std::time::SystemTime>,
 }
 
 /// How long iterations get after an interruption before they are cancelled.
@@ -152,7 +157,23 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         }
         (_, observer) => observer,
     };
+    let mut stop = first_of(cfg.stop);
+    // A start instant: wait for it (an interrupt meanwhile stops the run
+    // before it sends anything), then start at once.
+    let interrupted_early = match cfg.start_at {
+        Some(at) => crate::shard::wait_until(at, &mut stop).await,
+        None => None,
+    };
     let t0 = Instant::now();
+    let started = std::time::SystemTime::now();
+    let shard = cfg.shard.map(|s| crate::report::ShardInfo {
+        index: s.index(),
+        count: s.count(),
+        start_at_unix_us: cfg.start_at.map(crate::shard::unix_us),
+        start_offset_us: cfg
+            .start_at
+            .map_or(0, |at| crate::shard::offset_us(started, at)),
+    });
     // Abort rules watch each window as it closes; the loop below reads the
     // verdict after every close and stops the run like an interrupt.
     let abort_slot: Arc<std::sync::Mutex<Option<Aborted>>> = Arc::default();
@@ -174,7 +195,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
             }
         }) as WindowFn)
     };
-    let mut agg = Aggregator::new(&shape, cfg.window, on_window);
+    let mut agg = Aggregator::new(&shape, cfg.window, on_window).with_shard(cfg.shard);
     let run = Arc::new(RunShared {
         t0,
         scenario: cfg.scenario.clone(),
@@ -194,6 +215,10 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         workload,
     });
     let stop_driver = CancellationToken::new();
+    if interrupted_early.is_some() {
+        // Interrupted before the start instant: send nothing.
+        stop_driver.cancel();
+    }
     let progress_log = fault_log.clone();
     let clock = fault_log.map(|log| {
         fault_clock::FaultClock::start(
@@ -222,6 +247,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
                 job.clone(),
                 shape.clone(),
                 cfg.max_in_flight,
+                cfg.shard,
                 stop_driver.clone(),
             );
             Box::pin(async move {
@@ -234,6 +260,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
                 job.clone(),
                 shape.clone(),
                 cfg.think_time,
+                cfg.shard,
                 stop_driver.clone(),
             );
             let users = tokio::spawn(async move { fut.await.max_in_flight });
@@ -245,10 +272,13 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     let tick = (cfg.window / 2).clamp(Duration::from_millis(10), Duration::from_millis(250));
     let mut ticker = tokio::time::interval(tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut stop = first_of(cfg.stop);
     let mut interrupted: Option<String> = None;
     let mut aborted: Option<Aborted> = None;
     let mut cancel_at = run.drain_deadline;
+    if let Some(reason) = interrupted_early {
+        interrupted = Some(reason);
+        cancel_at = Instant::now();
+    }
     let mut cancelled_at: Option<Instant> = None;
     let mut max_in_flight: Option<u64> = None;
     let mut pacer_cpu = 0.0;
@@ -309,7 +339,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
                 elapsed,
                 planned: duration,
                 phase: shape.phases()[shape.phase_index_at(at)].name.clone(),
-                target: shape.level_at(at).value(),
+                target: level_share(&shape, cfg.shard, at),
                 in_flight: run.in_flight.load(Ordering::Relaxed),
                 completed,
                 errors,
@@ -422,6 +452,16 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         interval_histograms,
         faults,
         fault_recovery,
-        shard: None,
+        shard,
+    }
+}
+
+/// The planned level at `at`, as `shard`'s share of it.
+fn level_share(shape: &Shape, shard: Option<crate::shard::Shard>, at: Duration) -> f64 {
+    let level = shape.level_at(at).value();
+    match (shard, shape.model()) {
+        (None, _) => level,
+        (Some(s), Model::Open) => s.rate_share(level),
+        (Some(s), Model::Closed) => s.users_share(level),
     }
 }

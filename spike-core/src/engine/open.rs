@@ -41,6 +41,7 @@ use crate::recording::histogram::micros;
 use crate::recording::shards::TallyKey;
 use crate::shape::schedule::{Arrivals, RateProfile};
 use crate::shape::Shape;
+use crate::shard::Shard;
 use crate::workload::Workload;
 
 /// Shortest time between two wake-ups of the pacer thread. Iterations due
@@ -113,11 +114,15 @@ struct Pacer<'p, W> {
     spawner: ToSpawner,
     outbox: Vec<IterId>,
     arrivals: Arrivals<'p>,
-    next: Option<Duration>,
+    /// The next iteration this pacer starts: its global number and its
+    /// intended start.
+    next: Option<(u64, Duration)>,
+    /// Shard count: after each iteration the pacer passes over the
+    /// `stride − 1` that belong to the other shards.
+    stride: u64,
     phase_ends: Vec<Duration>,
     last_window: u64,
     cap: u64,
-    iteration: u64,
     phase: usize,
     max_in_flight: u64,
     pending: Pending,
@@ -130,9 +135,14 @@ impl<'p, W: Workload> Pacer<'p, W> {
         profile: &'p RateProfile,
         shape: &Shape,
         cap: u64,
+        shard: Option<Shard>,
     ) -> Self {
         let mut arrivals = profile.arrivals();
-        let next = arrivals.next();
+        let (first, stride) = shard.map_or((0, 1), |s| (s.index(), s.count()));
+        let stride = u64::from(stride);
+        // Shard i's first iteration is k = i.
+        arrivals.skip_ahead(u64::from(first));
+        let next = advance(&mut arrivals, stride);
         let last_window = job.run.windows_total - 1;
         Pacer {
             job,
@@ -140,10 +150,10 @@ impl<'p, W: Workload> Pacer<'p, W> {
             outbox: Vec::new(),
             arrivals,
             next,
+            stride,
             phase_ends: shape.phases().iter().map(|p| p.end()).collect(),
             last_window,
             cap,
-            iteration: 0,
             phase: 0,
             max_in_flight: 0,
             pending: Pending::default(),
@@ -152,7 +162,7 @@ impl<'p, W: Workload> Pacer<'p, W> {
 
     /// Intended start of the next iteration, as an offset from the run start.
     fn next_due(&self) -> Option<Duration> {
-        self.next
+        self.next.map(|(_, due)| due)
     }
 
     /// Start every iteration due at or before `now` (an offset from the run
@@ -161,7 +171,7 @@ impl<'p, W: Workload> Pacer<'p, W> {
     fn start_due(&mut self, now: Duration, stop: &CancellationToken) -> bool {
         let run = self.job.run.clone();
         let mut in_batch = 0u32;
-        while let Some(due) = self.next {
+        while let Some((k, due)) = self.next {
             if due > now {
                 break;
             }
@@ -177,15 +187,14 @@ impl<'p, W: Workload> Pacer<'p, W> {
                 let in_flight = run.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
                 self.max_in_flight = self.max_in_flight.max(in_flight);
                 self.outbox.push(IterId {
-                    iteration: self.iteration,
+                    iteration: k,
                     phase: key.1,
                     window,
                     offset: due,
                     user: None,
                 });
             }
-            self.iteration += 1;
-            self.next = self.arrivals.next();
+            self.next = advance(&mut self.arrivals, self.stride);
             in_batch += 1;
             if in_batch.is_multiple_of(BATCH) {
                 self.hand_over();
@@ -225,6 +234,15 @@ impl<'p, W: Workload> Pacer<'p, W> {
     }
 }
 
+/// The next iteration of `arrivals` (its global number and intended
+/// start), then pass over the `stride − 1` after it (other shards' ones).
+fn advance(arrivals: &mut Arrivals<'_>, stride: u64) -> Option<(u64, Duration)> {
+    let k = arrivals.next_index();
+    let due = arrivals.next()?;
+    arrivals.skip_ahead(stride - 1);
+    Some((k, due))
+}
+
 /// Wakes the pacer thread when the run stops, and stops it when the run
 /// is dropped before the schedule ends.
 struct WakeOnDrop {
@@ -256,12 +274,14 @@ async fn spawner<W: Workload>(job: Arc<Job<W>>, mut batches: mpsc::UnboundedRece
     }
 }
 
-/// Run the open-model schedule of `shape` with at most `cap` iterations in
-/// flight until it ends or `stop` fires.
+/// Run the open-model schedule of `shape` (only `shard`'s iterations, when
+/// given) with at most `cap` iterations in flight until it ends or `stop`
+/// fires.
 pub(crate) async fn pace<W: Workload>(
     job: Arc<Job<W>>,
     shape: Shape,
     cap: u64,
+    shard: Option<Shard>,
     stop: CancellationToken,
 ) -> PacerEnd {
     let stop = stop.child_token();
@@ -275,7 +295,7 @@ pub(crate) async fn pace<W: Workload>(
                 (job.clone(), shape.clone(), stop.clone(), to_spawner.clone());
             move || {
                 let profile = RateProfile::new(&shape);
-                let pacer = Pacer::new(job, to_spawner, &profile, &shape, cap);
+                let pacer = Pacer::new(job, to_spawner, &profile, &shape, cap, shard);
                 let _ = done.send(pace_on_thread(pacer, &stop));
             }
         });
@@ -283,7 +303,7 @@ pub(crate) async fn pace<W: Workload>(
         Ok(handle) => handle.thread().clone(),
         Err(_) => {
             // No thread to be had: pace on the runtime's timer instead.
-            let runner = tokio::spawn(pace_on_timer(job, shape, cap, to_spawner, stop));
+            let runner = tokio::spawn(pace_on_timer(job, shape, cap, shard, to_spawner, stop));
             return runner.await.unwrap_or_default();
         }
     };
@@ -344,12 +364,13 @@ async fn pace_on_timer<W: Workload>(
     job: Arc<Job<W>>,
     shape: Shape,
     cap: u64,
+    shard: Option<Shard>,
     spawner: ToSpawner,
     stop: CancellationToken,
 ) -> PacerEnd {
     let profile = RateProfile::new(&shape);
     let t0 = job.run.t0;
-    let mut pacer = Pacer::new(job, spawner, &profile, &shape, cap);
+    let mut pacer = Pacer::new(job, spawner, &profile, &shape, cap, shard);
     while let Some(due) = pacer.next_due() {
         let slept = tokio::select! {
             biased;
@@ -369,114 +390,5 @@ async fn pace_on_timer<W: Workload>(
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::atomic::AtomicU64;
-
-    use super::*;
-    use crate::recording::run::RunShared;
-    use crate::recording::shards::Shards;
-    use crate::{ms, rps, Ctx};
-
-    fn job(shape: &Shape, calls: Arc<AtomicU64>) -> Arc<Job<impl Workload>> {
-        let t0 = tokio::time::Instant::now();
-        let run = Arc::new(RunShared {
-            t0,
-            scenario: "open-unit".to_owned(),
-            phase_names: shape.phases().iter().map(|p| p.name.clone()).collect(),
-            window_us: 100_000,
-            windows_total: micros(shape.duration()).div_ceil(100_000),
-            seed: 1,
-            shards: Shards::new(),
-            in_flight: AtomicU64::new(0),
-            position_us: AtomicU64::new(0),
-            cancel: CancellationToken::new(),
-            iteration_timeout: Duration::from_secs(5),
-            drain_deadline: t0 + shape.duration() + Duration::from_secs(5),
-        });
-        Arc::new(Job {
-            run,
-            workload: move |_ctx: Ctx| {
-                calls.fetch_add(1, Ordering::Relaxed);
-                async {}
-            },
-        })
-    }
-
-    /// Scheduled counts per window, summed over the drained shards.
-    fn scheduled_by_window(run: &RunShared) -> Vec<u64> {
-        let mut by_window = vec![0; run.windows_total as usize];
-        for ((window, _), tally) in run.shards.drain().tallies {
-            by_window[window as usize] += tally.scheduled;
-        }
-        by_window
-    }
-
-    #[test]
-    fn the_timer_fallback_keeps_the_schedule() {
-        // 2,500 rps for 300 ms, then 5,000 rps for 200 ms: 250 per 100 ms
-        // window, then 500.
-        let shape = Shape::builder()
-            .hold(rps(2_500), ms(300))
-            .burst(rps(5_000), ms(200))
-            .build()
-            .unwrap();
-        let calls = Arc::new(AtomicU64::new(0));
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_time()
-            .build()
-            .unwrap();
-        let job = job(&shape, calls.clone());
-        let end = rt.block_on(async {
-            let (to_spawner, batches) = mpsc::unbounded_channel();
-            let spawned = tokio::spawn(spawner(job.clone(), batches));
-            let end = pace_on_timer(
-                job.clone(),
-                shape,
-                1_000_000,
-                to_spawner,
-                CancellationToken::new(),
-            )
-            .await;
-            spawned.await.unwrap();
-            while job.run.in_flight.load(Ordering::Acquire) > 0 {
-                tokio::task::yield_now().await;
-            }
-            end
-        });
-        assert_eq!(calls.load(Ordering::Relaxed), 750 + 1_000);
-        assert_eq!(job.run.position_us.load(Ordering::Acquire), u64::MAX);
-        assert!(end.max_in_flight >= 1);
-        assert_eq!(end.cpu, 0.0);
-        assert_eq!(
-            scheduled_by_window(&job.run),
-            [250, 250, 250, 500, 500],
-            "scheduled per window"
-        );
-    }
-
-    #[test]
-    fn the_cap_drops_and_counts_instead_of_queueing() {
-        // Nothing ever finishes (the spawner is never run): with a cap of
-        // 10, the first 10 due iterations are queued and the rest dropped.
-        let shape = Shape::builder().hold(rps(1_000), ms(100)).build().unwrap();
-        let calls = Arc::new(AtomicU64::new(0));
-        let job = job(&shape, calls.clone());
-        let profile = RateProfile::new(&shape);
-        let (to_spawner, mut batches) = mpsc::unbounded_channel();
-        let mut pacer = Pacer::new(job.clone(), to_spawner, &profile, &shape, 10);
-        assert!(pacer.start_due(Duration::from_millis(100), &CancellationToken::new()));
-        assert_eq!(pacer.next_due(), None);
-        assert_eq!(pacer.finish(), 10);
-        let mut queued = 0;
-        while let Ok(batch) = batches.try_recv() {
-            queued += batch.len();
-        }
-        assert_eq!(queued, 10);
-        let drained = job.run.shards.drain().tallies;
-        let scheduled: u64 = drained.iter().map(|(_, t)| t.scheduled).sum();
-        let dropped: u64 = drained.iter().map(|(_, t)| t.dropped).sum();
-        assert_eq!((scheduled, dropped), (100, 90));
-        assert_eq!(calls.load(Ordering::Relaxed), 0);
-    }
-}
+#[path = "open_tests.rs"]
+mod tests;

@@ -75,6 +75,10 @@ pub fn save_if_asked(report: &Report) -> std::io::Result<Option<PathBuf>> {
     let Some(name) = save_from_env() else {
         return Ok(None);
     };
+    if report.shard.is_some() {
+        shard_not_gated(report);
+        return Ok(None);
+    }
     if compare_from_env().as_deref() == Some(name.as_str()) {
         crate::notice::notice(&format!(
             "SPIKE_SAVE_BASELINE and SPIKE_BASELINE both name `{name}`: not saving `{}` over the baseline it is compared with",
@@ -83,6 +87,24 @@ pub fn save_if_asked(report: &Report) -> std::io::Result<Option<PathBuf>> {
         return Ok(None);
     }
     save_baseline(report, &name).map(Some)
+}
+
+/// Say, once per process, that a shard's report is neither saved as a
+/// baseline nor gated: the gate belongs to the merged report.
+fn shard_not_gated(report: &Report) {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let shard = report
+        .shard
+        .map_or_else(String::new, |s| format!("{}/{}", s.index, s.count));
+    crate::notice::notice(&format!(
+        "spike: `{}` ran as shard {shard}: no baseline is saved or compared for a shard \
+         (SPIKE_SAVE_BASELINE / SPIKE_BASELINE are ignored here); the regression gate runs \
+         on the merged report (SPIKE_MERGE=1)",
+        report.scenario
+    ));
 }
 
 /// Write a run's artifacts into `report.artifacts` and save it as a
@@ -143,6 +165,10 @@ pub fn gate_test(test: &TestContext) -> Result<(), String> {
     let bands = test.bands();
     let mut failures = Vec::new();
     for report in test.reports() {
+        if report.shard.is_some() {
+            shard_not_gated(&report);
+            continue;
+        }
         match check(&report, &name, &bands) {
             Ok(outcome) if outcome.failed(strict) => {
                 if !bands.allow_inconclusive {

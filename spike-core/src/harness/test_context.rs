@@ -41,11 +41,17 @@ tokio::task_local! {
 
 impl TestContext {
     /// A context for the test `name`, with artifacts in
-    /// `spike_home()/<name>/`.
+    /// `spike_home()/<name>/`; in shard mode (`SPIKE_SHARD`, or
+    /// `SPIKE_SHARD_COUNT` with `JOB_COMPLETION_INDEX`, and `SPIKE_MERGE`
+    /// not `1`) in its sub-folder [`crate::shard::folder`]`(i, n)`, so the
+    /// shards of one run can share one spike home.
     #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
         let name = name.into();
-        let artifact_dir = spike_home().join(folder_name(&name));
+        let mut artifact_dir = spike_home().join(folder_name(&name));
+        if let Some(sub) = shard_folder() {
+            artifact_dir.push(sub);
+        }
         TestContext::in_dir(name, artifact_dir)
     }
 
@@ -254,6 +260,17 @@ impl TestContext {
     pub fn capacities(&self) -> Vec<crate::stress::outcome::CapacityReport> {
         self.collector.capacities()
     }
+}
+
+/// The shard sub-folder the environment names, if any. A bad shard value
+/// names none here: the run itself refuses it before any traffic.
+fn shard_folder() -> Option<String> {
+    let merging = std::env::var(crate::shard::env::SPIKE_MERGE).is_ok_and(|v| v.trim() == "1");
+    if merging {
+        return None;
+    }
+    let shard = crate::shard::Shard::from_env().ok()??;
+    Some(crate::shard::folder(shard.index(), shard.count()))
 }
 
 fn dir_for(root: &Path, test: &str, scenario: &str) -> PathBuf {

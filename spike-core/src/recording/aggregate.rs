@@ -52,6 +52,8 @@ pub(crate) struct Aggregator {
     /// Encoded latency histogram of each closed (window, phase).
     interval_histograms: Vec<IntervalHistogram>,
     serializer: hdrhistogram::serialization::V2DeflateSerializer,
+    /// A sharded run's shard: targets are its share (see [`crate::shard`]).
+    shard: Option<crate::shard::Shard>,
 }
 
 impl Aggregator {
@@ -72,6 +74,22 @@ impl Aggregator {
             on_window,
             interval_histograms: Vec::new(),
             serializer: hdrhistogram::serialization::V2DeflateSerializer::new(),
+            shard: None,
+        }
+    }
+
+    /// Plan targets as `shard`'s share of the shape's levels.
+    pub(crate) fn with_shard(mut self, shard: Option<crate::shard::Shard>) -> Self {
+        self.shard = shard;
+        self
+    }
+
+    /// The planned level `level` as this run's share of it.
+    fn share(&self, level: f64) -> f64 {
+        match (self.shard, &self.profile) {
+            (None, _) => level,
+            (Some(s), Some(_)) => s.rate_share(level),
+            (Some(s), None) => s.users_share(level),
         }
     }
 
@@ -92,7 +110,7 @@ impl Aggregator {
             return 0.0;
         }
         match &self.profile {
-            Some(p) => p.integral(start.as_secs_f64(), end.as_secs_f64()) / len,
+            Some(p) => self.share(p.integral(start.as_secs_f64(), end.as_secs_f64()) / len),
             None => {
                 // Piecewise linear: average of samples at phase-aligned points.
                 let steps = 64;
@@ -100,7 +118,7 @@ impl Aggregator {
                     .map(|i| {
                         let t =
                             start + (end - start).mul_f64((f64::from(i) + 0.5) / f64::from(steps));
-                        self.shape.level_at(t).value()
+                        self.share(self.shape.level_at(t).value())
                     })
                     .sum::<f64>()
                     / f64::from(steps)

@@ -141,6 +141,36 @@ fn faults_lines(out: &mut String, report: &Report) {
     }
 }
 
+impl crate::report::ShardInfo {
+    /// One line on which shard this is and when it started:
+    /// `shard 1/4, started +0.3 ms after the agreed start` (`0.2 ms before`
+    /// when early), or `shard 1/4, no agreed start instant` without one.
+    /// The report summary and `report.html` show it.
+    ///
+    /// ```
+    /// use spike_core::ShardInfo;
+    /// let info = ShardInfo { index: 1, count: 4, start_at_unix_us: Some(1), start_offset_us: 312 };
+    /// assert_eq!(info.describe(), "shard 1/4, started +0.3 ms after the agreed start");
+    /// let early = ShardInfo { start_offset_us: -250, ..info };
+    /// assert_eq!(early.describe(), "shard 1/4, started 0.2 ms before the agreed start");
+    /// let unaligned = ShardInfo { start_at_unix_us: None, start_offset_us: 0, ..info };
+    /// assert_eq!(unaligned.describe(), "shard 1/4, no agreed start instant");
+    /// ```
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let head = format!("shard {}/{}", self.index, self.count);
+        if self.start_at_unix_us.is_none() {
+            return format!("{head}, no agreed start instant");
+        }
+        let ms = self.start_offset_us.unsigned_abs() as f64 / 1000.0;
+        if self.start_offset_us < 0 {
+            format!("{head}, started {ms:.1} ms before the agreed start")
+        } else {
+            format!("{head}, started +{ms:.1} ms after the agreed start")
+        }
+    }
+}
+
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut out = String::new();
@@ -158,6 +188,13 @@ impl std::fmt::Display for Report {
             self.elapsed.as_secs_f64(),
             duration_us(crate::recording::histogram::micros(self.window)),
         );
+        if let Some(shard) = &self.shard {
+            let _ = writeln!(
+                out,
+                "  {}; this report counts only its share",
+                shard.describe()
+            );
+        }
         let env = &self.environment;
         if (env.rate_scale - 1.0).abs() > 1e-12 || (env.time_scale - 1.0).abs() > 1e-12 {
             let _ = writeln!(

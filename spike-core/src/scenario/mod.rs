@@ -16,6 +16,7 @@ use crate::shape::Shape;
 use crate::sink::{RunInfo, Sink, Sinks};
 use crate::workload::Workload;
 
+mod sharding;
 mod validate;
 
 /// A named run: a load shape, settings, then `run(workload)`.
@@ -79,6 +80,9 @@ pub struct Scenario {
     chaos: Chaos,
     abort: Vec<Abort>,
     resources: crate::soak::Resources,
+    shard: Option<crate::shard::Shard>,
+    start_at: Option<std::time::SystemTime>,
+    env_sharded: bool,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -151,6 +155,9 @@ impl Scenario {
             chaos: Chaos::new(),
             abort: Vec::new(),
             resources: crate::soak::Resources::default(),
+            shard: None,
+            start_at: None,
+            env_sharded: false,
         }
     }
 
@@ -381,7 +388,7 @@ impl Scenario {
         let installed = Installed::current().unwrap_or_default();
         let mut this = self;
         if installed.scales_from_env() {
-            this = this.scale_from_env()?;
+            this = this.scale_from_env()?.shard_from_env()?;
         }
         if let Some(stop) = installed.stop() {
             this.stop.push(stop);
@@ -396,6 +403,7 @@ impl Scenario {
         })?;
         let artifacts = installed.artifact_dir(&this.name);
         let mut cfg = this.validate()?;
+        sharding::notice_unaligned(&cfg);
         let run = RunInfo {
             id: next_run_id(),
             scenario: cfg.scenario.clone(),

@@ -100,6 +100,13 @@ impl Scenario {
                     series,
                     reason,
                 })?;
+        if let Some(at) = self.start_at {
+            crate::shard::check_distance(
+                "Scenario::start_at",
+                at,
+                std::time::SystemTime::now(),
+            )?;
+        }
         let seed = self.seed.unwrap_or_else(|| {
             scenario.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
@@ -124,6 +131,8 @@ impl Scenario {
             chaos,
             abort: self.abort,
             resources,
+            shard: self.shard,
+            start_at: self.start_at,
         })
     }
 }

@@ -3,10 +3,44 @@
 //! start instant, and the shards' outputs merge into the report of a single
 //! generator.
 //!
+//! * [`Shard`] says which shard a process is:
+//!   [`Scenario::shard`](crate::Scenario::shard), or, inside `#[spike_test]`, `SPIKE_SHARD=i/n`
+//!   or `SPIKE_SHARD_COUNT=n` with `JOB_COMPLETION_INDEX=i` (a Kubernetes
+//!   Indexed Job) — see [`Shard::from_env`].
+//! * The agreed start instant: [`Scenario::start_at`](crate::Scenario::start_at),
+//!   or `SPIKE_START_AT` ([`parse_start_at`]). Every shard waits for it,
+//!   then starts the schedule, and records how far from it it started
+//!   ([`ShardInfo::start_offset_us`](crate::ShardInfo::start_offset_us)).
+//!
+//! What a shard runs:
+//!
+//! * Open model: iteration `k` (counted from 0 over the whole run, across
+//!   phases) runs on shard `k mod n`, at its intended instant in the global
+//!   schedule. The pacer skips the others without computing or sleeping on
+//!   them. `Ctx::iteration()` is the global `k`.
+//! * Closed model: virtual user `u` (numbered from 0 at each level) runs on
+//!   shard `u mod n`; `Ctx::user()` is the global `u`. A shard's `c`-th
+//!   iteration (from 0) has `Ctx::iteration()` = `c·n + i`, unique across
+//!   shards.
+//! * The shard's report keeps the global shape; its windows, phases and
+//!   total count only its own iterations, and each `Stats::target` is its
+//!   share: the planned rate divided by `n` (open), or its users
+//!   ([`Shard::users_share`], closed), so the targets of the `n` shards add
+//!   up to the global target.
+//! * `Report::shard` is set for every sharded run, `0/1` included (which
+//!   runs the whole schedule, as a plain run does, but writes its artifacts
+//!   to `shard-0-of-1/` and is not gated, like any shard).
+//!
 //! [`env`] names the environment variables a sharded run reads, so that the
 //! Kubernetes manifest under `deploy/` and its test name the same ones.
 
 pub mod env;
+mod spec;
+mod start_at;
+
+pub use spec::Shard;
+pub use start_at::{parse_start_at, start_at_from_env, MAX_START_DISTANCE};
+pub(crate) use start_at::{check_distance, offset_us, unix_us, wait_until};
 
 /// The folder, inside a spike test's artifact folder, that holds shard
 /// `index` of `count`'s outputs: `shard-<index>-of-<count>` (index from 0).

@@ -174,6 +174,13 @@ pub fn report_html(report: &Report) -> String {
         report.elapsed.as_secs_f64(),
         duration_us(micros(report.window)),
     );
+    if let Some(shard) = &report.shard {
+        let _ = write!(
+            o,
+            "<p class=\"sub\" id=\"shard\">{}; this report counts only its share</p>",
+            esc(&shard.describe())
+        );
+    }
     // Verdict badges.
     o.push_str("<div id=\"verdicts\">");
     match &report.recovery {
