@@ -160,12 +160,19 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
     let mut stop = first_of(cfg.stop);
     // A start instant: wait for it (an interrupt meanwhile stops the run
     // before it sends anything), then start at once.
-    let interrupted_early = match cfg.start_at {
+    let waited = match cfg.start_at {
         Some(at) => crate::shard::wait_until(at, &mut stop).await,
-        None => None,
+        None => crate::shard::Waited::Past,
     };
-    let t0 = Instant::now();
-    let started = std::time::SystemTime::now();
+    let (t0, started, interrupted_early) = match waited {
+        // The schedule's zero is the moment the wall clock reached the
+        // instant, not the later moment this task woke up.
+        crate::shard::Waited::Reached(mono, wall) => (Instant::from_std(mono), wall, None),
+        crate::shard::Waited::Past => (Instant::now(), std::time::SystemTime::now(), None),
+        crate::shard::Waited::Stopped(reason) => {
+            (Instant::now(), std::time::SystemTime::now(), Some(reason))
+        }
+    };
     let shard = cfg.shard.map(|s| crate::report::ShardInfo {
         index: s.index(),
         count: s.count(),

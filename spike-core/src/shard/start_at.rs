@@ -125,37 +125,56 @@ pub(crate) fn offset_us(actual: SystemTime, agreed: SystemTime) -> i64 {
     }
 }
 
-/// Wait until the wall clock reads `at` (at once when it is past): sleep
-/// on the runtime's timer to 5 ms before, then on a blocking thread to
-/// 200 µs before, then spin on the wall clock. Returns false, at once,
-/// when `stop` completes first. Should the wall clock step back meanwhile,
-/// the wait ends 1 ms after the instant measured on the monotonic clock.
-pub(crate) async fn wait_until<S: std::future::Future>(at: SystemTime, stop: S) -> Option<S::Output> {
+/// How a wait for the start instant ended.
+pub(crate) enum Waited<T> {
+    /// The wall clock reached the instant: the monotonic and wall-clock
+    /// readings taken the moment the wait ended (the schedule's zero).
+    Reached(std::time::Instant, SystemTime),
+    /// The instant was already past.
+    Past,
+    /// `stop` completed first, with this output.
+    Stopped(T),
+}
+
+/// Wait until the wall clock reads `at`: sleep on the runtime's timer to
+/// 5 ms before, then on a blocking thread to 200 µs before, then spin on
+/// the wall clock there, and read both clocks the moment it reaches `at`
+/// (so the runtime's wake-up after the wait does not move the schedule's
+/// zero). Ends at once when `at` is past, or when `stop` completes first.
+/// Should the wall clock step back meanwhile, the wait ends 1 ms after the
+/// instant as measured on the monotonic clock.
+pub(crate) async fn wait_until<S: std::future::Future>(at: SystemTime, stop: S) -> Waited<S::Output> {
     let Ok(ahead) = at.duration_since(SystemTime::now()) else {
-        return None;
+        return Waited::Past;
     };
     let coarse = ahead.saturating_sub(Duration::from_millis(5));
     let mut stop = std::pin::pin!(stop);
     tokio::select! {
         biased;
-        out = &mut stop => return Some(out),
+        out = &mut stop => return Waited::Stopped(out),
         () = tokio::time::sleep(coarse) => {}
     }
     let fine = tokio::task::spawn_blocking(move || {
-        let Ok(left) = at.duration_since(SystemTime::now()) else {
-            return;
-        };
+        let left = at.duration_since(SystemTime::now()).unwrap_or_default();
         let deadline = std::time::Instant::now() + left + Duration::from_millis(1);
         if let Some(sleep) = left.checked_sub(Duration::from_micros(200)) {
             std::thread::sleep(sleep);
         }
-        while SystemTime::now() < at && std::time::Instant::now() < deadline {
+        loop {
+            let (mono, wall) = (std::time::Instant::now(), SystemTime::now());
+            if wall >= at || mono >= deadline {
+                return (mono, wall);
+            }
             std::hint::spin_loop();
         }
     });
     tokio::select! {
         biased;
-        out = &mut stop => Some(out),
-        _ = fine => None,
+        out = &mut stop => Waited::Stopped(out),
+        reached = fine => match reached {
+            Ok((mono, wall)) => Waited::Reached(mono, wall),
+            // The blocking pool is gone (the runtime is shutting down).
+            Err(_) => Waited::Past,
+        },
     }
 }
