@@ -45,8 +45,8 @@ impl Expect<'_> {
             (Err(failure), Some(shard)) => {
                 let failed = failure.failed().count();
                 let total = failure.checks().len();
-                let test = spike_core::TestContext::current()
-                    .map_or(scenario, |t| t.name().to_owned());
+                let test =
+                    spike_core::TestContext::current().map_or(scenario, |t| t.name().to_owned());
                 spike_core::notice::notice(&format!(
                     "shard {}/{} of {test}: {failed} of {total} checks failed on this shard's \
                      share; the merged report decides",

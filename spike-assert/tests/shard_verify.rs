@@ -21,6 +21,8 @@ async fn run(shard: Option<Shard>) -> Report {
 
 #[test]
 fn verify_on_a_shard_records_the_checks_and_does_not_panic() {
+    // Real (if tiny) load: take the machine's run lock like a spike test.
+    let _lock = spike_core::run_lock::RunLock::exclusive();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -34,13 +34,15 @@ fn a_shard_writes_to_its_folder_and_is_not_gated() {
     std::env::set_var("SPIKE_BASELINE_STRICT", "1");
 
     // What `#[spike_test]` expands to (it takes the run lock itself).
-    let report = SpikeTest::new("shard_harness").attempts(1).run_async(async {
-        Scenario::default()
-            .shape(Shape::builder().hold(rps(200), ms(300)).build().unwrap())
-            .run(|_ctx: Ctx| async {})
-            .await
-            .unwrap()
-    });
+    let report = SpikeTest::new("shard_harness")
+        .attempts(1)
+        .run_async(async {
+            Scenario::default()
+                .shape(Shape::builder().hold(rps(200), ms(300)).build().unwrap())
+                .run(|_ctx: Ctx| async {})
+                .await
+                .unwrap()
+        });
     for var in [
         env::SPIKE_SHARD_COUNT,
         env::JOB_COMPLETION_INDEX,
@@ -67,7 +69,10 @@ fn a_shard_writes_to_its_folder_and_is_not_gated() {
     assert_eq!(json["shard"]["index"], 1);
     assert_eq!(json["shard"]["count"], 2);
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
-    assert!(html.contains("shard 1/2, started +"), "the HTML header names the shard");
+    assert!(
+        html.contains("shard 1/2, started +"),
+        "the HTML header names the shard"
+    );
     // Nothing saved as a baseline, anywhere under the spike home.
     let mut stack = vec![home.clone()];
     while let Some(d) = stack.pop() {

@@ -109,7 +109,7 @@ fn the_shards_start_exactly_the_single_generators_iterations() {
     for n in [1u32, 3, 4] {
         let mut union: Seen = Vec::new();
         let mut window_sums = vec![0u64; WINDOWS];
-        let mut target_sums = vec![0.0f64; WINDOWS];
+        let mut target_sums = [0.0f64; WINDOWS];
         let mut phase_targets = vec![0.0f64; single.phases.len()];
         let mut total_target = 0.0;
         for i in 0..n {
@@ -121,7 +121,9 @@ fn the_shards_start_exactly_the_single_generators_iterations() {
             assert_eq!(report.shape, single.shape, "the global shape");
             // Exactly the k ≡ i (mod n), each once.
             let mine: Vec<u64> = seen.iter().map(|&(k, _)| k).collect();
-            let expected: Vec<u64> = (0..TOTAL).filter(|k| k % u64::from(n) == u64::from(i)).collect();
+            let expected: Vec<u64> = (0..TOTAL)
+                .filter(|k| k % u64::from(n) == u64::from(i))
+                .collect();
             assert_eq!(mine, expected, "shard {i}/{n}");
             assert_eq!(report.total.completed, expected.len() as u64);
             assert_eq!(report.total.scheduled, expected.len() as u64);
@@ -145,14 +147,23 @@ fn the_shards_start_exactly_the_single_generators_iterations() {
         // The union is the single generator's schedule, iteration for
         // iteration: same numbers, same intended starts.
         assert_eq!(union, all, "n = {n}");
-        assert_eq!(window_sums, single_windows, "n = {n}: per-window counts add up");
+        assert_eq!(
+            window_sums, single_windows,
+            "n = {n}: per-window counts add up"
+        );
         for (w, sum) in target_sums.iter().enumerate() {
             let global = single.windows[w].stats.target;
-            assert!((sum - global).abs() <= 1e-9 * global.max(1.0), "n = {n} window {w}");
+            assert!(
+                (sum - global).abs() <= 1e-9 * global.max(1.0),
+                "n = {n} window {w}"
+            );
         }
         for (p, sum) in phase_targets.iter().enumerate() {
             let global = single.phases[p].stats.target;
-            assert!((sum - global).abs() <= 1e-9 * global.max(1.0), "n = {n} phase {p}");
+            assert!(
+                (sum - global).abs() <= 1e-9 * global.max(1.0),
+                "n = {n} phase {p}"
+            );
         }
         assert!((total_target - single.total.target).abs() <= 1e-9 * single.total.target);
     }
@@ -215,5 +226,9 @@ fn closed_model_users_split_by_user_number() {
     let count = all_iterations.len();
     all_iterations.sort_unstable();
     all_iterations.dedup();
-    assert_eq!(all_iterations.len(), count, "iteration numbers unique across shards");
+    assert_eq!(
+        all_iterations.len(),
+        count,
+        "iteration numbers unique across shards"
+    );
 }

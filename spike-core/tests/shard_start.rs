@@ -73,7 +73,7 @@ fn a_future_start_is_met_within_the_margin() {
             info.start_offset_us
         );
         eprintln!(
-            "start offset {} µs; iteration 0 began {first_late} µs after the instant",
+            "start offset {} µs; iteration 0 began {first_late} µs after the instant\n{report}",
             info.start_offset_us
         );
         let summary = report.to_string();
@@ -108,6 +108,34 @@ fn a_past_start_starts_at_once_and_says_how_late() {
 }
 
 #[test]
+fn an_interrupt_while_waiting_for_the_start_sends_nothing() {
+    let rt = common::runtime(1);
+    let calls = Arc::new(Mutex::new(0u32));
+    let sink = calls.clone();
+    let asked = std::time::Instant::now();
+    let report = rt
+        .block_on(
+            Scenario::new("interrupted-wait")
+                .shape(Shape::builder().hold(rps(100), ms(200)).build().unwrap())
+                .shard(Shard::new(0, 2).unwrap())
+                .start_at(SystemTime::now() + Duration::from_secs(20))
+                .max_wall_time(ms(100))
+                .run(move |_ctx: Ctx| {
+                    *sink.lock().unwrap() += 1;
+                    async {}
+                }),
+        )
+        .unwrap();
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "it did not wait for the start"
+    );
+    assert!(report.interrupted.is_some(), "{report}");
+    assert_eq!(*calls.lock().unwrap(), 0, "nothing sent");
+    assert_eq!(report.total.scheduled, 0);
+}
+
+#[test]
 fn a_start_more_than_a_day_away_is_refused_before_traffic() {
     let rt = common::runtime(1);
     for at in [
@@ -128,7 +156,9 @@ fn a_start_more_than_a_day_away_is_refused_before_traffic() {
             )
             .unwrap_err();
         match &err {
-            SpikeError::BadShard { setting, reason, .. } => {
+            SpikeError::BadShard {
+                setting, reason, ..
+            } => {
                 assert_eq!(*setting, "Scenario::start_at");
                 assert!(reason.contains("within 24 h"), "{err}");
             }
@@ -164,7 +194,10 @@ fn bad_shards_are_typed_errors_naming_the_value() {
     }
     let (what, _) = reason(Shard::new(2, 2).unwrap_err());
     assert_eq!(what, "Shard::new=2/2");
-    assert_eq!(" 3 / 4 ".parse::<Shard>().unwrap(), Shard::new(3, 4).unwrap());
+    assert_eq!(
+        " 3 / 4 ".parse::<Shard>().unwrap(),
+        Shard::new(3, 4).unwrap()
+    );
     assert_eq!(Shard::new(0, 1).unwrap().to_string(), "0/1");
 }
 
@@ -172,9 +205,18 @@ fn bad_shards_are_typed_errors_naming_the_value() {
 fn shard_variables_must_agree() {
     let some = |i, n| Some(Shard::new(i, n).unwrap());
     // The Indexed Job wiring, and SPIKE_SHARD alone.
-    assert_eq!(Shard::from_values(None, Some("4"), Some("3")).unwrap(), some(3, 4));
-    assert_eq!(Shard::from_values(Some("1/4"), None, None).unwrap(), some(1, 4));
-    assert_eq!(Shard::from_values(Some("1/4"), Some("4"), Some("1")).unwrap(), some(1, 4));
+    assert_eq!(
+        Shard::from_values(None, Some("4"), Some("3")).unwrap(),
+        some(3, 4)
+    );
+    assert_eq!(
+        Shard::from_values(Some("1/4"), None, None).unwrap(),
+        some(1, 4)
+    );
+    assert_eq!(
+        Shard::from_values(Some("1/4"), Some("4"), Some("1")).unwrap(),
+        some(1, 4)
+    );
     // Unset or blank: no shard; an index alone is some other Indexed Job.
     assert_eq!(Shard::from_values(None, None, None).unwrap(), None);
     assert_eq!(Shard::from_values(Some(" "), Some(""), None).unwrap(), None);
@@ -202,15 +244,32 @@ fn start_instants_parse_exactly() {
     // of 86,400 s, plus 10 h).
     let base = UNIX_EPOCH + Duration::from_secs(20_788 * 86_400 + 10 * 3600);
     assert_eq!(parse_start_at("2026-12-01T10:00:00Z").unwrap(), base);
-    assert_eq!(parse_start_at(" 2026-12-01T10:00:00.000250Z ").unwrap(), base + Duration::from_micros(250));
+    assert_eq!(
+        parse_start_at(" 2026-12-01T10:00:00.000250Z ").unwrap(),
+        base + Duration::from_micros(250)
+    );
     assert_eq!(parse_start_at("2026-12-01T12:30:00+02:30").unwrap(), base);
     assert_eq!(parse_start_at("2026-12-01T05:00:00-05:00").unwrap(), base);
     assert_eq!(parse_start_at("1796119200").unwrap(), base);
-    assert_eq!(parse_start_at("1796119200.000000001").unwrap(), base + Duration::from_nanos(1));
-    assert_eq!(parse_start_at("1796119200.5").unwrap(), base + Duration::from_millis(500));
+    assert_eq!(
+        parse_start_at("1796119200.000000001").unwrap(),
+        base + Duration::from_nanos(1)
+    );
+    assert_eq!(
+        parse_start_at("1796119200.5").unwrap(),
+        base + Duration::from_millis(500)
+    );
     for bad in [
-        "", "tomorrow", "2026-12-01", "2026-12-01T10:00:00", "2026-13-01T10:00:00Z",
-        "-5", "1.2.3", ".5", "1796119200.0000000001", "1969-12-31T23:59:59Z",
+        "",
+        "tomorrow",
+        "2026-12-01",
+        "2026-12-01T10:00:00",
+        "2026-13-01T10:00:00Z",
+        "-5",
+        "1.2.3",
+        ".5",
+        "1796119200.0000000001",
+        "1969-12-31T23:59:59Z",
         "99999999999999999999999",
     ] {
         let (what, _) = reason(parse_start_at(bad).unwrap_err());

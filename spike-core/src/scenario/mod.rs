@@ -94,6 +94,8 @@ impl std::fmt::Debug for Scenario {
             .field("max_in_flight", &self.max_in_flight)
             .field("chaos", &self.chaos)
             .field("resources", &self.resources)
+            .field("shard", &self.shard)
+            .field("start_at", &self.start_at)
             .finish_non_exhaustive()
     }
 }

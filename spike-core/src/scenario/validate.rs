@@ -101,11 +101,7 @@ impl Scenario {
                     reason,
                 })?;
         if let Some(at) = self.start_at {
-            crate::shard::check_distance(
-                "Scenario::start_at",
-                at,
-                std::time::SystemTime::now(),
-            )?;
+            crate::shard::check_distance("Scenario::start_at", at, std::time::SystemTime::now())?;
         }
         let seed = self.seed.unwrap_or_else(|| {
             scenario.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {

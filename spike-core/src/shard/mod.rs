@@ -39,8 +39,8 @@ mod spec;
 mod start_at;
 
 pub use spec::Shard;
-pub use start_at::{parse_start_at, start_at_from_env, MAX_START_DISTANCE};
 pub(crate) use start_at::{check_distance, offset_us, unix_us, wait_until, Waited};
+pub use start_at::{parse_start_at, start_at_from_env, MAX_START_DISTANCE};
 
 /// The folder, inside a spike test's artifact folder, that holds shard
 /// `index` of `count`'s outputs: `shard-<index>-of-<count>` (index from 0).

@@ -253,15 +253,12 @@ fn parse(setting: &'static str, text: &str) -> Result<Shard, SpikeError> {
             "it must be `i/n`: shard i (from 0) of n, such as 0/4",
         ));
     };
-    let (index, count) = match (number(setting, i), number(setting, n)) {
-        (Ok(i), Ok(n)) => (i, n),
-        _ => {
-            return Err(bad(
-                setting,
-                text,
-                "it must be `i/n` with whole numbers 0 ≤ i < n, such as 0/4",
-            ))
-        }
+    let (Ok(index), Ok(count)) = (number(setting, i), number(setting, n)) else {
+        return Err(bad(
+            setting,
+            text,
+            "it must be `i/n` with whole numbers 0 ≤ i < n, such as 0/4",
+        ));
     };
     checked(setting, index, count).map_err(|e| match e {
         SpikeError::BadShard { reason, .. } => bad(setting, text, &reason),

@@ -43,9 +43,8 @@ pub fn parse_start_at(text: &str) -> Result<SystemTime, SpikeError> {
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return unix_seconds(t).ok_or_else(|| bad(&format!("it must be {EXPECTED}")));
     }
-    let parsed =
-        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-            .map_err(|e| bad(&format!("{e}; it must be {EXPECTED}")))?;
+    let parsed = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| bad(&format!("{e}; it must be {EXPECTED}")))?;
     let nanos = parsed.unix_timestamp_nanos();
     let nanos = u64::try_from(nanos).map_err(|_| bad("it is before 1970-01-01T00:00:00Z"))?;
     Ok(UNIX_EPOCH + Duration::from_nanos(nanos))
@@ -137,17 +136,20 @@ pub(crate) enum Waited<T> {
 }
 
 /// Wait until the wall clock reads `at`: sleep on the runtime's timer to
-/// 5 ms before, then on a blocking thread to 200 µs before, then spin on
+/// 20 ms before, then on a blocking thread to 200 µs before, then spin on
 /// the wall clock there, and read both clocks the moment it reaches `at`
 /// (so the runtime's wake-up after the wait does not move the schedule's
 /// zero). Ends at once when `at` is past, or when `stop` completes first.
 /// Should the wall clock step back meanwhile, the wait ends 1 ms after the
 /// instant as measured on the monotonic clock.
-pub(crate) async fn wait_until<S: std::future::Future>(at: SystemTime, stop: S) -> Waited<S::Output> {
+pub(crate) async fn wait_until<S: std::future::Future>(
+    at: SystemTime,
+    stop: S,
+) -> Waited<S::Output> {
     let Ok(ahead) = at.duration_since(SystemTime::now()) else {
         return Waited::Past;
     };
-    let coarse = ahead.saturating_sub(Duration::from_millis(5));
+    let coarse = ahead.saturating_sub(Duration::from_millis(20));
     let mut stop = std::pin::pin!(stop);
     tokio::select! {
         biased;
