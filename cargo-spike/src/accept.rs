@@ -276,4 +276,20 @@ mod tests {
             assert!(baseline_name(bad).is_err(), "{bad:?}");
         }
     }
+
+    proptest::proptest! {
+        /// Whatever the user types, an accepted name is one folder inside
+        /// `baselines/`: never the folder itself, its parent or a path.
+        #[test]
+        fn any_accepted_name_is_one_folder_inside_baselines(name in "\\PC{0,12}") {
+            if let Ok(ok) = baseline_name(&name) {
+                let dir = baseline_dir(Path::new("/run"), &ok);
+                let mut parts = dir.components().map(|c| c.as_os_str().to_string_lossy().into_owned());
+                let parts: Vec<String> = parts.by_ref().collect();
+                proptest::prop_assert_eq!(parts.len(), 4, "{:?}", dir);
+                proptest::prop_assert_eq!(&parts[2], "baselines");
+                proptest::prop_assert!(parts[3] != "." && parts[3] != "..");
+            }
+        }
+    }
 }

@@ -187,3 +187,23 @@ fn an_unknown_test_is_an_error_with_the_close_names() {
     assert_eq!(out.code, 2);
     insta::assert_snapshot!(out.stderr);
 }
+
+#[test]
+fn help_and_readme_give_the_same_exit_codes() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(&mut cargo_spike(home.path(), &["--help"]), home.path());
+    assert_eq!(out.code, 0);
+    let in_help = out
+        .stdout
+        .split("Exit codes:\n")
+        .nth(1)
+        .expect("an exit-code list");
+    let readme = include_str!("../README.md");
+    let in_readme = readme
+        .split("## Exit codes\n\n```text\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("the README's exit-code block");
+    assert_eq!(in_help, in_readme);
+    assert!(in_help.contains("  1  compare: the regression gate fails"));
+}
