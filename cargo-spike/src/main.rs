@@ -29,6 +29,11 @@ fn main() -> ExitCode {
     };
     match cli.run(&mut io) {
         Ok(status) => status.into(),
+        // A reader that went away (`cargo spike list | head -1`) is no
+        // error worth a message.
+        Err(error::CliError::Terminal(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::from(cli::EXIT_ERROR)
+        }
         Err(e) => {
             let _ = io.out.flush();
             // Written in one piece to the raw handle: this is the command's
