@@ -420,6 +420,62 @@ fn shards_and_merge_run_the_same_test_alone() {
     assert_eq!(args.first(), Some(&"${TEST}"), "{args:?}");
     assert!(args.contains(&"--exact"), "{args:?}");
     assert!(args.contains(&"--test-threads=1"), "{args:?}");
+    // Before it, check-test.sh makes sure that test exists and is not
+    // ignored (libtest would pass, having run nothing).
+    for job in [shards, merge] {
+        let inits = job["spec"]["template"]["spec"]["initContainers"]
+            .as_array()
+            .expect("initContainers");
+        assert_eq!(inits.len(), 1, "{inits:#?}");
+        let init = &inits[0];
+        assert_eq!(init["image"], s["image"]);
+        assert_eq!(
+            init["command"],
+            serde_json::json!([
+                "/usr/local/bin/spike-check-test",
+                s["command"][0],
+                "${TEST}"
+            ])
+        );
+    }
+}
+
+/// What `deploy/check-test.sh` says of `name` in this test binary.
+fn check_test(name: &str) -> (Option<i32>, String) {
+    let exe = std::env::current_exe().expect("current_exe");
+    let out = Command::new("sh")
+        .arg(deploy_dir().join("check-test.sh"))
+        .arg(exe)
+        .arg(name)
+        .output()
+        .expect("sh check-test.sh");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// An ignored test, for [`check_test_accepts_one_test_that_runs`].
+#[test]
+#[ignore = "a fixture: check-test.sh must refuse an ignored test"]
+fn ignored_fixture_for_check_test() {}
+
+#[test]
+fn check_test_accepts_one_test_that_runs() {
+    // This binary is a libtest binary like the image's.
+    assert_eq!(
+        check_test("run_sh_is_valid_posix_sh"),
+        (Some(0), String::new())
+    );
+    for (name, says) in [
+        ("run_sh", "no test named exactly `run_sh` (found 0)"),
+        ("no_such_test", "no test named exactly `no_such_test`"),
+        ("ignored_fixture_for_check_test", "is ignored"),
+    ] {
+        let (code, stderr) = check_test(name);
+        assert_eq!(code, Some(1), "{name}: {stderr}");
+        assert!(stderr.contains(says), "{name}: {stderr}");
+    }
 }
 
 #[test]
@@ -526,4 +582,141 @@ fn run_sh_is_valid_posix_sh() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A `kubectl` that records its calls and the manifests applied from stdin
+/// in `dir`, and reports each Job finished in the state
+/// `FAKE_<JOB NAME>` names (`FAKE_SPIKE_SHARDS=Failed`). No cluster can run
+/// here, so this stands in for one to check run.sh's order and exit code.
+const FAKE_KUBECTL: &str = r#"#!/bin/sh
+echo "$*" >> "$FAKE_DIR/calls"
+case "$1 $2" in
+  "apply -f")
+    if [ "$3" = - ]; then
+      n=$(grep -c '^apply -f -$' "$FAKE_DIR/calls")
+      cat > "$FAKE_DIR/applied-$n.yaml"
+    fi ;;
+  "get job")
+    case $3 in
+      spike-clean) echo Complete ;;
+      spike-shards) echo "$FAKE_SPIKE_SHARDS" ;;
+      spike-merge) echo "$FAKE_SPIKE_MERGE" ;;
+    esac ;;
+  "logs job/spike-merge") echo "the merge's log" ;;
+esac
+"#;
+
+#[test]
+fn run_sh_runs_clean_shards_merge_in_order_and_exits_with_the_merge() {
+    for (case, (shards, merge, code)) in [
+        ("Complete", "Complete", 0),
+        ("Failed", "Failed", 1),
+        // A shard that crashed does not stop the merge: the merge decides.
+        ("Failed", "Complete", 0),
+        ("Complete", "FailureTarget Failed", 1),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dir = std::env::temp_dir().join(format!("spike-deploy-{}-{case}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let kubectl = dir.join("kubectl");
+        std::fs::write(&kubectl, FAKE_KUBECTL).expect("write fake kubectl");
+        let chmod = Command::new("chmod").arg("+x").arg(&kubectl).status();
+        assert!(chmod.expect("chmod").success());
+        let path = format!(
+            "{}:{}",
+            dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let dir_text = dir.display().to_string();
+        let before = unix_now();
+        let out = run_script(&[
+            ("PATH", &path),
+            ("FAKE_DIR", &dir_text),
+            ("FAKE_SPIKE_SHARDS", shards),
+            ("FAKE_SPIKE_MERGE", merge),
+            ("IMAGE", SAMPLE_IMAGE),
+            ("TEST", "burst"),
+            ("LEAD_SECONDS", "90"),
+        ]);
+        let after = unix_now();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let what = format!("shards {shards}, merge {merge}: {stdout}{stderr}");
+        assert_eq!(out.status.code(), Some(code), "{what}");
+        assert!(stdout.contains("the merge's log"), "{what}");
+
+        let calls = std::fs::read_to_string(dir.join("calls")).expect("calls");
+        let calls: Vec<&str> = calls.lines().collect();
+        let pvc = deploy_dir().join("spike-pvc.yaml");
+        assert_eq!(
+            calls[0],
+            format!("apply -f {}", pvc.display()),
+            "{calls:#?}"
+        );
+        let order: Vec<&str> = calls[1..]
+            .iter()
+            .copied()
+            .filter(|c| !c.starts_with("get job"))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "delete job spike-clean spike-shards spike-merge --ignore-not-found --cascade=foreground",
+                "apply -f -",
+                "apply -f -",
+                "apply -f -",
+                "logs job/spike-merge",
+            ],
+            "{calls:#?}"
+        );
+        // Each Job is applied after the one before it finished.
+        let applied: Vec<String> = (1..=3)
+            .map(|n| {
+                std::fs::read_to_string(dir.join(format!("applied-{n}.yaml"))).expect("applied")
+            })
+            .collect();
+        let names = ["spike-clean", "spike-shards", "spike-merge"];
+        for (text, name) in applied.iter().zip(names) {
+            let docs = documents(text, name);
+            let _ = job(&docs, name);
+            assert!(!text.contains("${"), "{text}");
+        }
+        let waits: Vec<usize> = names
+            .iter()
+            .map(|n| {
+                calls
+                    .iter()
+                    .position(|c| c.starts_with(&format!("get job {n} ")))
+                    .unwrap_or_else(|| panic!("never waited for {n}: {calls:#?}"))
+            })
+            .collect();
+        let applies: Vec<usize> = calls
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c == "apply -f -")
+            .map(|(i, _)| i)
+            .collect();
+        assert!(
+            applies[0] < waits[0]
+                && waits[0] < applies[1]
+                && applies[1] < waits[1]
+                && waits[1] < applies[2]
+                && applies[2] < waits[2],
+            "{calls:#?}"
+        );
+        let docs = documents(&applied[1], "shards");
+        let shard_env = env_of(container(job(&docs, "spike-shards")));
+        let start: u64 = get(&shard_env, env::SPIKE_START_AT)
+            .expect("start")
+            .parse()
+            .expect("Unix seconds");
+        assert!(
+            (before + 90..=after + 91).contains(&start),
+            "{start} {before}"
+        );
+        std::fs::remove_dir_all(&dir).expect("remove temp dir");
+    }
 }
