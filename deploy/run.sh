@@ -133,9 +133,12 @@ render spike-shards.yaml | kc apply -f -
 # crashed, and shows up as a missing shard in the merge.
 shards_state=$(wait_job spike-shards)
 echo "run.sh: shard job $shards_state"
+# Which node each shard ran on, and how it ended.
+kc get pods -l job-name=spike-shards -o wide || true
 
 render spike-merge.yaml | kc apply -f -
 verdict=$(wait_job spike-merge)
-kc logs job/spike-merge || true
+# With the init container's: it says why when no test of that name runs.
+kc logs job/spike-merge --all-containers=true || true
 echo "run.sh: merge job $verdict; merged report in <volume spike-home>/$TEST_FOLDER/"
 [ "$verdict" = Complete ]

@@ -287,8 +287,9 @@ fn run_sh_runs_clean_shards_merge_in_order_and_exits_with_the_merge() {
                 "delete job spike-clean spike-shards spike-merge --ignore-not-found --cascade=foreground",
                 "apply -f -",
                 "apply -f -",
+                "get pods -l job-name=spike-shards -o wide",
                 "apply -f -",
-                "logs job/spike-merge",
+                "logs job/spike-merge --all-containers=true",
             ],
             "{calls:#?}"
         );
