@@ -81,10 +81,46 @@ fn packages_are_published_as_spike_test_and_keep_their_library_names() {
     assert_eq!(env!("CARGO_PKG_NAME"), "spike-test");
 }
 
+/// The `cargo spike` command: a binary-only package (folder, package name).
+const COMMAND: (&str, &str) = ("cargo-spike", "cargo-spike");
+
+#[test]
+fn the_cargo_spike_command_is_a_publishable_binary_named_for_cargo() {
+    let meta = metadata();
+    let (folder, name) = COMMAND;
+    let p = package(&meta, folder);
+    assert_eq!(p["name"], name);
+    assert!(p["publish"].is_null(), "{name} must be publishable");
+    // `cargo spike` runs a binary named `cargo-spike` found on PATH.
+    let bins: Vec<&str> = p["targets"]
+        .as_array()
+        .expect("a target list")
+        .iter()
+        .filter(|t| {
+            t["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "bin"))
+        })
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(bins, ["cargo-spike"]);
+    // It depends on the engine as published, through the workspace entry.
+    let deps = p["dependencies"].as_array().expect("dependencies");
+    assert!(
+        deps.iter()
+            .any(|d| d["name"] == "spike-test-core" && d["rename"] == "spike-core"),
+        "{name} depends on spike-core = {{ workspace = true }}"
+    );
+}
+
 #[test]
 fn every_package_has_the_metadata_crates_io_shows() {
     let meta = metadata();
-    for (folder, name, _) in PACKAGES {
+    let published = PACKAGES
+        .iter()
+        .map(|(folder, name, _)| (*folder, *name))
+        .chain([COMMAND]);
+    for (folder, name) in published {
         let p = package(&meta, folder);
         for field in ["description", "license", "repository", "readme"] {
             assert!(

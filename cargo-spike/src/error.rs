@@ -1,0 +1,74 @@
+//! What can go wrong, each naming what was wrong; every one exits with
+//! [`crate::cli::EXIT_ERROR`].
+
+use std::path::PathBuf;
+
+/// An error of `cargo spike`.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    /// No test of that name under the spike home.
+    #[error("no spike test `{name}` under {home}{hint}")]
+    UnknownTest {
+        /// The name given.
+        name: String,
+        /// The spike home searched.
+        home: PathBuf,
+        /// `; did you mean …?` or the tests there are, or nothing.
+        hint: String,
+    },
+    /// A `<test>@<baseline>` whose baseline is not saved.
+    #[error("`{test}` has no baseline `{baseline}` ({path} does not exist; {saved})")]
+    UnknownBaseline {
+        /// The test.
+        test: String,
+        /// The baseline name given.
+        baseline: String,
+        /// The `report.json` looked for.
+        path: PathBuf,
+        /// The baselines that are saved.
+        saved: String,
+    },
+    /// A baseline name that cannot be a folder name.
+    #[error("invalid baseline name {0:?}: give a name such as `main`")]
+    BadBaselineName(String),
+    /// A file or folder could not be read or written.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// What was being done (`could not read`).
+        what: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A `report.json` that is not a spike report.
+    #[error("{path} is not a spike report: {source}")]
+    NotAReport {
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// `show --open` could not start a browser.
+    #[error("could not open {path}: {why}")]
+    Open {
+        /// The page.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
+    /// Writing to standard output or reading standard input failed.
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+}
+
+impl CliError {
+    /// An I/O error on `path`.
+    pub(crate) fn io(what: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        CliError::Io {
+            what,
+            path: path.into(),
+            source,
+        }
+    }
+}
