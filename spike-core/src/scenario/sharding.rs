@@ -48,7 +48,10 @@ impl Scenario {
     /// more than [`MAX_START_DISTANCE`](crate::shard::MAX_START_DISTANCE)
     /// (24 h) from now is refused with [`SpikeError::BadShard`] before any
     /// traffic. Inside `#[spike_test]`, `SPIKE_START_AT` replaces it when
-    /// set. The offset is kept in the report of a sharded run only.
+    /// set. The offset is kept in the report of a sharded run only. The
+    /// wait counts toward a `#[spike_test]`'s timeout, and an interrupt
+    /// during it (the timeout, [`Scenario::max_wall_time`]) ends the run
+    /// before it sends anything.
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
