@@ -31,7 +31,7 @@
 //!   runs the whole schedule, as a plain run does, but writes its artifacts
 //!   to `shard-0-of-1/` and is not gated, like any shard).
 //!
-//! [`env`] names the environment variables a sharded run reads, so that the
+//! [`env`](mod@env) names the environment variables a sharded run reads, so that the
 //! Kubernetes manifest under `deploy/` and its test name the same ones.
 
 pub mod env;
