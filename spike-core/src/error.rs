@@ -128,6 +128,10 @@ pub enum SpikeError {
     /// `run` was called outside a tokio runtime.
     #[error("spike needs a tokio runtime with the time driver enabled: call `run` inside `#[spike_test]`, `#[tokio::test]` or `Runtime::block_on`")]
     NoRuntime,
+    /// The merge step of a sharded run (`SPIKE_MERGE=1`) could not merge
+    /// the shard outputs ([`crate::merge`]).
+    #[error("{0}")]
+    Merge(#[from] crate::merge::MergeError),
 }
 
 /// Implement `Debug` as the type's `Display` sentence, so that `.unwrap()`
