@@ -12,10 +12,15 @@ use crate::report::Report;
 use crate::shape::Shape;
 use crate::shard::env::SPIKE_MERGE;
 
+/// True when `SPIKE_MERGE=1`.
+pub(crate) fn requested() -> bool {
+    std::env::var(SPIKE_MERGE).is_ok_and(|v| v.trim() == "1")
+}
+
 /// True when `SPIKE_MERGE=1` and a `#[spike_test]` (or another
 /// [`Installed`] context) runs the scenario.
 fn merging() -> bool {
-    Installed::current().is_some() && std::env::var(SPIKE_MERGE).is_ok_and(|v| v.trim() == "1")
+    requested() && Installed::current().is_some()
 }
 
 /// With `SPIKE_MERGE=1` under an [`Installed`] context: the merge of the
