@@ -149,9 +149,15 @@ fn the_merge_step_merges_checks_and_gates() {
     assert!(!fail.status.success(), "{}", text(&fail));
     let out = text(&fail);
     assert!(out.contains("1 of 2 checks failed"), "{out}");
-    let row = out.lines().find(|l| l.contains("latency p99")).unwrap_or_default();
+    let row = out
+        .lines()
+        .find(|l| l.contains("latency p99"))
+        .unwrap_or_default();
     assert!(row.contains("< 1.0ms") && row.ends_with("FAILED"), "{out}");
-    assert!(out.contains("merged from 4 shards (0, 1, 2, 3 of 4;"), "{out}");
+    assert!(
+        out.contains("merged from 4 shards (0, 1, 2, 3 of 4;"),
+        "{out}"
+    );
 
     // Shard 2 missing: the gate says INCONCLUSIVE, naming it, and the body
     // runs once (running it again could not find another shard).
@@ -159,8 +165,14 @@ fn the_merge_step_merges_checks_and_gates() {
     let gated = child(&home, "gate", &[("SPIKE_BASELINE", "merged")]);
     let out = text(&gated);
     assert!(!gated.status.success(), "{out}");
-    assert!(out.contains("INCONCLUSIVE (a run did not apply its load)"), "{out}");
-    assert!(out.contains("inconclusive: this run: shard 2/4 is missing"), "{out}");
+    assert!(
+        out.contains("INCONCLUSIVE (a run did not apply its load)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("inconclusive: this run: shard 2/4 is missing"),
+        "{out}"
+    );
     assert_eq!(out.matches("MERGED shards=3").count(), 1, "{out}");
     assert!(!out.contains("attempt 1 of"), "{out}");
 }

@@ -80,7 +80,7 @@ fn run_shard(shard: u32) -> Result<Report, String> {
                 .run(move |ctx: Ctx| async move {
                     let k = ctx.iteration();
                     ctx.record("wait", Duration::from_micros(metric_us(shard, k)));
-                    let failed = (k % 10 == 0).then(|| IterError::new("not_found"));
+                    let failed = k.is_multiple_of(10).then(|| IterError::new("not_found"));
                     ctx.record_request(
                         "step",
                         Duration::from_micros(request_us(shard, k)),
@@ -88,7 +88,7 @@ fn run_shard(shard: u32) -> Result<Report, String> {
                     );
                     ctx.gauge("k", k as f64);
                     tokio::time::sleep(sleep).await;
-                    Outcome::ok().tag("parity", if k % 2 == 0 { "even" } else { "odd" })
+                    Outcome::ok().tag("parity", if k.is_multiple_of(2) { "even" } else { "odd" })
                 }),
         )
         .unwrap();
@@ -459,6 +459,11 @@ fn a_late_shard_makes_the_merge_inconclusive_with_its_offset() {
             "the shards started 500.2 ms apart (shard 0/4 earliest, shard 3/4 latest); the bound is 25 ms",
         ]
     );
+    // The default bound is the engine's default schedule-lag budget.
+    assert_eq!(
+        MergeOptions::default().max_skew,
+        spike_core::DEFAULT_LAG_BUDGET
+    );
     // A looser bound accepts it.
     let loose = merge_dirs(&set, &MergeOptions::default().max_skew(ms(600))).unwrap();
     assert!(loose.is_conclusive(), "{:?}", loose.inconclusive_reasons());
@@ -517,7 +522,7 @@ fn outputs_that_are_not_shards_of_one_run_are_typed_errors() {
 
     let no_hlog = copy_edited(&dirs[2], &root.join("nohlog"), |_| {});
     std::fs::remove_file(no_hlog.join("histograms.hlog")).unwrap();
-    let err = merge_dirs(&[no_hlog.clone()], &opts).unwrap_err();
+    let err = merge_dirs(std::slice::from_ref(&no_hlog), &opts).unwrap_err();
     assert_eq!(
         err,
         MergeError::MissingHistograms {
@@ -542,8 +547,8 @@ fn outputs_that_are_not_shards_of_one_run_are_typed_errors() {
 /// windows. Shard 2 stalls (200 ms per iteration) for the iterations due
 /// in the first 300 ms of the recover phase; every other iteration takes
 /// 1 ms. A quarter of each of those windows' samples is then ≥ 200 ms, so
-/// the merged windows' p95 is too, over the healthy bound (reference p95
-/// + 10 ms): the merged recovery time is 300 ms, although three of the
+/// the merged windows' p95 is too, over the healthy bound (10 ms over
+/// the reference p95): the merged recovery time is 300 ms, although three of the
 /// four shards recovered at once. A set in which a quiet window of a
 /// shard was slow (a busy machine, not the merge) is run again.
 #[test]

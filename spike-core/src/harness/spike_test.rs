@@ -303,9 +303,8 @@ impl SpikeTest {
                 Ok(_) => false,
             };
             let reasons = ctx.inconclusive_reasons();
-            // The merge step (SPIKE_MERGE=1) reads the shards' outputs:
-            // running it again gives the same report, and setting the
-            // folder aside would hide the shard folders from it.
+            // A merge step (SPIKE_MERGE=1) would merge the same shards again,
+            // and setting its folder aside would hide them from it.
             let again = number < self.attempts && !crate::merge::step::requested();
             if body_failed && !fired && !reasons.is_empty() && again {
                 self.set_aside(&ctx, number, &reasons);

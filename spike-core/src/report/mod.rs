@@ -202,7 +202,7 @@ pub struct Report {
     /// How this report was merged from the outputs of shards
     /// ([`crate::merge`]); `None` for the report of one run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub merged: Option<crate::merge::MergeInfo>,
+    pub merged: Option<crate::merge::info::MergeInfo>,
 }
 
 /// The latency histogram of one (window, phase) pair, kept encoded (HdrHistogram
