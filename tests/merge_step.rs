@@ -159,6 +159,17 @@ fn the_merge_step_merges_checks_and_gates() {
         "{out}"
     );
 
+    // Another shape than the scenario's after scaling: a typed error, no
+    // merge.
+    let scaled = child(&home, "pass", &[("SPIKE_SCALE", "2")]);
+    let out = text(&scaled);
+    assert!(!scaled.status.success(), "{out}");
+    assert!(
+        out.contains("ran another shape than this scenario's (after scaling)"),
+        "{out}"
+    );
+    assert!(!out.contains("MERGED"), "{out}");
+
     // Shard 2 missing: the gate says INCONCLUSIVE, naming it, and the body
     // runs once (running it again could not find another shard).
     std::fs::remove_dir_all(folder.join("shard-2-of-4")).unwrap();

@@ -32,19 +32,20 @@ pub(super) fn assemble(outputs: &[ShardOutput], info: MergeInfo) -> Report {
     let criteria = criteria(first);
     let fault_recovery =
         fault_report::recoveries(criteria, &faults, &windows, &combined.interval_histograms);
-    let recovery = match (first.shape.reference_index(), first.shape.recover_index()) {
-        (Some(b), Some(r)) => {
-            let (reference, recover) = (&combined.phases[b], &combined.phases[r]);
-            Some(recovery::evaluate(
-                criteria,
-                &reference.name,
-                &reference.stats,
-                &recover.name,
-                recover.start,
-                recover.start + recover.duration,
-                &windows,
-            ))
-        }
+    let phase = |i: Option<usize>| i.and_then(|i| combined.phases.get(i));
+    let recovery = match (
+        phase(first.shape.reference_index()),
+        phase(first.shape.recover_index()),
+    ) {
+        (Some(reference), Some(recover)) => Some(recovery::evaluate(
+            criteria,
+            &reference.name,
+            &reference.stats,
+            &recover.name,
+            recover.start,
+            recover.start.saturating_add(recover.duration),
+            &windows,
+        )),
         _ => None,
     };
     let g = |f: fn(&GeneratorHealth) -> u64| reports.iter().map(|r| f(&r.generator)).sum::<u64>();

@@ -114,8 +114,8 @@ impl ShardOutput {
             .iter()
             .map(|w| (w.index, (w.start, w.end, w.phase.clone())))
             .collect();
-        let phase_by_tag = phase_tags(&report);
         let latency_path = dir.join("latency.hlog");
+        let phase_by_tag = phase_tags(&report, &latency_path)?;
         let log = LatencyLog::parse(&read(&latency_path)?).map_err(|e| bad(&latency_path, e))?;
         let window_s = report.window.as_secs_f64();
         for i in log.intervals() {
@@ -186,14 +186,22 @@ impl ShardOutput {
     }
 }
 
-/// Each phase's `latency.hlog` tag, to its name.
-fn phase_tags(report: &Report) -> HashMap<String, String> {
-    report
-        .shape
-        .phases()
-        .iter()
-        .map(|p| (phase_tag(&p.name), p.name.clone()))
-        .collect()
+/// Each phase's `latency.hlog` tag, to its name; an error when two phases
+/// share a tag (`a b` and `a_b`), so their intervals cannot be told apart.
+fn phase_tags(report: &Report, path: &Path) -> Result<HashMap<String, String>, MergeError> {
+    let mut tags: HashMap<String, String> = HashMap::new();
+    for p in report.shape.phases() {
+        if let Some(other) = tags.insert(phase_tag(&p.name), p.name.clone()) {
+            return Err(bad(
+                path,
+                format!(
+                    "the phases `{other}` and `{}` share one tag, so their intervals cannot be told apart",
+                    p.name
+                ),
+            ));
+        }
+    }
+    Ok(tags)
 }
 
 /// Re-encode a histogram read from a log (V2 + DEFLATE, as the engine

@@ -191,7 +191,7 @@ pub fn parse_histograms_hlog(bytes: &[u8]) -> Result<Vec<DetailHistogram>, HlogE
         out.push(DetailHistogram {
             window,
             start,
-            end: start + i.duration(),
+            end: start.saturating_add(i.duration()),
             phase,
             kind,
             encoded,
@@ -231,5 +231,30 @@ mod tests {
         }
         assert_eq!(parse_tag("burst"), None);
         assert_eq!(parse_tag("kind=nope;window=1;phase=a"), None);
+    }
+
+    proptest::proptest! {
+        /// Any bytes: an error or histograms, never a panic.
+        #[test]
+        fn any_bytes_read_without_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let _ = parse_histograms_hlog(&bytes);
+        }
+
+        /// Any tag text: parsed or refused, never a panic; what parses
+        /// writes back to a tag that parses the same.
+        #[test]
+        fn any_tag_parses_without_panic(tag in "[a-z=;%0-9A-F ,]{0,60}") {
+            if let Some((window, phase, kind)) = parse_tag(&tag) {
+                let h = DetailHistogram {
+                    window,
+                    start: Duration::ZERO,
+                    end: Duration::ZERO,
+                    phase: phase.clone(),
+                    kind: kind.clone(),
+                    encoded: Vec::new(),
+                };
+                proptest::prop_assert_eq!(parse_tag(&detail_tag(&h)), Some((window, phase, kind)));
+            }
+        }
     }
 }
