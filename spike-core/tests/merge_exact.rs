@@ -255,6 +255,17 @@ fn merged_counts_and_percentiles_are_exact() {
     // Gauges: max of max, min of min.
     assert_eq!(merged.total.gauges["k"].max, 169.0);
     assert_eq!(merged.total.gauges["k"].min, 0.0);
+    // `last` is the highest shard's; started at the earliest shard's start.
+    assert_eq!(
+        merged.total.gauges["k"].last,
+        shards[3].total.gauges["k"].last
+    );
+    let earliest = shards
+        .iter()
+        .map(|r| r.environment.started_at_unix_ms)
+        .min()
+        .unwrap();
+    assert_eq!(merged.environment.started_at_unix_ms, earliest);
 
     // Latency: every window, every phase and the run, from latency.hlog.
     let iterations = |t: &str| !t.starts_with("request=");
