@@ -19,7 +19,11 @@ impl Report {
     /// Every reason this report is not conclusive (empty when
     /// [`Report::is_conclusive`]): iterations dropped at the in-flight cap,
     /// schedule lag over its budget (or a generator that reported itself
-    /// saturated), abandoned iterations, an interrupted run. A run stopped
+    /// saturated), abandoned iterations, an interrupted run. For a merged
+    /// report, the problems the merge found instead
+    /// ([`crate::merge::MergeInfo::problems`]: a missing shard, a shard
+    /// started too far from the agreed instant, each reason a shard was
+    /// itself inconclusive, prefixed `shard i/n:`). A run stopped
     /// by an abort rule is not among them: it is a verdict about the
     /// service ([`Report::aborted`](crate::Report::aborted)).
     #[must_use]
@@ -34,6 +38,19 @@ impl Report {
         &self,
         fmt: impl Fn(u64) -> String,
     ) -> Vec<InconclusiveReason> {
+        if let Some(merged) = &self.merged {
+            // A merged report's generator numbers are its shards' summed:
+            // each shard's own reasons are among the problems, named with
+            // the shard they come from.
+            return merged
+                .problems
+                .iter()
+                .map(|p| InconclusiveReason {
+                    short: p.short.clone(),
+                    long: p.long.clone(),
+                })
+                .collect();
+        }
         let g = &self.generator;
         let budget = fmt(g.lag_budget_us);
         let lag = fmt(g.schedule_lag.p99_us);

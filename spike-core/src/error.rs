@@ -144,6 +144,10 @@ pub enum SpikeError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The merge step of a sharded run (`SPIKE_MERGE=1`) could not merge
+    /// the shard outputs ([`crate::merge`]).
+    #[error("{0}")]
+    Merge(#[from] crate::merge::MergeError),
 }
 
 /// Implement `Debug` as the type's `Display` sentence, so that `.unwrap()`

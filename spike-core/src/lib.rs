@@ -28,6 +28,7 @@ pub mod faults;
 pub mod fmt;
 pub mod harness;
 pub mod installed;
+pub mod merge;
 mod metric_stats;
 pub mod notice;
 mod output;
@@ -86,8 +87,8 @@ pub use recording::shards::BenchRecorder;
 pub use recording::stats::{GaugeStats, RequestStats, Stats, TagStats};
 pub use recovery::{recovery_time_by, FaultRecovery, Recovery, RecoveryCriteria};
 pub use report::{
-    write_atomic, Check, Environment, FaultSpan, GeneratorHealth, IntervalHistogram, PhaseReport,
-    Report, ShardInfo, WindowStats,
+    write_atomic, Check, DetailHistogram, Environment, FaultSpan, GeneratorHealth, HistogramKind,
+    IntervalHistogram, PhaseReport, Report, ShardInfo, WindowStats,
 };
 pub use scale_env::parse_scale_value;
 pub use scenario::{

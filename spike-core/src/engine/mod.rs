@@ -25,7 +25,7 @@
 
 mod closed;
 mod fault_clock;
-mod fault_report;
+pub(crate) mod fault_report;
 mod iteration;
 mod open;
 pub(crate) mod thread_clock;
@@ -398,6 +398,7 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         drain_timeouts,
         late_records,
         interval_histograms,
+        detail_histograms,
     } = agg.finish(span);
     fault_report::tag_windows(&mut windows, &faults);
     if let Some(sampler) = sampler {
@@ -457,9 +458,11 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
         checks: Vec::new(),
         artifacts: None,
         interval_histograms,
+        detail_histograms,
         faults,
         fault_recovery,
         shard,
+        merged: None,
     }
 }
 

@@ -303,7 +303,10 @@ impl SpikeTest {
                 Ok(_) => false,
             };
             let reasons = ctx.inconclusive_reasons();
-            if body_failed && !fired && !reasons.is_empty() && number < self.attempts {
+            // A merge step (SPIKE_MERGE=1) would merge the same shards again,
+            // and setting its folder aside would hide them from it.
+            let again = number < self.attempts && !crate::merge::step::requested();
+            if body_failed && !fired && !reasons.is_empty() && again {
                 self.set_aside(&ctx, number, &reasons);
                 number += 1;
                 continue;

@@ -8,9 +8,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::recording::detail::{encode_details, DetailSpan};
 use crate::recording::shards::{Drained, Tally, TallyKey};
 use crate::recording::stats::Stats;
-use crate::report::{IntervalHistogram, WindowStats};
+use crate::report::{DetailHistogram, IntervalHistogram, WindowStats};
 use crate::shape::level::Model;
 use crate::shape::schedule::RateProfile;
 use crate::shape::Shape;
@@ -26,6 +27,7 @@ pub(crate) struct RunTotals {
     pub(crate) drain_timeouts: u64,
     pub(crate) late_records: u64,
     pub(crate) interval_histograms: Vec<IntervalHistogram>,
+    pub(crate) detail_histograms: Vec<DetailHistogram>,
 }
 
 pub(crate) struct Aggregator {
@@ -51,6 +53,8 @@ pub(crate) struct Aggregator {
     on_window: Option<WindowFn>,
     /// Encoded latency histogram of each closed (window, phase).
     interval_histograms: Vec<IntervalHistogram>,
+    /// Every other encoded histogram of each closed (window, phase).
+    detail_histograms: Vec<DetailHistogram>,
     serializer: hdrhistogram::serialization::V2DeflateSerializer,
     /// A sharded run's shard: targets are its share (see [`crate::shard`]).
     shard: Option<crate::shard::Shard>,
@@ -73,6 +77,7 @@ impl Aggregator {
             served: Vec::new(),
             on_window,
             interval_histograms: Vec::new(),
+            detail_histograms: Vec::new(),
             serializer: hdrhistogram::serialization::V2DeflateSerializer::new(),
             shard: None,
         }
@@ -188,6 +193,7 @@ impl Aggregator {
         let (start, end) = self.window_bounds(w);
         for key in keys {
             let acc = self.open.remove(&key).expect("key just listed");
+            let phase = &self.shape.phases()[usize::from(key.1)].name;
             if let Some(h) = acc.hists() {
                 use hdrhistogram::serialization::Serializer as _;
                 let mut encoded = Vec::new();
@@ -196,12 +202,24 @@ impl Aggregator {
                         window: w,
                         start,
                         end,
-                        phase: self.shape.phases()[usize::from(key.1)].name.clone(),
+                        phase: phase.clone(),
                         request: None,
                         encoded,
                     });
                 }
             }
+            let span = DetailSpan {
+                window: w,
+                start,
+                end,
+                phase,
+            };
+            encode_details(
+                &acc,
+                &span,
+                &mut self.serializer,
+                &mut self.detail_histograms,
+            );
             self.phases[usize::from(key.1)].merge(&acc);
             self.total.merge(&acc);
             merged.merge(&acc);
@@ -305,6 +323,7 @@ impl Aggregator {
             drain_timeouts: self.total.drain_timeouts,
             late_records: self.late_records,
             interval_histograms: self.interval_histograms,
+            detail_histograms: self.detail_histograms,
         }
     }
 

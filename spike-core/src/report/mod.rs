@@ -2,6 +2,7 @@
 //! writer. The human summary (`Display`) is in `summary`, a window's stats
 //! in `window`.
 
+mod detail_histogram;
 mod fault_span;
 mod resource_sample;
 mod shard_info;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::recording::histogram::Percentiles;
 use crate::recording::stats::Stats;
 use crate::recovery::{FaultRecovery, Recovery};
+pub use crate::report::detail_histogram::{DetailHistogram, HistogramKind};
 pub use crate::report::fault_span::FaultSpan;
 pub use crate::report::resource_sample::ResourceSample;
 pub use crate::report::shard_info::ShardInfo;
@@ -175,6 +177,14 @@ pub struct Report {
     /// read back from JSON).
     #[serde(skip)]
     pub interval_histograms: Vec<IntervalHistogram>,
+    /// Every other histogram of every (window, phase), encoded the same
+    /// way: service time, schedule lag, each named request, each
+    /// `ctx.record` metric and each tag value ([`HistogramKind`]). With
+    /// `interval_histograms` they hold every percentile the report shows,
+    /// so the outputs of shards merge exactly ([`crate::merge`]); the
+    /// source of `histograms.hlog`. Not part of `report.json`.
+    #[serde(skip)]
+    pub detail_histograms: Vec<DetailHistogram>,
     /// The faults of the scenario's chaos plan, in plan order, with their
     /// planned and actual edges (empty without a plan; reports written
     /// before faults existed read back with none).
@@ -189,6 +199,10 @@ pub struct Report {
     /// run on one generator (and for reports written before shards existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,
+    /// How this report was merged from the outputs of shards
+    /// ([`crate::merge`]); `None` for the report of one run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<crate::merge::info::MergeInfo>,
 }
 
 /// The latency histogram of one (window, phase) pair, kept encoded (HdrHistogram
@@ -246,14 +260,18 @@ impl Report {
         self.fault_recovery.iter().find(|r| r.fault == fault)
     }
 
-    /// True unless iterations were dropped, the generator was saturated or
-    /// the run was interrupted: only then does the report describe the load
+    /// True unless iterations were dropped, the generator was saturated,
+    /// the run was interrupted or, for a merged report, the merge found a
+    /// problem ([`crate::merge::MergeInfo::problems`]): only then does the report describe the load
     /// the shape asked for. A run stopped by an abort rule
     /// ([`Report::aborted`]) is conclusive: the load was applied until the
     /// service broke the rule.
     #[must_use]
     pub fn is_conclusive(&self) -> bool {
-        !self.generator.saturated && self.interrupted.is_none() && self.generator.abandoned == 0
+        !self.generator.saturated
+            && self.interrupted.is_none()
+            && self.generator.abandoned == 0
+            && self.merged.as_ref().is_none_or(|m| m.problems.is_empty())
     }
 
     /// Served rate over `[start, end)`: completions per second by

@@ -204,6 +204,12 @@ impl std::fmt::Display for Report {
                 env.time_scale,
             );
         }
+        if let Some(merged) = &self.merged {
+            let _ = writeln!(out, "  {}", merged.summary());
+            for p in &merged.problems {
+                let _ = writeln!(out, "  inconclusive: {}", p.long);
+            }
+        }
         let _ = writeln!(
             out,
             "  {:<12} {:>11} {:>12} {:>12} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9}",

@@ -406,6 +406,14 @@ impl Scenario {
         let artifacts = installed.artifact_dir(&this.name);
         let mut cfg = this.validate()?;
         sharding::notice_unaligned(&cfg);
+        // The final step of a sharded run (SPIKE_MERGE=1): no load, the
+        // shards' merged report.
+        let merged = crate::merge::step::merge_step(
+            &cfg.scenario,
+            artifacts.as_deref(),
+            &cfg.shape,
+            cfg.window,
+        )?;
         let run = RunInfo {
             id: next_run_id(),
             scenario: cfg.scenario.clone(),
@@ -417,7 +425,10 @@ impl Scenario {
         if !sinks.is_empty() {
             crate::sink::feed_sinks(&mut cfg, &sinks, &run);
         }
-        let mut report = engine::run(cfg, workload).await;
+        let mut report = match merged {
+            Some(report) => report,
+            None => engine::run(cfg, workload).await,
+        };
         report.artifacts = artifacts;
         sinks.run_finished(&run, &report);
         Ok(report)

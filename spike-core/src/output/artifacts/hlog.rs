@@ -76,6 +76,15 @@ pub enum HlogError {
         /// What the decoder said.
         reason: String,
     },
+    /// An interval of `histograms.hlog` has a tag that is not one of its
+    /// tags ([`detail_tag`](super::detail_tag)).
+    #[error("histograms.hlog: interval at {start:?} has the tag {tag:?}, not kind=..;window=..;phase=..")]
+    Tag {
+        /// The tag as written.
+        tag: String,
+        /// Start of the interval.
+        start: Duration,
+    },
     /// Encoding a histogram failed.
     #[error("latency.hlog: could not encode a histogram: {0}")]
     Encode(String),

@@ -81,7 +81,7 @@ pub fn with_faults(tag: &str, faults: &[String]) -> String {
 
 /// Percent-encode the characters a tag cannot hold or that separate its
 /// parts.
-fn encode_into(tag: &mut String, name: &str) {
+pub(super) fn encode_into(tag: &mut String, name: &str) {
     for c in name.chars() {
         match c {
             '%' => tag.push_str("%25"),
@@ -109,7 +109,7 @@ pub(super) fn split_faults(tag: &str) -> (&str, Vec<String>) {
 }
 
 /// Undo [`encode_into`] (an unknown escape stays as written).
-fn decode(encoded: &str) -> String {
+pub(super) fn decode(encoded: &str) -> String {
     let mut name = String::with_capacity(encoded.len());
     let mut rest = encoded;
     while let Some(i) = rest.find('%') {

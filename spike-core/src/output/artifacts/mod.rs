@@ -5,6 +5,7 @@
 //! | `report.json` | every number of the [`Report`] |
 //! | `report.html` | one self-contained page: load, latency over time with the recovery point, errors, latency distribution, checks, environment; with resource sampling, a memory chart per series and its soak verdict |
 //! | `latency.hlog` | HdrHistogram interval log, one histogram per (window, phase), tagged with the phase, and one per named request and window, tagged `request=<name>`; a window with active faults adds `;fault=<names>` to its tags ([`LatencyLog`] reads it) |
+//! | `histograms.hlog` | every other histogram of each (window, phase), in the same format: service time, schedule lag, each named request, `ctx.record` metric and tag value, tagged `kind=..;window=..;phase=..` (see [`parse_histograms_hlog`]); with `latency.hlog` it lets the outputs of shards merge exactly ([`crate::merge`]) |
 //! | `timeline.csv` | one row per window (with `request_<name>_count`, `_errors`, `_p95_us` columns per named request, and `resource_<series>_rss_bytes`, `_fds`, `_threads` per sampled resource series) |
 //! | `capacity.json`, `capacity.html` | a capacity search's answer, steps and chart ([`write_capacity`]; in the search's folder) |
 //!
@@ -15,6 +16,7 @@
 
 mod capacity_html;
 mod charts;
+mod histograms;
 mod hlog;
 mod hlog_tags;
 mod html;
@@ -25,6 +27,10 @@ mod timeline;
 use std::path::{Path, PathBuf};
 
 pub use capacity_html::{capacity_html, write_capacity};
+pub use histograms::{
+    detail_tag, histograms_hlog_bytes, parse_histograms_hlog, write_histograms_hlog,
+    HISTOGRAMS_HLOG,
+};
 pub use hlog::{
     hlog_bytes, phase_tag, request_tag, with_faults, write_hlog, HlogError, LatencyLog,
     LoggedInterval, FAULT_TAG_SEPARATOR, REQUEST_TAG_PREFIX,
@@ -46,6 +52,9 @@ pub struct ArtifactPaths {
     /// `latency.hlog`; `None` when the report holds no interval histograms
     /// (a report read back from JSON), in which case no log is written.
     pub latency_hlog: Option<PathBuf>,
+    /// `histograms.hlog`; `None` when the report holds no detail
+    /// histograms (a report read back from JSON).
+    pub histograms_hlog: Option<PathBuf>,
 }
 
 /// Write every artifact of `report` into `dir` (created if missing), each
@@ -61,17 +70,27 @@ pub fn write_all(report: &Report, dir: &Path) -> std::io::Result<ArtifactPaths> 
     let latency_hlog = if report.interval_histograms.is_empty() {
         None
     } else {
-        Some(write_hlog(report, dir).map_err(|e| match e {
-            HlogError::Io(e) => e,
-            other => std::io::Error::new(std::io::ErrorKind::InvalidData, other),
-        })?)
+        Some(write_hlog(report, dir).map_err(invalid_data)?)
+    };
+    let histograms_hlog = if report.detail_histograms.is_empty() {
+        None
+    } else {
+        Some(write_histograms_hlog(report, dir).map_err(invalid_data)?)
     };
     Ok(ArtifactPaths {
         report_json,
         report_html,
         timeline_csv,
         latency_hlog,
+        histograms_hlog,
     })
+}
+
+fn invalid_data(e: HlogError) -> std::io::Error {
+    match e {
+        HlogError::Io(e) => e,
+        other => std::io::Error::new(std::io::ErrorKind::InvalidData, other),
+    }
 }
 
 /// Rewrite `report.json` and `report.html` of a saved report with `checks`
