@@ -10,6 +10,7 @@
 //! test's message end with the report paths. The code `#[spike_test]`
 //! generates reaches it through `spike::__private` ([`SpikeTest`]).
 
+mod aside;
 mod collector;
 mod failure_text;
 pub mod gate;

@@ -4,13 +4,12 @@
 
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use crate::baselines::store::BASELINES;
+use super::aside::restore_baselines;
 
 use super::failure_text::{reports_line, with_reports};
 use super::run_lock::RunLock;
@@ -303,9 +302,11 @@ impl SpikeTest {
                 Ok(_) => false,
             };
             let reasons = ctx.inconclusive_reasons();
-            // A merge step (SPIKE_MERGE=1) would merge the same shards again,
-            // and setting its folder aside would hide them from it.
-            let again = number < self.attempts && !crate::merge::step::requested();
+            // Never again for a merge step (it would find its shards set aside)
+            // or a shard (a second attempt would start after SPIKE_START_AT).
+            let again = number < self.attempts
+                && !crate::merge::step::requested()
+                && !super::test_context::in_shard_mode();
             if body_failed && !fired && !reasons.is_empty() && again {
                 self.set_aside(&ctx, number, &reasons);
                 number += 1;
@@ -434,29 +435,6 @@ impl SpikeTest {
             }
         }
     }
-}
-
-/// Move the saved baselines (`baselines/` of the test's folder, or of a
-/// scenario's folder in it) from an attempt set aside back to `dir`: they
-/// belong to the test, not to the attempt, and the next attempt compares
-/// with them.
-fn restore_baselines(aside: &Path, dir: &Path) -> std::io::Result<()> {
-    let mut folders = vec![PathBuf::new()];
-    for entry in std::fs::read_dir(aside)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() && entry.file_name() != BASELINES {
-            folders.push(PathBuf::from(entry.file_name()));
-        }
-    }
-    for folder in folders {
-        let saved = aside.join(&folder).join(BASELINES);
-        if saved.is_dir() {
-            let home = dir.join(&folder);
-            std::fs::create_dir_all(&home)?;
-            std::fs::rename(saved, home.join(BASELINES))?;
-        }
-    }
-    Ok(())
 }
 
 /// Poll the body; once the watchdog fired, give it `grace` more.

@@ -262,6 +262,12 @@ impl TestContext {
     }
 }
 
+/// True when the environment makes this process a shard (its artifacts go
+/// to a shard sub-folder).
+pub(crate) fn in_shard_mode() -> bool {
+    shard_folder().is_some()
+}
+
 /// The shard sub-folder the environment names, if any. A bad shard value
 /// names none here: the run itself refuses it before any traffic.
 fn shard_folder() -> Option<String> {
