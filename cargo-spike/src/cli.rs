@@ -20,9 +20,11 @@ pub(crate) const EXIT_ERROR: u8 = 2;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  done (compare: no regression; accept: nothing refused)
+  0  done (compare: no regression; accept: nothing refused; merge: the
+     merged report is conclusive)
   1  compare: the regression gate fails (a regression, runs not comparable,
-     or an inconclusive run); accept: an inconclusive run was refused
+     or an inconclusive run); accept: an inconclusive run was refused;
+     merge: the merged report is inconclusive (a shard missing or late)
   2  error: bad arguments, unknown test or baseline, unreadable report";
 
 /// `cargo spike`: the runs of spike tests under the spike home.
@@ -31,7 +33,7 @@ Exit codes:
     name = "cargo-spike",
     bin_name = "cargo spike",
     version,
-    about = "List, show, compare and accept the runs of spike tests",
+    about = "List, show, compare, accept and merge the runs of spike tests",
     after_help = EXIT_CODES
 )]
 pub(crate) struct Cli {
@@ -55,6 +57,8 @@ enum Command {
     Compare(crate::compare::Args),
     /// Review the last runs and promote them to a saved baseline, one by one
     Accept(crate::accept::Args),
+    /// Merge the shard outputs of a sharded run into one report
+    Merge(crate::merge::Args),
 }
 
 /// Where a command writes and what it reads its answers from.
@@ -92,6 +96,7 @@ impl Cli {
             Command::Show(args) => crate::show::run(&home, &args, io),
             Command::Compare(args) => crate::compare::run(&home, &args, io),
             Command::Accept(args) => crate::accept::run(&home, &args, io),
+            Command::Merge(args) => crate::merge::run(&home, &args, io),
         }
     }
 }

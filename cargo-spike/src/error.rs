@@ -57,6 +57,19 @@ pub(crate) enum CliError {
         /// Why.
         why: String,
     },
+    /// `merge`: a folder (or test) with no shard outputs in it.
+    #[error("{dir} holds no shard outputs (`shard-<i>-of-<n>` folders with a report.json)")]
+    NoShards {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// `merge`: the shard folders are not all in one folder, and no
+    /// `--out` says where the merged report goes.
+    #[error("the shard folders are in different folders: say where the merged report goes with --out <DIR>")]
+    MergeOut,
+    /// `merge`: the outputs are not shards of one run (or cannot be read).
+    #[error("{0}")]
+    Merge(#[from] spike_core::merge::MergeError),
     /// Writing to standard output or reading standard input failed.
     #[error("terminal: {0}")]
     Terminal(#[from] std::io::Error),

@@ -6,7 +6,7 @@ use spike_core::fmt::{duration_us, Align, Table};
 
 use crate::cli::{Io, Status};
 use crate::error::CliError;
-use crate::runs::{baselines, discover};
+use crate::runs::{baselines, discover, shard_sets};
 use crate::verdict::{started, verdict};
 
 /// `cargo spike list`.
@@ -24,7 +24,8 @@ pub(crate) fn run(home: &Path, _args: &Args, io: &mut Io<'_>) -> Result<Status, 
         return Ok(Status::Ok);
     }
     let runs = discover(home)?;
-    if runs.is_empty() {
+    let sets = shard_sets(home);
+    if runs.is_empty() && sets.is_empty() {
         writeln!(io.out, "no spike runs under {}", home.display())?;
         return Ok(Status::Ok);
     }
@@ -63,7 +64,23 @@ pub(crate) fn run(home: &Path, _args: &Args, io: &mut Io<'_>) -> Result<Status, 
             ]),
         };
     }
-    write!(io.out, "{}", table.render())?;
+    if !runs.is_empty() {
+        write!(io.out, "{}", table.render())?;
+    }
     writeln!(io.out, "{} run(s) under {}", runs.len(), home.display())?;
+    for set in &sets {
+        let state = if set.merged {
+            "merged into its report.json".to_owned()
+        } else {
+            format!("not merged: `cargo spike merge {}`", set.name)
+        };
+        writeln!(
+            io.out,
+            "sharded: {} has {} shard output(s) ({}), {state}",
+            set.name,
+            set.shards.len(),
+            set.shards.join(", ")
+        )?;
+    }
     Ok(Status::Ok)
 }

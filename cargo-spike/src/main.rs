@@ -10,6 +10,7 @@ mod cli;
 mod compare;
 mod error;
 mod list;
+mod merge;
 mod open;
 mod runs;
 mod show;

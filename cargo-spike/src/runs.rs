@@ -110,6 +110,43 @@ pub(crate) fn discover(home: &Path) -> Result<Vec<RunDir>, CliError> {
     Ok(runs)
 }
 
+/// A test folder holding shard outputs (`shard-<i>-of-<n>/`), and whether
+/// its `report.json` is their merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ShardSet {
+    /// The test folder's name.
+    pub(crate) name: String,
+    /// The shard folders' names, sorted.
+    pub(crate) shards: Vec<String>,
+    /// The folder's `report.json` is a merged report (`cargo spike merge`
+    /// or the `SPIKE_MERGE=1` step wrote it).
+    pub(crate) merged: bool,
+}
+
+/// Every test folder under `home` that holds shard outputs, sorted by name.
+pub(crate) fn shard_sets(home: &Path) -> Vec<ShardSet> {
+    subfolders(home)
+        .into_iter()
+        .filter(|(test, _)| !is_not_a_run(test))
+        .filter_map(|(name, dir)| {
+            let shards: Vec<String> = subfolders(&dir)
+                .into_iter()
+                .map(|(n, _)| n)
+                .filter(|n| is_shard(n))
+                .collect();
+            if shards.is_empty() {
+                return None;
+            }
+            let merged = load_report(&dir.join("report.json")).is_ok_and(|r| r.merged.is_some());
+            Some(ShardSet {
+                name,
+                shards,
+                merged,
+            })
+        })
+        .collect()
+}
+
 /// Read a `report.json`; the report's `artifacts` is its folder.
 pub(crate) fn load_report(path: &Path) -> Result<Report, CliError> {
     let text =

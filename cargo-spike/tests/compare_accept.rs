@@ -168,7 +168,13 @@ fn accept_a_promotes_the_run_with_all_its_files() {
     inside.sort();
     assert_eq!(
         inside,
-        ["latency.hlog", "report.html", "report.json", "timeline.csv"]
+        [
+            "histograms.hlog",
+            "latency.hlog",
+            "report.html",
+            "report.json",
+            "timeline.csv"
+        ]
     );
     let mut saved: Vec<String> = std::fs::read_dir(run_dir.join("baselines"))
         .unwrap()
