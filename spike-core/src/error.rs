@@ -147,7 +147,7 @@ pub enum SpikeError {
     /// The merge step of a sharded run (`SPIKE_MERGE=1`) could not merge
     /// the shard outputs ([`crate::merge`]).
     #[error("{0}")]
-    Merge(#[from] crate::merge::MergeError),
+    Merge(#[from] crate::merge::error::MergeError),
 }
 
 /// Implement `Debug` as the type's `Display` sentence, so that `.unwrap()`

@@ -50,6 +50,13 @@ impl<T, E> TestOutcome for Result<T, E> {
 /// behind.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// The stack a test body is polled on, whatever thread libtest gave it
+/// (2 MiB unless `RUST_MIN_STACK`): in a debug build every local of the
+/// engine's poll functions has a slot of its own, and four runs side by
+/// side overflowed 2 MiB (tests/memory_flat.rs). Reserved, not touched:
+/// only the pages used are memory.
+const BODY_STACK: usize = 32 * 1024 * 1024;
+
 /// The name cargo prints for a test: its module path inside the crate and
 /// the function name, without the crate name (`module_path` is what
 /// `module_path!()` gives at the test's definition).
@@ -283,37 +290,45 @@ impl SpikeTest {
         failed: impl Fn(&T) -> bool,
     ) -> T {
         let _lock = self.lock();
-        let mut number = 1;
-        loop {
-            let ctx = TestContext::new(self.name.clone());
-            let (outcome, fired) = attempt(self, &ctx);
-            // `SPIKE_BASELINE=name`: the regression gate against a saved
-            // baseline (`Ok` when the variable is not set), after a body
-            // that finished in time. It notes this run's inconclusive
-            // reasons, so a gate that failed only because this machine could
-            // not apply the load runs the body again like a failed check.
-            let gate = match &outcome {
-                Ok(Ending::Finished(_)) if !fired => super::gate::gate_test(&ctx),
-                _ => Ok(()),
-            };
-            let body_failed = match &outcome {
-                Err(_) => true,
-                Ok(Ending::Finished(out)) => failed(out) || gate.is_err(),
-                Ok(_) => false,
-            };
-            let reasons = ctx.inconclusive_reasons();
-            // Never again for a merge step (it would find its shards set aside)
-            // or a shard (a second attempt would start after SPIKE_START_AT).
-            let again = number < self.attempts
-                && !crate::merge::step::requested()
-                && !super::test_context::in_shard_mode();
-            if body_failed && !fired && !reasons.is_empty() && again {
-                self.set_aside(&ctx, number, &reasons);
-                number += 1;
-                continue;
+        // Everything but the final panic runs on the harness's stack
+        // ([`BODY_STACK`]); the panic stays here, at the test's location.
+        let (outcome, fired, gate, reports) = stacker::grow(BODY_STACK, || {
+            let mut number = 1;
+            loop {
+                let ctx = TestContext::new(self.name.clone());
+                let (outcome, fired) = attempt(self, &ctx);
+                // `SPIKE_BASELINE=name`: the regression gate against a saved
+                // baseline (`Ok` when the variable is not set), after a body
+                // that finished in time. It notes this run's inconclusive
+                // reasons, so a gate that failed only because this machine could
+                // not apply the load runs the body again like a failed check.
+                let gate = match &outcome {
+                    Ok(Ending::Finished(_)) if !fired => super::gate::gate_test(&ctx),
+                    _ => Ok(()),
+                };
+                let body_failed = match &outcome {
+                    Err(_) => true,
+                    Ok(Ending::Finished(out)) => failed(out) || gate.is_err(),
+                    Ok(_) => false,
+                };
+                let reasons = ctx.inconclusive_reasons();
+                // Never again for a merge step (it would find its shards set aside)
+                // or a shard (a second attempt would start after SPIKE_START_AT).
+                let again = number < self.attempts
+                    && !crate::merge::step::requested()
+                    && !super::test_context::in_shard_mode();
+                if body_failed && !fired && !reasons.is_empty() && again {
+                    self.set_aside(&ctx, number, &reasons);
+                    number += 1;
+                    continue;
+                }
+                // The artifacts are written once, here, with every check the
+                // body's assertion chains handed to the test's sink.
+                let reports = ctx.write_artifacts();
+                return (outcome, fired, gate, reports);
             }
-            return self.conclude(&ctx, outcome, fired, gate);
-        }
+        });
+        self.conclude(outcome, fired, gate, &reports)
     }
 
     /// One attempt of an async body: its runtime, watchdog and scope.
@@ -393,18 +408,16 @@ impl SpikeTest {
     /// Turn how the body ended into the test's result or panic. A body that
     /// finished after the timeout fired (its run stopped early, or it simply
     /// took that long) fails the test all the same. `gate` is the
-    /// regression gate's verdict on a body that finished in time.
+    /// regression gate's verdict on a body that finished in time; `reports`
+    /// the artifacts written.
     #[track_caller]
     fn conclude<T>(
         &self,
-        ctx: &TestContext,
         outcome: std::thread::Result<Ending<T>>,
         timed_out: bool,
         gate: Result<(), String>,
+        reports: &[std::path::PathBuf],
     ) -> T {
-        // The artifacts are written once, here, with every check the body's
-        // assertion chains handed to the test's sink.
-        let reports = ctx.write_artifacts();
         let label = self
             .timeout
             .as_ref()
@@ -420,18 +433,18 @@ impl SpikeTest {
                 "spike test `{}` reached its timeout of {label}: its runs were interrupted \
                  and stopped with a partial report.\n{}",
                 self.name,
-                reports_line(&reports),
+                reports_line(reports),
             ),
             Ok(Ending::Abandoned) => panic!(
                 "spike test `{}` reached its timeout of {label} and was still running {:?} \
                  after its runs were interrupted; it was abandoned.\n{}",
                 self.name,
                 self.grace,
-                reports_line(&reports),
+                reports_line(reports),
             ),
             Err(payload) => {
                 let timeout = timed_out.then_some(label);
-                panic::resume_unwind(with_reports(payload, &reports, timeout))
+                panic::resume_unwind(with_reports(payload, reports, timeout))
             }
         }
     }

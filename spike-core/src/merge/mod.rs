@@ -91,7 +91,7 @@
 mod assemble;
 mod check;
 mod combine;
-mod error;
+pub(crate) mod error;
 pub(crate) mod info;
 mod read;
 pub(crate) mod step;

@@ -427,6 +427,8 @@ impl Scenario {
         }
         let mut report = match merged {
             Some(report) => report,
+            // On the heap: the engine's future is large (in a debug build
+            // several runs joined on one thread's stack overflowed it).
             None => engine::run(cfg, workload).await,
         };
         report.artifacts = artifacts;

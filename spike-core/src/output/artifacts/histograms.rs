@@ -36,15 +36,12 @@
 //! ```
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
-use hdrhistogram::serialization::interval_log::{
-    IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, LogIteratorError, Tag,
-};
-use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
+use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry, LogIteratorError};
+use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
 
-use super::hlog::HlogError;
+use super::hlog::{interval_log_bytes, HlogError};
 use super::hlog_tags::{decode, encode_into};
 use crate::report::{DetailHistogram, HistogramKind, Report};
 
@@ -106,47 +103,16 @@ fn parse_tag(tag: &str) -> Option<(u64, String, HistogramKind)> {
 /// [`HlogError`] when a stored histogram does not decode or cannot be
 /// re-encoded.
 pub fn histograms_hlog_bytes(report: &Report) -> Result<Vec<u8>, HlogError> {
-    let mut out = Vec::new();
-    let started =
-        SystemTime::UNIX_EPOCH + Duration::from_millis(report.environment.started_at_unix_ms);
-    let mut header = IntervalLogWriterBuilder::new();
-    header
-        .add_comment("[Histogram log format version 1.3]")
-        .add_comment(&format!(
-            "[spike histograms: scenario `{}`, values in microseconds, one histogram per {} window, phase and kind, tagged kind=<kind>;window=<index>;phase=<phase>[;name=<name>|;key=<key>;value=<value>]]",
-            report.scenario,
-            crate::fmt::duration(report.window),
-        ))
-        .with_start_time(started)
-        .with_base_time(started);
-    let mut serializer = V2DeflateSerializer::new();
-    drop(header.begin_log_with(&mut out, &mut serializer)?);
-    out.extend_from_slice(
-        b"\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n",
+    let legend = format!(
+        "[spike histograms: scenario `{}`, values in microseconds, one histogram per {} window, phase and kind, tagged kind=<kind>;window=<index>;phase=<phase>[;name=<name>|;key=<key>;value=<value>]]",
+        report.scenario,
+        crate::fmt::duration(report.window),
     );
-    let mut writer = IntervalLogWriterBuilder::new()
-        .with_max_value_divisor(1000.0)
-        .begin_log_with(&mut out, &mut serializer)?;
-    let mut deserializer = Deserializer::new();
-    for h in &report.detail_histograms {
-        let decoded: Histogram<u64> = deserializer
-            .deserialize(&mut h.encoded.as_slice())
-            .map_err(|e| HlogError::Decode {
-                start: h.start,
-                reason: format!("{e:?}"),
-            })?;
-        let tag = detail_tag(h);
-        writer
-            .write_histogram(
-                &decoded,
-                h.start,
-                h.end.saturating_sub(h.start),
-                Tag::new(&tag),
-            )
-            .map_err(|e| HlogError::Encode(e.to_string()))?;
-    }
-    drop(writer);
-    Ok(out)
+    let intervals = report
+        .detail_histograms
+        .iter()
+        .map(|h| (h.start, h.end, detail_tag(h), h.encoded.as_slice()));
+    interval_log_bytes(report, &legend, intervals)
 }
 
 /// Write `histograms.hlog` into `dir` atomically; returns the path.
@@ -203,6 +169,7 @@ pub fn parse_histograms_hlog(bytes: &[u8]) -> Result<Vec<DetailHistogram>, HlogE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn tags_read_back_exactly() {

@@ -98,17 +98,46 @@ crate::__debug_as_display!(HlogError);
 /// [`HlogError`] when a stored histogram does not decode (it was not
 /// written by this library) or cannot be re-encoded.
 pub fn hlog_bytes(report: &Report) -> Result<Vec<u8>, HlogError> {
+    let legend = format!(
+        "[spike latency log: scenario `{}`, values in microseconds, one histogram per {} window and phase, tagged with the phase, then one per named request and window, tagged request=<name>; a window with active faults adds ;fault=<names> to its tags]",
+        report.scenario,
+        crate::fmt::duration(report.window),
+    );
+    let intervals = report.interval_histograms.iter().map(|interval| {
+        let tag = match &interval.request {
+            Some(name) => request_tag(name),
+            None => phase_tag(&interval.phase),
+        };
+        let tag = match report.windows.get(interval.window as usize) {
+            Some(w) if w.index == interval.window => with_faults(&tag, &w.faults),
+            _ => tag,
+        };
+        (
+            interval.start,
+            interval.end,
+            tag,
+            interval.encoded.as_slice(),
+        )
+    });
+    interval_log_bytes(report, &legend, intervals)
+}
+
+/// An HdrHistogram interval log (format 1.3) of `intervals`, each given as
+/// (start, end, tag, V2+DEFLATE histogram), its times from the report's
+/// start, with `legend` as the comment that says what the log holds:
+/// `latency.hlog` and `histograms.hlog` are both written by it.
+pub(super) fn interval_log_bytes<'a>(
+    report: &Report,
+    legend: &str,
+    intervals: impl IntoIterator<Item = (Duration, Duration, String, &'a [u8])>,
+) -> Result<Vec<u8>, HlogError> {
     let mut out = Vec::new();
     let started =
         SystemTime::UNIX_EPOCH + Duration::from_millis(report.environment.started_at_unix_ms);
     let mut header = IntervalLogWriterBuilder::new();
     header
         .add_comment("[Histogram log format version 1.3]")
-        .add_comment(&format!(
-            "[spike latency log: scenario `{}`, values in microseconds, one histogram per {} window and phase, tagged with the phase, then one per named request and window, tagged request=<name>; a window with active faults adds ;fault=<names> to its tags]",
-            report.scenario,
-            crate::fmt::duration(report.window),
-        ))
+        .add_comment(legend)
         .with_start_time(started)
         .with_base_time(started);
     let mut serializer = V2DeflateSerializer::new();
@@ -122,28 +151,16 @@ pub fn hlog_bytes(report: &Report) -> Result<Vec<u8>, HlogError> {
         .with_max_value_divisor(1000.0)
         .begin_log_with(&mut out, &mut serializer)?;
     let mut deserializer = Deserializer::new();
-    for interval in &report.interval_histograms {
-        let h: Histogram<u64> = deserializer
-            .deserialize(&mut interval.encoded.as_slice())
-            .map_err(|e| HlogError::Decode {
-                start: interval.start,
-                reason: format!("{e:?}"),
-            })?;
-        let tag = match &interval.request {
-            Some(name) => request_tag(name),
-            None => phase_tag(&interval.phase),
-        };
-        let tag = match report.windows.get(interval.window as usize) {
-            Some(w) if w.index == interval.window => with_faults(&tag, &w.faults),
-            _ => tag,
-        };
+    for (start, end, tag, encoded) in intervals {
+        let h: Histogram<u64> =
+            deserializer
+                .deserialize(&mut &*encoded)
+                .map_err(|e| HlogError::Decode {
+                    start,
+                    reason: format!("{e:?}"),
+                })?;
         writer
-            .write_histogram(
-                &h,
-                interval.start,
-                interval.end.saturating_sub(interval.start),
-                Tag::new(&tag),
-            )
+            .write_histogram(&h, start, end.saturating_sub(start), Tag::new(&tag))
             .map_err(|e| HlogError::Encode(e.to_string()))?;
     }
     drop(writer);
