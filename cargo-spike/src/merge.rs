@@ -90,11 +90,12 @@ fn shard_outputs(home: &Path, spec: &str) -> Result<Vec<PathBuf>, CliError> {
         if tests.is_dir() {
             tests
         } else {
-            return Err(match find(&discover(home)?, spec) {
+            let runs = discover(home)?;
+            return Err(match find(&runs, spec) {
                 Some(run) => CliError::NoShards {
                     dir: run.dir.clone(),
                 },
-                None => unknown(home, spec, &discover(home)?),
+                None => unknown(home, spec, &runs),
             });
         }
     };

@@ -53,18 +53,8 @@ pub(crate) fn is_attempt(name: &str) -> bool {
         .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// `shard-<i>-of-<n>`.
-pub(crate) fn is_shard(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix("shard-") else {
-        return false;
-    };
-    let Some((i, n)) = rest.split_once("-of-") else {
-        return false;
-    };
-    [i, n]
-        .iter()
-        .all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-}
+/// `shard-<i>-of-<n>`: a shard's outputs ([`spike_core::shard::is_folder`]).
+pub(crate) use spike_core::shard::is_folder as is_shard;
 
 /// The sub-folders of `dir`, sorted by name (nothing when it cannot be read).
 pub(crate) fn subfolders(dir: &Path) -> Vec<(String, PathBuf)> {

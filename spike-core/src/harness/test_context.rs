@@ -271,8 +271,7 @@ pub(crate) fn in_shard_mode() -> bool {
 /// The shard sub-folder the environment names, if any. A bad shard value
 /// names none here: the run itself refuses it before any traffic.
 fn shard_folder() -> Option<String> {
-    let merging = std::env::var(crate::shard::env::SPIKE_MERGE).is_ok_and(|v| v.trim() == "1");
-    if merging {
+    if crate::merge::step::requested() {
         return None;
     }
     let shard = crate::shard::Shard::from_env().ok()??;

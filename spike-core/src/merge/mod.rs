@@ -186,38 +186,10 @@ pub fn shard_dirs(artifact_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     for entry in std::fs::read_dir(artifact_dir)? {
         let entry = entry?;
         let name = entry.file_name();
-        if entry.file_type()?.is_dir() && is_shard_folder(&name.to_string_lossy()) {
+        if entry.file_type()?.is_dir() && crate::shard::is_folder(&name.to_string_lossy()) {
             dirs.push(entry.path());
         }
     }
     dirs.sort();
     Ok(dirs)
-}
-
-/// `shard-<i>-of-<n>` with decimal `i` and `n`.
-fn is_shard_folder(name: &str) -> bool {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    name.strip_prefix("shard-")
-        .and_then(|rest| rest.split_once("-of-"))
-        .is_some_and(|(i, n)| digits(i) && digits(n))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_shard_folder;
-
-    #[test]
-    fn shard_folders_are_recognised_by_name() {
-        assert!(is_shard_folder(&crate::shard::folder(2, 4)));
-        assert!(is_shard_folder("shard-10-of-12"));
-        for other in [
-            "shard-a-of-4",
-            "shard--of-4",
-            "shard-1-of-",
-            "shard-1-4",
-            "x",
-        ] {
-            assert!(!is_shard_folder(other), "{other}");
-        }
-    }
 }

@@ -52,3 +52,41 @@ pub use start_at::{parse_start_at, start_at_from_env, MAX_START_DISTANCE};
 pub fn folder(index: u32, count: u32) -> String {
     format!("shard-{index}-of-{count}")
 }
+
+/// Whether a folder name is a shard's output folder, `shard-<i>-of-<n>`
+/// with decimal `i` and `n` (the names [`folder`] gives): the merge looks
+/// for these, and `cargo spike` tells them from runs.
+///
+/// ```
+/// use spike_core::shard::{folder, is_folder};
+/// assert!(is_folder(&folder(2, 4)));
+/// assert!(!is_folder("shard-2-of-4.attempt-1"));
+/// ```
+#[must_use]
+pub fn is_folder(name: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    name.strip_prefix("shard-")
+        .and_then(|rest| rest.split_once("-of-"))
+        .is_some_and(|(i, n)| digits(i) && digits(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{folder, is_folder};
+
+    #[test]
+    fn shard_folders_are_recognised_by_name() {
+        assert!(is_folder(&folder(2, 4)));
+        assert!(is_folder("shard-10-of-12"));
+        for other in [
+            "shard-a-of-4",
+            "shard--of-4",
+            "shard-1-of-",
+            "shard-1-4",
+            "shard-0-of-",
+            "x",
+        ] {
+            assert!(!is_folder(other), "{other}");
+        }
+    }
+}
