@@ -5,7 +5,8 @@ use syn::meta::ParseNestedMeta;
 use syn::{Expr, ExprLit, Lit, LitStr, Path};
 
 /// The keys `#[spike_test]` accepts, as listed in error messages.
-const VALID_KEYS: &str = "`worker_threads`, `timeout`, `attempts`, `flavor`, `exclusive`, `crate`";
+const VALID_KEYS: &str =
+    "`worker_threads`, `timeout`, `attempts`, `flavor`, `exclusive`, `crate`, `file`";
 
 /// Runtime flavor asked for with `flavor = ".."`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +35,9 @@ pub(crate) struct Args {
     /// `exclusive = false`: take the run lock shared.
     pub(crate) exclusive: Option<bool>,
     pub(crate) crate_path: Option<Path>,
+    /// `file = "spikes/login.toml"`: the scenario file the test runs,
+    /// relative to the crate's root (`CARGO_MANIFEST_DIR`).
+    pub(crate) file: Option<LitStr>,
 }
 
 impl Args {
@@ -97,6 +101,14 @@ impl Args {
                 return Err(expected(&lit, "exclusive", what));
             };
             self.exclusive = Some(flag.value);
+        } else if path.is_ident("file") {
+            let what = "a scenario file's path from the crate's root, like `\"spikes/login.toml\"`";
+            let lit = take_value(meta, self.file.is_some(), "file", what)?;
+            let Lit::Str(text) = &lit else {
+                return Err(expected(&lit, "file", what));
+            };
+            check_file(text)?;
+            self.file = Some(text.clone());
         } else if path.is_ident("crate") {
             let what = "a path string, like `\"my_spike\"`";
             let lit = take_value(meta, self.crate_path.is_some(), "crate", what)?;
@@ -136,6 +148,39 @@ impl Args {
             ));
         }
         Ok(())
+    }
+}
+
+/// A `file = ".."` names a file that exists, relative to the crate's root,
+/// so that a typo is a compile error on the literal, not a failing test.
+fn check_file(text: &LitStr) -> syn::Result<()> {
+    let value = text.value();
+    let relative = std::path::Path::new(&value);
+    if value.trim().is_empty() || relative.is_absolute() {
+        return Err(syn::Error::new(
+            text.span(),
+            format!(
+                "`file = \"{value}\"`: write the scenario file's path relative to the crate's root \
+                 (the folder of its Cargo.toml), like `\"spikes/login.toml\"`"
+            ),
+        ));
+    }
+    // Cargo sets CARGO_MANIFEST_DIR for every crate it compiles; without it
+    // (a build outside cargo) the test reports a missing file when it runs.
+    let Some(root) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+        return Ok(());
+    };
+    let full = std::path::Path::new(&root).join(relative);
+    if full.is_file() {
+        Ok(())
+    } else {
+        Err(syn::Error::new(
+            text.span(),
+            format!(
+                "`file = \"{value}\"`: no such file in this crate (looked for {})",
+                full.display()
+            ),
+        ))
     }
 }
 

@@ -14,6 +14,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Item, ItemFn, ReturnType};
 
 mod args;
+mod file;
 
 use args::{Args, Flavor};
 
@@ -21,7 +22,7 @@ use args::{Args, Flavor};
 const IGNORE_HINT: &str = "spike test: run with `cargo test --features spike`";
 
 /// Marks a spike test: an ordinary `cargo test` function, `async fn` or plain
-/// `fn`, taking no parameters.
+/// `fn`, taking no parameters (with `file = ".."`, at most the run's report).
 ///
 /// The generated `#[test]`:
 /// - runs the body on a multi-thread tokio runtime built for load (one worker
@@ -48,6 +49,7 @@ const IGNORE_HINT: &str = "spike test: run with `cargo test --features spike`";
 /// | `timeout = "90s"` | wall-clock limit, units `ms`, `s`, `m`: the runs are interrupted, the body gets a few seconds to finish with its partial report, then the test fails naming the timeout |
 /// | `exclusive = false` | may overlap other `exclusive = false` spike tests (default `true`: the test waits until no other spike test runs on the machine, in this process or another; the wait is not part of the timeout) |
 /// | `crate = "my_spike"` | path of the `spike` crate when it is renamed (default `::spike`) |
+/// | `file = "spikes/login.toml"` | run this scenario file (path from the crate's root; a missing file is a compile error): the file's scenario runs with its HTTP requests, its SLO checks are verified, then the body runs; the function may take one parameter, `report: Report`, to assert more (needs the facade's `http` feature) |
 ///
 /// ```ignore
 /// use spike::prelude::*;
@@ -77,7 +79,7 @@ fn expand(args: TokenStream2, item: TokenStream2) -> TokenStream2 {
         // Not an item at all: the compiler reports the syntax error itself.
         Err(e) => return with_error(item, &e),
     };
-    match check_fn(&func) {
+    match check_fn(&func, parsed_args.file.is_some()) {
         Ok(()) => generate(&parsed_args, func),
         Err(e) => with_error(item, &e),
     }
@@ -119,7 +121,7 @@ fn is_test_attribute(attr: &Attribute) -> bool {
         .is_some_and(|s| s.ident == "test" || s.ident == "spike_test")
 }
 
-fn check_fn(func: &ItemFn) -> syn::Result<()> {
+fn check_fn(func: &ItemFn, runs_a_file: bool) -> syn::Result<()> {
     if let Some(attr) = func.attrs.iter().find(|a| is_test_attribute(a)) {
         let path = attr.path().to_token_stream().to_string().replace(' ', "");
         let message = if path.ends_with("spike_test") {
@@ -129,10 +131,14 @@ fn check_fn(func: &ItemFn) -> syn::Result<()> {
         };
         return Err(syn::Error::new_spanned(attr, message));
     }
+    if runs_a_file {
+        return file::check_inputs(&func.sig.inputs);
+    }
     if !func.sig.inputs.is_empty() {
         return Err(syn::Error::new_spanned(
             &func.sig.inputs,
-            "a spike test takes no parameters: `cargo test` calls it with none",
+            "a spike test takes no parameters: `cargo test` calls it with none \
+             (with `file = \"..\"` it may take the run's report: `report: Report`)",
         ));
     }
     Ok(())
@@ -175,7 +181,16 @@ fn generate(args: &Args, func: ItemFn) -> TokenStream2 {
         ReturnType::Type(_, ty) if !matches!(**ty, syn::Type::ImplTrait(_)) => Some(ty.clone()),
         _ => None,
     };
-    let run = if sig.asyncness.take().is_some() {
+    let run = if let Some(path) = &args.file {
+        // A scenario file runs on the async path whatever the function's
+        // form: the file's run comes first, then the body.
+        sig.asyncness = None;
+        let prelude = file::prelude(&krate, path, &mut sig.inputs);
+        let turbofish = output_hint.map(|ty| quote!(::<#ty, _>));
+        quote_spanned! {span=>
+            .run_async_attempts #turbofish (|| async move { #prelude #block })
+        }
+    } else if sig.asyncness.take().is_some() {
         let turbofish = output_hint.map(|ty| quote!(::<#ty, _>));
         quote_spanned! {span=>
             .run_async_attempts #turbofish (|| async move #block)
@@ -269,6 +284,41 @@ mod tests {
         let out = expand_str("", "#[ignore = \"slow\"] async fn f() {}");
         assert!(!out.contains("cfg_attr"), "{out}");
         assert_has(&out, "# [ignore = \"slow\"]");
+    }
+
+    #[test]
+    fn a_file_runs_before_the_body_and_binds_the_report() {
+        // CARGO_MANIFEST_DIR is this crate's folder, which holds Cargo.toml.
+        let out = expand_str(
+            "file = \"Cargo.toml\"",
+            "async fn from_file(report: Report) { more(&report); }",
+        );
+        assert_has(&out, "fn from_file ()");
+        assert_has(&out, ":: spike :: file :: SpikeFile :: load");
+        assert_has(&out, "\"Cargo.toml\"");
+        assert_has(&out, "__spike_file . verify (& __spike_report) ;");
+        assert_has(
+            &out,
+            "let report : Report = __spike_report ; { more (& report) ; }",
+        );
+        let plain = expand_str("file = \"Cargo.toml\"", "fn no_body() {}");
+        assert_has(&plain, ". run_async_attempts (|| async move {");
+        assert!(!plain.contains("let report"), "{plain}");
+    }
+
+    #[test]
+    fn file_mistakes_are_compile_errors() {
+        let missing = expand_str("file = \"spikes/nope.toml\"", "async fn f() {}");
+        assert_has(&missing, "no such file in this crate");
+        let absolute = expand_str("file = \"/etc/hostname\"", "async fn f() {}");
+        assert_has(&absolute, "relative to the crate's root");
+        let two = expand_str(
+            "file = \"Cargo.toml\"",
+            "async fn f(report: Report, extra: u8) {}",
+        );
+        assert_has(&two, "takes at most one parameter");
+        let without = expand_str("", "async fn f(report: Report) {}");
+        assert_has(&without, "takes no parameters");
     }
 
     #[test]
