@@ -69,3 +69,22 @@ impl Scenario {
         }
     }
 }
+
+impl From<ScenarioSettings> for Scenario {
+    /// A scenario with these settings (and no hooks, sinks, chaos or abort
+    /// rules): `Scenario::from(a.settings())` describes the same load as `a`.
+    fn from(s: ScenarioSettings) -> Self {
+        let mut scenario = Scenario::new(s.name)
+            .max_in_flight(s.max_in_flight)
+            .iteration_timeout(s.iteration_timeout)
+            .drain_timeout(s.drain_timeout)
+            .think_time(s.think_time)
+            .recovery_criteria(s.recovery)
+            .lag_budget(s.lag_budget)
+            .scale(s.rate_scale, s.time_scale);
+        scenario.shape = s.shape;
+        scenario.window = s.window;
+        scenario.seed = s.seed;
+        scenario
+    }
+}
