@@ -106,3 +106,44 @@ fn an_unset_environment_variable_is_named_without_a_value() {
          set (or not Unicode)"
     );
 }
+
+mod no_panic {
+    use proptest::prelude::*;
+    use spike::file::SpikeFile;
+
+    const VALID: &str = include_str!("../examples/spikes/login.toml");
+
+    fn parse(text: &str) {
+        // Either a file or a typed error: never a panic.
+        if let Err(e) = SpikeFile::parse(text, "fuzz.toml") {
+            assert!(e.to_string().starts_with("fuzz.toml"), "{e}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text(text in "\\PC{0,300}") {
+            parse(&text);
+        }
+
+        #[test]
+        fn toml_like_text(text in "[a-z_\\[\\]=\"{}, .%0-9\n-]{0,300}") {
+            parse(&text);
+        }
+
+        /// The example file with one span replaced by generated text:
+        /// keys and values near valid ones reach the checks past the syntax.
+        #[test]
+        fn a_valid_file_mutated(at in 0usize..2_000, len in 0usize..12, with in "[a-z0-9_\"=.%\\-\n ]{0,12}") {
+            let mut text = VALID.to_owned();
+            let start = at % text.len();
+            let end = (start + len).min(text.len());
+            if text.is_char_boundary(start) && text.is_char_boundary(end) {
+                text.replace_range(start..end, &with);
+            }
+            parse(&text);
+        }
+    }
+}
