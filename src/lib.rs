@@ -82,6 +82,8 @@ pub mod chaos;
 #[cfg(feature = "http")]
 pub mod demo;
 #[cfg(feature = "http")]
+pub mod file;
+#[cfg(feature = "http")]
 pub mod http;
 
 #[cfg(any(feature = "ws", feature = "postgres", feature = "redis"))]

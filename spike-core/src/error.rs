@@ -144,6 +144,24 @@ pub enum SpikeError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A scenario file (TOML, see [`crate::scenario_file`]) is refused: a
+    /// syntax error, an unknown key, a value of the wrong type or unit, or
+    /// a setting the builder refuses. `line` and `column` are 1-based (0
+    /// when the problem is the whole file, e.g. it cannot be read);
+    /// `suggestion` is the closest known key or value for a misspelt one.
+    #[error("{}", file_message(.file, *.line, *.column, .message, .suggestion.as_deref()))]
+    ScenarioFile {
+        /// The file's path (or the origin given to the parser).
+        file: String,
+        /// 1-based line, 0 for the whole file.
+        line: usize,
+        /// 1-based column (in characters), 0 for the whole file.
+        column: usize,
+        /// What is wrong.
+        message: String,
+        /// The closest known key or value, for a misspelt one.
+        suggestion: Option<String>,
+    },
     /// The merge step of a sharded run (`SPIKE_MERGE=1`) could not merge
     /// the shard outputs ([`crate::merge`]).
     #[error("{0}")]
@@ -172,6 +190,22 @@ fn scenario_prefix(scenario: &Option<String>) -> String {
     scenario
         .as_ref()
         .map_or_else(String::new, |s| format!("scenario `{s}`: "))
+}
+
+fn file_message(
+    file: &str,
+    line: usize,
+    column: usize,
+    message: &str,
+    suggestion: Option<&str>,
+) -> String {
+    let place = if line == 0 {
+        format!("{file}: ")
+    } else {
+        format!("{file}:{line}:{column}: ")
+    };
+    let hint = suggestion.map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
+    format!("{place}{message}{hint}")
 }
 
 impl From<ShapeError> for SpikeError {

@@ -41,6 +41,7 @@ pub use harness::run_lock;
 pub mod safety;
 mod scale_env;
 mod scenario;
+pub mod scenario_file;
 mod serde_micros;
 mod shape;
 pub mod shard;
@@ -92,8 +93,8 @@ pub use report::{
 };
 pub use scale_env::parse_scale_value;
 pub use scenario::{
-    Scenario, DEFAULT_DRAIN_TIMEOUT, DEFAULT_ITERATION_TIMEOUT, DEFAULT_LAG_BUDGET,
-    DEFAULT_MAX_IN_FLIGHT, DEFAULT_WINDOW, MAX_SETTING_DURATION, SHORT_WINDOW,
+    Scenario, ScenarioSettings, DEFAULT_DRAIN_TIMEOUT, DEFAULT_ITERATION_TIMEOUT,
+    DEFAULT_LAG_BUDGET, DEFAULT_MAX_IN_FLIGHT, DEFAULT_WINDOW, MAX_SETTING_DURATION, SHORT_WINDOW,
 };
 pub use shape::builder::ShapeBuilder;
 pub use shape::error::ShapeError;

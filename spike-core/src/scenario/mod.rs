@@ -16,8 +16,11 @@ use crate::shape::Shape;
 use crate::sink::{RunInfo, Sink, Sinks};
 use crate::workload::Workload;
 
+mod settings;
 mod sharding;
 mod validate;
+
+pub use settings::ScenarioSettings;
 
 /// A named run: a load shape, settings, then `run(workload)`.
 ///
