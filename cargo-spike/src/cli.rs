@@ -24,8 +24,10 @@ Exit codes:
      merged report is conclusive)
   1  compare: the regression gate fails (a regression, runs not comparable,
      or an inconclusive run); accept: an inconclusive run was refused;
-     merge: the merged report is inconclusive (a shard missing or late)
-  2  error: bad arguments, unknown test or baseline, unreadable report";
+     merge: the merged report is inconclusive (a shard missing or late);
+     run: a check of the file failed, or the run did (timeout, inconclusive)
+  2  error: bad arguments, unknown test or baseline, unreadable report,
+     a bad scenario file (named with its line and column)";
 
 /// `cargo spike`: the runs of spike tests under the spike home.
 #[derive(Debug, Parser)]
@@ -33,7 +35,7 @@ Exit codes:
     name = "cargo-spike",
     bin_name = "cargo spike",
     version,
-    about = "List, show, compare, accept and merge the runs of spike tests",
+    about = "Run scenario files; list, show, compare, accept and merge the runs of spike tests",
     after_help = EXIT_CODES
 )]
 pub(crate) struct Cli {
@@ -59,6 +61,8 @@ enum Command {
     Accept(crate::accept::Args),
     /// Merge the shard outputs of a sharded run into one report
     Merge(crate::merge::Args),
+    /// Run a scenario file (TOML) as a spike test: its SLO checks decide
+    Run(crate::run::Args),
 }
 
 /// Where a command writes and what it reads its answers from.
@@ -97,6 +101,7 @@ impl Cli {
             Command::Compare(args) => crate::compare::run(&home, &args, io),
             Command::Accept(args) => crate::accept::run(&home, &args, io),
             Command::Merge(args) => crate::merge::run(&home, &args, io),
+            Command::Run(args) => crate::run::run(&home, &args, io),
         }
     }
 }

@@ -6,6 +6,10 @@ use std::path::PathBuf;
 /// An error of `cargo spike`.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CliError {
+    /// A scenario file that cannot run (its line and column named), or a
+    /// run refused before any traffic.
+    #[error("{0}")]
+    Scenario(spike_core::SpikeError),
     /// No test of that name under the spike home.
     #[error("no spike test `{name}` under {home}{hint}")]
     UnknownTest {

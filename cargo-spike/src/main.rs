@@ -12,6 +12,7 @@ mod error;
 mod list;
 mod merge;
 mod open;
+mod run;
 mod runs;
 mod show;
 mod verdict;

@@ -19,6 +19,16 @@ pub(crate) struct Args {
     open: bool,
 }
 
+impl Args {
+    /// Show `test`'s last run, without opening its page.
+    pub(crate) fn of(test: &str) -> Self {
+        Self {
+            test: test.to_owned(),
+            open: false,
+        }
+    }
+}
+
 /// Print the run's summary, checks and files; open its page if asked.
 pub(crate) fn run(home: &Path, args: &Args, io: &mut Io<'_>) -> Result<Status, CliError> {
     let run = resolve(home, &args.test)?;

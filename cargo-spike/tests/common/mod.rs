@@ -160,6 +160,7 @@ pub fn cargo_spike(home: &Path, args: &[&str]) -> assert_cmd::Command {
 }
 
 /// What a command printed, with the home replaced by `[HOME]`.
+#[derive(Debug)]
 pub struct Printed {
     pub code: i32,
     pub stdout: String,
