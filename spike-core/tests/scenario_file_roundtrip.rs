@@ -176,6 +176,23 @@ fn the_example_files_round_trip() {
     assert!(seen >= 1);
 }
 
+/// The whole file, requests and SLOs included, written and read back.
+#[test]
+fn the_example_files_read_written_and_read_are_the_same_file() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/spikes");
+    for entry in std::fs::read_dir(dir).expect("examples/spikes") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let first = ScenarioFile::load(&path).unwrap().file;
+        let text = first.to_toml().unwrap();
+        let again = ScenarioFile::parse(&text, "written").unwrap().file;
+        assert_eq!(again, first, "{}:\n{text}", path.display());
+        assert!(!first.request.is_empty() && !first.slo.is_empty());
+    }
+}
+
 #[test]
 fn a_hand_written_file_reads_as_the_builder_writes_it() {
     let text = r#"
