@@ -166,3 +166,16 @@ fn debug_output_keeps_secret_header_values_out() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_window_longer_than_the_shape_is_refused_where_it_is_written() {
+    let text =
+        "name = \"x\"\nwindow = \"5s\"\n[[phase]]\nkind = \"hold\"\nrps = 5\nduration = \"1s\"\n";
+    let err = spike::scenario_file::ScenarioFile::parse(text, "w.toml")
+        .and_then(|p| p.scenario())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "w.toml:2:10: `window` = 5s is longer than the shape (1s): a window must fit in the run"
+    );
+}

@@ -107,6 +107,9 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 (tol, slack, eps, sustain),
                 (rate, time),
             )| {
+                // A window must fit in the (time-scaled) shape: files refuse others.
+                let length = shape.duration().as_secs_f64() * time;
+                let window = window.filter(|&w| w as f64 / 1000.0 <= length);
                 let mut s = Scenario::new(name)
                     .shape(shape)
                     .max_in_flight(cap)
