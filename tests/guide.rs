@@ -49,10 +49,16 @@ mod redis_cold_cache {
     include!("guide/redis_cold_cache.rs");
 }
 
+/// `## 22. Scenario files` › `### Three ways to run a file`.
+#[cfg(feature = "http")]
+mod scenario_file {
+    include!("guide/scenario_file.rs");
+}
+
 const GUIDE: &str = include_str!("../docs/spike_testing_guide.md");
 
 /// The copies, in the guide's order.
-const COPIES: [(&str, &str); 6] = [
+const COPIES: [(&str, &str); 7] = [
     (
         "first_spike_test",
         include_str!("guide/first_spike_test.rs"),
@@ -71,6 +77,7 @@ const COPIES: [(&str, &str); 6] = [
         "redis_cold_cache",
         include_str!("guide/redis_cold_cache.rs"),
     ),
+    ("scenario_file", include_str!("guide/scenario_file.rs")),
 ];
 
 /// The visible text of every ```` ```rust ```` block (any `rust,..` info

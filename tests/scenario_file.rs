@@ -130,6 +130,8 @@ async fn an_slo_that_cannot_hold_fails_with_the_table() {
         .unwrap()
         .base_url(&format!("http://{addr}"));
     let report = file.run().await.unwrap();
+    let failure = file.try_verify(&report).expect_err("try_verify fails too");
+    assert_eq!(failure.failed().count(), 1, "{failure}");
     let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| file.verify(&report)))
         .expect_err("the impossible SLO fails");
     let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();

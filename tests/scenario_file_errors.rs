@@ -147,3 +147,35 @@ mod no_panic {
         }
     }
 }
+
+#[test]
+fn debug_output_keeps_secret_header_values_out() {
+    let text = "name = \"x\"\n[[phase]]\nkind = \"hold\"\nrps = 5\nduration = \"1s\"\n\
+                [[request]]\nname = \"a\"\npath = \"/\"\n\
+                headers = { authorization = \"Bearer lit3ral-t0ken\", accept = \"text/plain\" }\n\
+                secret_headers = { x-api-key = \"k3y-v4lue\" }\n";
+    let parsed = spike::scenario_file::ScenarioFile::parse(text, "secrets.toml").unwrap();
+    let shown = format!("{parsed:?}");
+    assert!(!shown.contains("lit3ral"), "{shown}");
+    assert!(!shown.contains("k3y-v4lue"), "{shown}");
+    assert!(shown.contains("text/plain"), "{shown}");
+    let file = SpikeFile::parse(text, "secrets.toml").unwrap();
+    let shown = format!("{file:?}");
+    assert!(
+        !shown.contains("lit3ral") && !shown.contains("k3y-v4lue"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_window_longer_than_the_shape_is_refused_where_it_is_written() {
+    let text =
+        "name = \"x\"\nwindow = \"5s\"\n[[phase]]\nkind = \"hold\"\nrps = 5\nduration = \"1s\"\n";
+    let err = spike::scenario_file::ScenarioFile::parse(text, "w.toml")
+        .and_then(|p| p.scenario())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "w.toml:2:10: `window` = 5s is longer than the shape (1s): a window must fit in the run"
+    );
+}

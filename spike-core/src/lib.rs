@@ -92,9 +92,10 @@ pub use report::{
     IntervalHistogram, PhaseReport, Report, ShardInfo, WindowStats,
 };
 pub use scale_env::parse_scale_value;
+pub use scenario::settings::ScenarioSettings;
 pub use scenario::{
-    Scenario, ScenarioSettings, DEFAULT_DRAIN_TIMEOUT, DEFAULT_ITERATION_TIMEOUT,
-    DEFAULT_LAG_BUDGET, DEFAULT_MAX_IN_FLIGHT, DEFAULT_WINDOW, MAX_SETTING_DURATION, SHORT_WINDOW,
+    Scenario, DEFAULT_DRAIN_TIMEOUT, DEFAULT_ITERATION_TIMEOUT, DEFAULT_LAG_BUDGET,
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_WINDOW, MAX_SETTING_DURATION, SHORT_WINDOW,
 };
 pub use shape::builder::ShapeBuilder;
 pub use shape::error::ShapeError;

@@ -201,22 +201,33 @@ impl SpikeFile {
         report
     }
 
-    /// Check the file's SLOs on `report` (spike-assert's soft checks: all
-    /// run, then one failure lists them as a table, like
-    /// `expect(&report)...verify()`). A file without SLOs checks nothing.
+    /// Check the file's SLOs on `report` with spike's soft assertions:
+    /// every SLO is evaluated, with the generator's own check (the load
+    /// was applied as planned) that every `expect(&report)...verify()`
+    /// adds, then one failure lists them all as a table.
     ///
     /// # Panics
-    /// When an SLO fails, with the table of every check.
+    /// When a check fails, with the table of every check.
     #[track_caller]
     pub fn verify(&self, report: &Report) {
-        if self.slos.is_empty() {
-            return;
-        }
-        let chain = self
-            .slos
+        self.chain(report).verify();
+    }
+
+    /// [`SpikeFile::verify`] without the panic: the checks that passed, or
+    /// the [`Failure`](crate::Failure) with its table (what `cargo spike
+    /// run` prints before exiting 1).
+    ///
+    /// # Errors
+    /// The failure when a check failed.
+    #[track_caller]
+    pub fn try_verify(&self, report: &Report) -> Result<crate::Verified, crate::Failure> {
+        self.chain(report).try_verify()
+    }
+
+    fn chain<'r>(&self, report: &'r Report) -> crate::Expect<'r> {
+        self.slos
             .iter()
-            .fold(crate::expect(report), |chain, slo| slo.apply(chain));
-        chain.verify();
+            .fold(crate::expect(report), |chain, slo| slo.apply(chain))
     }
 }
 

@@ -33,6 +33,16 @@ impl std::fmt::Debug for Request {
     }
 }
 
+impl Request {
+    /// The headers: name, value, whether the value is secret.
+    #[cfg(test)]
+    pub(super) fn headers(&self) -> impl Iterator<Item = (&str, &str, bool)> {
+        self.headers
+            .iter()
+            .map(|(n, v, s)| (n.as_str(), v.as_str(), *s))
+    }
+}
+
 /// Check every request of the file; `read_env` gives an environment
 /// variable's value (`None` when unset).
 pub(super) fn check(

@@ -16,11 +16,9 @@ use crate::shape::Shape;
 use crate::sink::{RunInfo, Sink, Sinks};
 use crate::workload::Workload;
 
-mod settings;
+pub(crate) mod settings;
 mod sharding;
 mod validate;
-
-pub use settings::ScenarioSettings;
 
 /// A named run: a load shape, settings, then `run(workload)`.
 ///

@@ -18,10 +18,19 @@ pub(super) fn to_scenario(file: &ScenarioFile, src: &FileSource) -> Result<Scena
     if file.name.trim().is_empty() {
         return Err(src.error_at(&[key("name")], "`name` must not be empty", None));
     }
-    let mut scenario = Scenario::new(file.name.clone()).shape(shape(file, src)?);
+    let shape = shape(file, src)?;
+    let length = shape.duration().as_secs_f64() * file.scale.map_or(1.0, |s| s.time);
+    let mut scenario = Scenario::new(file.name.clone()).shape(shape);
     if let Some(w) = file.window {
         if w.0 < Duration::from_millis(10) {
             return Err(src.error_at(&[key("window")], "`window` must be at least 10ms", None));
+        }
+        if w.0.as_secs_f64() > length {
+            let msg = format!(
+                "`window` = {:?} is longer than the shape ({length}s): a window must fit in the run",
+                w.0
+            );
+            return Err(src.error_at(&[key("window")], msg, None));
         }
         scenario = scenario.window(w.0);
     }

@@ -52,6 +52,7 @@ use crate::scenario::Scenario;
 
 mod check;
 mod parse;
+mod schema;
 mod source;
 mod types;
 mod values;
@@ -163,12 +164,11 @@ impl Scenario {
     }
 }
 
-/// The JSON Schema of scenario files (draft 2020-12), generated from
-/// [`ScenarioFile`]: the text of `docs/scenario.schema.json`.
+/// The JSON Schema of scenario files, generated from [`ScenarioFile`]: the
+/// text of `docs/scenario.schema.json`. Draft 7, the newest draft editors'
+/// TOML tooling (taplo, hence *Even Better TOML*) reads; TOML has no null,
+/// so no key accepts one.
 #[must_use]
 pub fn json_schema() -> String {
-    let schema = schemars::schema_for!(ScenarioFile);
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
+    schema::text()
 }

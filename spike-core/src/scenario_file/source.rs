@@ -25,10 +25,20 @@ pub fn key(k: &str) -> Seg {
 
 /// The text of a scenario file and its origin (the path shown in errors):
 /// places errors on a line and column.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FileSource {
     origin: String,
     text: String,
+}
+
+impl std::fmt::Debug for FileSource {
+    /// The origin and size: the text may hold secret header values.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileSource")
+            .field("origin", &self.origin)
+            .field("bytes", &self.text.len())
+            .finish()
+    }
 }
 
 impl FileSource {

@@ -177,8 +177,10 @@ pub enum FileMethod {
     Options,
 }
 
-/// One HTTP request of the mix.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// One HTTP request of the mix. `Debug` shows the values of
+/// `secret_headers` and of secret headers (`Authorization`, `Cookie`, ...)
+/// as `[redacted]`.
+#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileRequest {
     /// The request's name: the report keeps its numbers under it and SLOs
@@ -331,4 +333,35 @@ pub enum FileBound {
     Number(f64),
     /// A duration (`"250ms"`) or a percentage (`"2%"`).
     Text(String),
+}
+
+impl std::fmt::Debug for FileRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown =
+            |map: &BTreeMap<String, String>, all_secret: bool| -> BTreeMap<String, String> {
+                map.iter()
+                    .map(|(k, v)| {
+                        let secret = all_secret || crate::redact::is_secret_header(k);
+                        let v = if secret {
+                            crate::redact::REDACTED.to_owned()
+                        } else {
+                            v.clone()
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect()
+            };
+        f.debug_struct("FileRequest")
+            .field("name", &self.name)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("weight", &self.weight)
+            .field("headers", &shown(&self.headers, false))
+            .field("secret_headers", &shown(&self.secret_headers, true))
+            .field("body", &self.body)
+            .field("json", &self.json)
+            .field("expect_status", &self.expect_status)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }

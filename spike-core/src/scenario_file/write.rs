@@ -5,9 +5,9 @@ use super::types::{FileModel, FilePhase, FilePhaseKind, FileRecovery, FileScale,
 use super::values::{Count, FileDuration};
 use crate::error::SpikeError;
 use crate::recovery::RecoveryCriteria;
+use crate::scenario::settings::ScenarioSettings;
 use crate::scenario::{
-    ScenarioSettings, DEFAULT_DRAIN_TIMEOUT, DEFAULT_ITERATION_TIMEOUT, DEFAULT_LAG_BUDGET,
-    DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_DRAIN_TIMEOUT, DEFAULT_ITERATION_TIMEOUT, DEFAULT_LAG_BUDGET, DEFAULT_MAX_IN_FLIGHT,
 };
 use crate::shape::level::{Level, Model};
 use crate::shape::PhaseKind;
