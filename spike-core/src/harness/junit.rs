@@ -5,7 +5,10 @@
 
 use std::any::Any;
 
-use crate::artifacts::{add_to_junit_file, junit_from_env, junit_suite, write_junit, TestEnding};
+use crate::artifacts::quick_junit::Property;
+use crate::artifacts::{
+    add_to_junit_file, junit_from_env, junit_suite, write_junit, TestEnding, SHARD_PROPERTY,
+};
 use crate::notice::notice;
 
 use super::failure_text::payload_text;
@@ -63,14 +66,22 @@ pub(crate) fn retry_line(number: u32, reasons: &[String]) -> String {
 /// `SPIKE_JUNIT`) is a notice on the raw standard error, and the test's
 /// verdict stays what it was.
 pub(crate) fn write(ctx: &TestContext, ended: Ended<'_>) {
-    let mut ending = TestEnding::default();
-    ending.failed = ended.failed;
-    ending.panic = ended.panic.and_then(payload_text).map(str::to_owned);
-    ending.gate = ended.gate.clone().err();
-    ending.timeout = ended.timeout.map(str::to_owned);
-    ending.inconclusive = ended.inconclusive;
-    ending.retried = ended.retried.to_vec();
-    let suite = junit_suite(ctx.name(), &ctx.reports(), &ending);
+    let ending = TestEnding {
+        failed: ended.failed,
+        panic: ended.panic.and_then(payload_text).map(str::to_owned),
+        gate: ended.gate.clone().err(),
+        timeout: ended.timeout.map(str::to_owned),
+        inconclusive: ended.inconclusive,
+        retried: ended.retried.to_vec(),
+    };
+    let mut suite = junit_suite(ctx.name(), &ctx.reports(), &ending);
+    // A shard's suite is its own: shards sharing one SPIKE_JUNIT keep theirs.
+    if super::test_context::in_shard_mode() {
+        if let Some(folder) = ctx.artifact_dir().file_name() {
+            let folder = folder.to_string_lossy();
+            suite.add_property(Property::new(SHARD_PROPERTY, folder.as_ref()));
+        }
+    }
     let dir = ctx.artifact_dir();
     if let Err(e) = write_junit(&suite, dir) {
         notice(&format!(

@@ -22,6 +22,10 @@ pub const JUNIT_VAR: &str = "SPIKE_JUNIT";
 /// suite's name, what identifies a suite in the shared file).
 pub const BINARY_PROPERTY: &str = "binary";
 
+/// The suite property naming the shard a suite came from (`shard-1-of-4`),
+/// set by a spike test running as a shard; part of a suite's identity too.
+pub const SHARD_PROPERTY: &str = "shard";
+
 /// Why the shared JUnit file could not be written. A spike test reports it
 /// as a notice on standard error and its verdict stays what its checks
 /// said: a bad `SPIKE_JUNIT` never fails, nor passes, a test.
@@ -111,7 +115,8 @@ pub fn binary_name() -> String {
 }
 
 /// Add `suite` to the JUnit file at `path` (created, with its folder, if
-/// missing), replacing a suite of the same name from the same test binary,
+/// missing), replacing a suite of the same name from the same test binary
+/// (and the same [`SHARD_PROPERTY`], if any),
 /// under the file lock and atomically (see the module docs). The suite gets
 /// the property [`BINARY_PROPERTY`] unless it has one.
 ///
@@ -180,13 +185,17 @@ pub fn add_to_junit_file(path: &Path, mut suite: TestSuite) -> Result<PathBuf, J
     Ok(written)
 }
 
-/// Whether `a` and `b` are the same test's suite: same name, same binary.
+/// Whether `a` and `b` are the same test's suite: same name, same binary,
+/// same shard (if any).
 fn same_suite(a: &TestSuite, b: &TestSuite) -> bool {
-    let binary = |s: &TestSuite| {
+    let property = |s: &TestSuite, name: &str| {
         s.properties
             .iter()
-            .find(|p| p.name.as_str() == BINARY_PROPERTY)
+            .find(|p| p.name.as_str() == name)
             .map(|p| p.value.clone())
     };
-    a.name == b.name && binary(a) == binary(b)
+    a.name == b.name
+        && [BINARY_PROPERTY, SHARD_PROPERTY]
+            .iter()
+            .all(|name| property(a, name) == property(b, name))
 }

@@ -47,7 +47,7 @@ pub use html::{report_html, write_html};
 pub use junit::{junit_suite, write_junit, TestEnding, JUNIT_XML};
 pub use junit_file::{
     add_to_junit_file, binary_name, junit_from_env, junit_path, JunitError, BINARY_PROPERTY,
-    JUNIT_VAR,
+    JUNIT_VAR, SHARD_PROPERTY,
 };
 pub use timeline::{timeline_csv, write_timeline};
 
