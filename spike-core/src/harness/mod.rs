@@ -14,6 +14,7 @@ mod aside;
 mod collector;
 mod failure_text;
 pub mod gate;
+mod junit;
 mod progress_sink;
 pub mod run_lock;
 mod spike_test;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use super::aside::restore_baselines;
 
 use super::failure_text::{reports_line, with_reports};
+use super::junit::Ended;
 use super::run_lock::RunLock;
 use super::test_context::TestContext;
 use super::watchdog::Watchdog;
@@ -293,7 +294,7 @@ impl SpikeTest {
         // Everything but the final panic runs on the harness's stack
         // ([`BODY_STACK`]); the panic stays here, at the test's location.
         let (outcome, fired, gate, reports) = stacker::grow(BODY_STACK, || {
-            let mut number = 1;
+            let (mut number, mut retried) = (1, Vec::new());
             loop {
                 let ctx = TestContext::new(self.name.clone());
                 let (outcome, fired) = attempt(self, &ctx);
@@ -319,12 +320,16 @@ impl SpikeTest {
                     && !super::test_context::in_shard_mode();
                 if body_failed && !fired && !reasons.is_empty() && again {
                     self.set_aside(&ctx, number, &reasons);
+                    retried.push(super::junit::retry_line(number, &reasons));
                     number += 1;
                     continue;
                 }
                 // The artifacts are written once, here, with every check the
                 // body's assertion chains handed to the test's sink.
                 let reports = ctx.write_artifacts();
+                let timeout = self.timeout.as_ref().filter(|_| fired);
+                let ended = Ended::of(body_failed || fired, &outcome, &gate, timeout);
+                super::junit::write(&ctx, ended.after(&retried, reasons));
                 return (outcome, fired, gate, reports);
             }
         });

@@ -7,6 +7,7 @@
 //! | `latency.hlog` | HdrHistogram interval log, one histogram per (window, phase), tagged with the phase, and one per named request and window, tagged `request=<name>`; a window with active faults adds `;fault=<names>` to its tags ([`LatencyLog`] reads it) |
 //! | `histograms.hlog` | every other histogram of each (window, phase), in the same format: service time, schedule lag, each named request, `ctx.record` metric and tag value, tagged `kind=..;window=..;phase=..` (see [`parse_histograms_hlog`]); with `latency.hlog` it lets the outputs of shards merge exactly ([`crate::merge`]) |
 //! | `timeline.csv` | one row per window (with `request_<name>_count`, `_errors`, `_p95_us` columns per named request, and `resource_<series>_rss_bytes`, `_fds`, `_threads` per sampled resource series) |
+//! | `junit.xml` | the test as a JUnit suite, one case per check ([`junit_suite`]; in the test's folder; with `SPIKE_JUNIT=path` also added to one file for the whole run, [`add_to_junit_file`]) |
 //! | `capacity.json`, `capacity.html` | a capacity search's answer, steps and chart ([`write_capacity`]; in the search's folder) |
 //!
 //! Inside `#[spike_test]` the harness writes them all once, after the test
@@ -20,11 +21,18 @@ mod histograms;
 mod hlog;
 mod hlog_tags;
 mod html;
+mod junit;
+mod junit_file;
 mod memory_chart;
 mod svg;
 mod timeline;
 
 use std::path::{Path, PathBuf};
+
+/// The JUnit XML data model, writer and reader spike uses (`junit.xml`,
+/// `SPIKE_JUNIT`): read a file back with
+/// `quick_junit::Report::deserialize_from_str`.
+pub use quick_junit;
 
 pub use capacity_html::{capacity_html, write_capacity};
 pub use histograms::{
@@ -36,6 +44,11 @@ pub use hlog::{
     LoggedInterval, FAULT_TAG_SEPARATOR, REQUEST_TAG_PREFIX,
 };
 pub use html::{report_html, write_html};
+pub use junit::{junit_suite, write_junit, TestEnding, JUNIT_XML};
+pub use junit_file::{
+    add_to_junit_file, binary_name, junit_from_env, junit_path, JunitError, BINARY_PROPERTY,
+    JUNIT_VAR, SHARD_PROPERTY,
+};
 pub use timeline::{timeline_csv, write_timeline};
 
 use crate::report::{Check, Report};
