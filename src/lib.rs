@@ -83,6 +83,8 @@ pub mod chaos;
 pub mod demo;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(any(feature = "prometheus", feature = "otlp"))]
+pub mod live;
 
 #[cfg(any(feature = "ws", feature = "postgres", feature = "redis"))]
 mod macros;

@@ -23,7 +23,7 @@ use yaml::{both_manifests, claim_mount, container, env_of, get, job, manifest, p
 /// [`spike_core::safety::ALLOW_HOSTS_ENV`], which have no public constant.
 /// [`every_listed_variable_is_named_in_spike_core`] checks that each is
 /// still named in spike-core's source.
-const OTHER_SPIKE_VARS: [&str; 7] = [
+const OTHER_SPIKE_VARS: [&str; 11] = [
     // spike-core/src/harness/gate.rs: the regression gate.
     "SPIKE_BASELINE",
     "SPIKE_SAVE_BASELINE",
@@ -34,6 +34,11 @@ const OTHER_SPIKE_VARS: [&str; 7] = [
     // spike-core/src/output/progress.rs: progress lines.
     "SPIKE_PROGRESS",
     "SPIKE_PROGRESS_INTERVAL",
+    // src/live/env.rs (facade, features prometheus / otlp): live metrics.
+    "SPIKE_PROMETHEUS",
+    "SPIKE_PROMETHEUS_LINGER",
+    "SPIKE_OTLP_ENDPOINT",
+    "SPIKE_OTLP_INTERVAL",
 ];
 
 const MANIFESTS: [&str; 4] = [
