@@ -24,7 +24,9 @@ pub use tokio;
     feature = "ws",
     feature = "postgres",
     feature = "redis",
-    feature = "chaos"
+    feature = "chaos",
+    feature = "prometheus",
+    feature = "otlp"
 ))]
 #[doc = include_str!("../docs/spike_testing_guide.md")]
 pub struct SpikeTestingGuide;

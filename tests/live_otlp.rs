@@ -180,3 +180,24 @@ fn bad_endpoints_are_refused_naming_why() {
         assert!(!err.contains("secret"), "{err}");
     }
 }
+
+proptest::proptest! {
+    /// No endpoint string makes the exporter panic; a refusal never
+    /// repeats a password.
+    #[test]
+    fn any_endpoint_is_accepted_or_refused_without_panic(
+        url in "(http|https|ftp)?(://)?([a-z]{0,5}(:[a-z]{0,5})?@)?[a-z0-9.\\[\\]:%/ ]{0,30}",
+    ) {
+        if let Err(e) = Otlp::new(&url) {
+            let text = e.to_string();
+            if let Some((_, rest)) = url.split_once("://") {
+                if let Some((user, _)) = rest.split_once('@') {
+                    if let Some((_, password)) = user.split_once(':') {
+                        proptest::prop_assume!(password.len() >= 4);
+                        proptest::prop_assert!(!text.contains(&format!(":{password}@")), "{text}");
+                    }
+                }
+            }
+        }
+    }
+}

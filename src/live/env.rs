@@ -194,3 +194,28 @@ pub fn register_env_sinks() {
         spike_core::installed::add_test_sinks(|| Arc::new(EnvSinks::default()));
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_checked() {
+        let ok = |v, above| seconds("SPIKE_X", v, above).ok();
+        assert_eq!(ok("0", false), Some(std::time::Duration::ZERO));
+        assert_eq!(
+            ok("1.5", true),
+            Some(std::time::Duration::from_millis(1500))
+        );
+        assert_eq!(
+            ok(" 3600 ", true),
+            Some(std::time::Duration::from_secs(3600))
+        );
+        for bad in ["", "-1", "NaN", "inf", "3600.5", "5s", "1e400"] {
+            assert!(ok(bad, false).is_none(), "{bad}");
+        }
+        assert!(ok("0", true).is_none());
+        let err = seconds("SPIKE_X", "soon", true).unwrap_err().to_string();
+        assert!(err.contains("SPIKE_X") && err.contains("above 0"), "{err}");
+    }
+}

@@ -170,3 +170,34 @@ pub(crate) fn text(families: &[Family]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_skip_gaps_and_deltas_run_across_spans() {
+        let mut h = Expo::default();
+        h.buckets.extend([(5, 2), (6, 3), (9, 1)]);
+        h.count = 6;
+        let n = native(&h);
+        let spans: Vec<(i32, u32)> = n
+            .positive_span
+            .iter()
+            .map(|s| (s.offset.unwrap(), s.length.unwrap()))
+            .collect();
+        // Buckets 5 and 6, then a gap of 2 (7, 8), then bucket 9.
+        assert_eq!(spans, vec![(5, 2), (2, 1)]);
+        assert_eq!(n.positive_delta, vec![2, 1, -2]);
+        assert_eq!(n.schema, Some(8));
+    }
+
+    #[test]
+    fn protobuf_asked_for_by_accept_only() {
+        assert!(wants_protobuf(
+            "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3"
+        ));
+        assert!(!wants_protobuf("text/plain"));
+        assert!(!wants_protobuf(""));
+    }
+}
