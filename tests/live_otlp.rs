@@ -108,7 +108,7 @@ async fn otlp_export_matches_the_report() {
         .sink(exporter.clone())
         .run(|ctx: Ctx| async move {
             tokio::time::sleep(ms(2 + ctx.iteration() % 20)).await;
-            if ctx.iteration() % 7 == 0 {
+            if ctx.iteration().is_multiple_of(7) {
                 Err(IterError::new("teapot"))
             } else {
                 Ok(())

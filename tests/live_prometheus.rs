@@ -184,7 +184,7 @@ async fn prometheus_scrape_matches_the_report() {
             let fetch = ctx.request("fetch");
             tokio::time::sleep(ms(2 + ctx.iteration() % 20)).await;
             fetch.finish(None);
-            if ctx.iteration() % 7 == 0 {
+            if ctx.iteration().is_multiple_of(7) {
                 Err(IterError::new("teapot"))
             } else {
                 Ok(())

@@ -43,7 +43,7 @@ pub(crate) fn seconds(
         },
     };
     let s: f64 = value.trim().parse().map_err(|_| bad())?;
-    if !s.is_finite() || s < 0.0 || s > MAX_SECONDS || (above_zero && s == 0.0) {
+    if !s.is_finite() || !(0.0..=MAX_SECONDS).contains(&s) || (above_zero && s == 0.0) {
         return Err(bad());
     }
     Ok(std::time::Duration::from_secs_f64(s))
@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn seconds_are_checked() {
-        let ok = |v, above| seconds("SPIKE_X", v, above).ok();
+        let ok = |v, above| seconds("LINGER_TEST", v, above).ok();
         assert_eq!(ok("0", false), Some(std::time::Duration::ZERO));
         assert_eq!(
             ok("1.5", true),
@@ -215,7 +215,12 @@ mod tests {
             assert!(ok(bad, false).is_none(), "{bad}");
         }
         assert!(ok("0", true).is_none());
-        let err = seconds("SPIKE_X", "soon", true).unwrap_err().to_string();
-        assert!(err.contains("SPIKE_X") && err.contains("above 0"), "{err}");
+        let err = seconds("LINGER_TEST", "soon", true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("LINGER_TEST") && err.contains("above 0"),
+            "{err}"
+        );
     }
 }

@@ -91,7 +91,7 @@ impl Otlp {
         if parsed.host_str().is_none_or(str::is_empty) {
             return Err(bad("a URL with a host"));
         }
-        let mut full = parsed.clone();
+        let mut full = parsed;
         if !full.path().ends_with("/v1/metrics") {
             let base = full.path().trim_end_matches('/').to_owned();
             full.set_path(&format!("{base}/v1/metrics"));
