@@ -58,3 +58,16 @@ if ! have chromium; then
 else
   echo "   chromium is installed"
 fi
+
+# Prometheus 2.x, for the live-metrics scrape test (tests/live_prometheus.rs
+# starts its own on an ephemeral port; it fails under CI=true without it).
+# The package may start a system service on :9090: stop and disable it.
+if [ ! -x /usr/bin/prometheus ]; then
+  echo "   installing prometheus"
+  apt_install prometheus
+  (systemctl disable --now prometheus || service prometheus stop || true) >/dev/null 2>&1
+else
+  echo "   prometheus is installed"
+fi
+# A system Prometheus left running (the package's service) is stopped.
+(service prometheus status && service prometheus stop) >/dev/null 2>&1 || true

@@ -2,7 +2,17 @@
 //! through. Not part of the public API: names and signatures here change
 //! without notice. The harness itself is [`spike_core::harness`].
 
-pub use spike_core::harness::{test_name, RunLock, SpikeTest, TestContext, DEFAULT_GRACE};
+pub use spike_core::harness::{RunLock, SpikeTest, TestContext, DEFAULT_GRACE};
+
+/// The test's name (see [`spike_core::harness::test_name`]). Every
+/// expansion calls it first, so it also has the harness install the live
+/// exporters the environment asks for (features `prometheus`, `otlp`).
+#[must_use]
+pub fn test_name(module_path: &str, fn_name: &str) -> String {
+    #[cfg(any(feature = "prometheus", feature = "otlp"))]
+    crate::live::register_env_sinks();
+    spike_core::harness::test_name(module_path, fn_name)
+}
 pub use tokio;
 
 /// Every `rust` block of the guide is compiled as a doc test (the driver
@@ -14,7 +24,9 @@ pub use tokio;
     feature = "ws",
     feature = "postgres",
     feature = "redis",
-    feature = "chaos"
+    feature = "chaos",
+    feature = "prometheus",
+    feature = "otlp"
 ))]
 #[doc = include_str!("../docs/spike_testing_guide.md")]
 pub struct SpikeTestingGuide;

@@ -85,6 +85,8 @@ pub mod demo;
 pub mod file;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(any(feature = "prometheus", feature = "otlp"))]
+pub mod live;
 
 #[cfg(any(feature = "ws", feature = "postgres", feature = "redis"))]
 mod macros;

@@ -23,7 +23,7 @@ use yaml::{both_manifests, claim_mount, container, env_of, get, job, manifest, p
 /// [`spike_core::safety::ALLOW_HOSTS_ENV`], which have no public constant.
 /// [`every_listed_variable_is_named_in_spike_core`] checks that each is
 /// still named in spike-core's source.
-const OTHER_SPIKE_VARS: [&str; 8] = [
+const OTHER_SPIKE_VARS: [&str; 12] = [
     // spike-core/src/harness/gate.rs: the regression gate.
     "SPIKE_BASELINE",
     "SPIKE_SAVE_BASELINE",
@@ -36,6 +36,11 @@ const OTHER_SPIKE_VARS: [&str; 8] = [
     "SPIKE_PROGRESS_INTERVAL",
     // spike-core/src/output/artifacts/junit_file.rs: one JUnit file for the run.
     "SPIKE_JUNIT",
+    // src/live/env.rs (facade, features prometheus / otlp): live metrics.
+    "SPIKE_PROMETHEUS",
+    "SPIKE_PROMETHEUS_LINGER",
+    "SPIKE_OTLP_ENDPOINT",
+    "SPIKE_OTLP_INTERVAL",
 ];
 
 const MANIFESTS: [&str; 4] = [
@@ -165,6 +170,11 @@ fn every_listed_variable_is_named_in_spike_core() {
     let mut found = BTreeSet::new();
     spike_literals(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("spike-core/src"),
+        &mut found,
+    );
+    // The facade's own variables (live metrics, src/live/env.rs).
+    spike_literals(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
         &mut found,
     );
     for var in OTHER_SPIKE_VARS {

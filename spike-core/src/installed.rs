@@ -35,6 +35,30 @@ use crate::sink::{Sink, Sinks};
 /// Makes the future that interrupts a run (a fresh one per run).
 pub type StopSource = Arc<dyn Fn() -> StopFuture + Send + Sync>;
 
+/// Makes a sink for each spike test (see [`add_test_sinks`]).
+pub type TestSinkFactory = fn() -> Arc<dyn Sink>;
+
+static TEST_SINKS: std::sync::Mutex<Vec<TestSinkFactory>> = std::sync::Mutex::new(Vec::new());
+
+/// Have every spike test from now on install a sink `factory` makes (one
+/// per test), after the harness's own. How a crate above this one (the
+/// `spike` facade's environment-enabled exporters) reaches `#[spike_test]`.
+pub fn add_test_sinks(factory: TestSinkFactory) {
+    TEST_SINKS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(factory);
+}
+
+/// A fresh sink of each factory [`add_test_sinks`] was given.
+pub(crate) fn test_sinks() -> Vec<Arc<dyn Sink>> {
+    let factories = TEST_SINKS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    factories.into_iter().map(|make| make()).collect()
+}
+
 /// Where a scenario's artifacts go, by scenario name.
 pub type ArtifactPlace = Arc<dyn Fn(&str) -> PathBuf + Send + Sync>;
 

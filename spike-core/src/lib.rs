@@ -33,6 +33,7 @@ mod metric_stats;
 pub mod notice;
 mod output;
 mod paths;
+pub mod recorded;
 mod recording;
 mod recovery;
 pub mod redact;

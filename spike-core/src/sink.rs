@@ -45,6 +45,7 @@ use std::time::Duration;
 
 use crate::engine::Progress;
 use crate::error::SpikeError;
+use crate::recorded::Recorded;
 use crate::report::{Check, Report, WindowStats};
 use crate::shape::level::Model;
 use crate::stress::outcome::CapacityReport;
@@ -87,6 +88,12 @@ pub trait Sink: Send + Sync {
 
     /// A window closed (in order, once each).
     fn window_closed(&self, _run: &RunInfo, _window: &WindowStats) {}
+
+    /// The run's totals took in `batch`: a closed (window, phase), or
+    /// iterations recorded after their window closed. The batches of a run
+    /// add up to its report's totals (counts and histograms); for sinks
+    /// that export histograms (see [`crate::recorded`]).
+    fn recorded(&self, _run: &RunInfo, _batch: &Recorded<'_>) {}
 
     /// The run ended; `report` is what [`Scenario::run`](crate::Scenario::run)
     /// returns.
@@ -150,6 +157,12 @@ impl Sink for Sinks {
         }
     }
 
+    fn recorded(&self, run: &RunInfo, batch: &Recorded<'_>) {
+        for s in &self.0 {
+            s.recorded(run, batch);
+        }
+    }
+
     fn run_finished(&self, run: &RunInfo, report: &Report) {
         for s in &self.0 {
             s.run_finished(run, report);
@@ -188,5 +201,9 @@ pub(crate) fn feed_sinks(cfg: &mut crate::engine::RunConfig, sinks: &Sinks, run:
             f(w);
         }
         to_sinks.window_closed(&info, w);
+    }));
+    let (to_sinks, info) = (sinks.clone(), run.clone());
+    cfg.on_recorded = Some(Box::new(move |batch: &Recorded<'_>| {
+        to_sinks.recorded(&info, batch);
     }));
 }

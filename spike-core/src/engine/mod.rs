@@ -104,6 +104,8 @@ pub(crate) struct RunConfig {
     pub(crate) stop: Vec<StopFuture>,
     pub(crate) on_progress: Option<ProgressFn>,
     pub(crate) on_window: Option<WindowFn>,
+    /// Observer of the recorded batches (sinks exporting histograms).
+    pub(crate) on_recorded: Option<crate::recorded::RecordedFn>,
     pub(crate) chaos: crate::faults::Chaos,
     /// Rules that stop the run once a check failed for K windows in a row.
     pub(crate) abort: Vec<crate::abort::Abort>,
@@ -202,7 +204,9 @@ pub(crate) async fn run<W: Workload>(cfg: RunConfig, workload: W) -> Report {
             }
         }) as WindowFn)
     };
-    let mut agg = Aggregator::new(&shape, cfg.window, on_window).with_shard(cfg.shard);
+    let mut agg = Aggregator::new(&shape, cfg.window, on_window)
+        .with_shard(cfg.shard)
+        .with_recorded(cfg.on_recorded);
     let run = Arc::new(RunShared {
         t0,
         scenario: cfg.scenario.clone(),

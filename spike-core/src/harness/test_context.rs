@@ -82,11 +82,14 @@ impl TestContext {
         let root = self.artifact_dir.clone();
         let name = self.name.clone();
         let ctx = self.clone();
-        Installed::new()
+        let installed = Installed::new()
             .default_name(self.name.clone())
             .scale_from_env()
             .sink(self.collector.clone())
-            .sink(Arc::new(ProgressSink::new()))
+            .sink(Arc::new(ProgressSink::new()));
+        crate::installed::test_sinks()
+            .into_iter()
+            .fold(installed, Installed::sink)
             .artifacts(Arc::new(move |scenario: &str| {
                 dir_for(&root, &name, scenario)
             }))

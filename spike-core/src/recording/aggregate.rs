@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::recorded::{Recorded, RecordedFn, RecordedRequest};
 use crate::recording::detail::{encode_details, DetailSpan};
 use crate::recording::shards::{Drained, Tally, TallyKey};
 use crate::recording::stats::Stats;
@@ -58,6 +59,35 @@ pub(crate) struct Aggregator {
     serializer: hdrhistogram::serialization::V2DeflateSerializer,
     /// A sharded run's shard: targets are its share (see [`crate::shard`]).
     shard: Option<crate::shard::Shard>,
+    /// Observer of every batch the run totals take in (histogram sinks).
+    on_recorded: Option<RecordedFn>,
+}
+
+/// `acc` as a sink sees it.
+fn recorded<'a>(acc: &'a Tally, window: u64, phase: &'a str, late: bool) -> Recorded<'a> {
+    let mut requests: Vec<RecordedRequest<'a>> = acc
+        .requests
+        .iter()
+        .map(|(name, r)| RecordedRequest {
+            name,
+            count: r.count,
+            errors: r.errors,
+            errors_by_class: &r.errors_by_class,
+            latency: &r.latency,
+        })
+        .collect();
+    requests.sort_unstable_by(|a, b| a.name.cmp(b.name));
+    Recorded {
+        window,
+        phase,
+        late,
+        completed: acc.completed,
+        errors: acc.errors,
+        errors_by_class: &acc.errors_by_class,
+        latency: acc.hists().map(|h| &h.latency),
+        schedule_lag: acc.hists().map(|h| &h.lag),
+        requests,
+    }
 }
 
 impl Aggregator {
@@ -80,6 +110,21 @@ impl Aggregator {
             detail_histograms: Vec::new(),
             serializer: hdrhistogram::serialization::V2DeflateSerializer::new(),
             shard: None,
+            on_recorded: None,
+        }
+    }
+
+    /// Hand every batch the run totals take in to `observer`.
+    pub(crate) fn with_recorded(mut self, observer: Option<RecordedFn>) -> Self {
+        self.on_recorded = observer;
+        self
+    }
+
+    /// Hand `acc` (of window `key.0`, phase `key.1`) to the observer.
+    fn hand(&mut self, key: TallyKey, acc: &Tally, late: bool) {
+        if let Some(observer) = &mut self.on_recorded {
+            let phase = &self.shape.phases()[usize::from(key.1)].name;
+            observer(&recorded(acc, key.0, phase, late));
         }
     }
 
@@ -149,6 +194,7 @@ impl Aggregator {
             if key.0 < self.next_window {
                 // The window already closed: keep the data in phase and run.
                 self.late_records += acc.completed + acc.scheduled;
+                self.hand(key, &acc, true);
                 self.phases[usize::from(key.1)].merge(&acc);
                 self.total.merge(&acc);
                 continue;
@@ -193,6 +239,7 @@ impl Aggregator {
         let (start, end) = self.window_bounds(w);
         for key in keys {
             let acc = self.open.remove(&key).expect("key just listed");
+            self.hand(key, &acc, false);
             let phase = &self.shape.phases()[usize::from(key.1)].name;
             if let Some(h) = acc.hists() {
                 use hdrhistogram::serialization::Serializer as _;
@@ -294,6 +341,7 @@ impl Aggregator {
         let rest: Vec<(TallyKey, Tally)> = std::mem::take(&mut self.open).into_iter().collect();
         for (key, acc) in rest {
             self.late_records += acc.completed;
+            self.hand(key, &acc, true);
             self.phases[usize::from(key.1)].merge(&acc);
             self.total.merge(&acc);
         }

@@ -124,6 +124,7 @@ impl Scenario {
             stop: self.stop,
             on_progress: self.on_progress,
             on_window: self.on_window,
+            on_recorded: None,
             chaos,
             abort: self.abort,
             resources,
