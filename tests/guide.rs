@@ -216,7 +216,7 @@ fn the_guide_dependency_lines_resolve() {
     use std::process::Command;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let blocks = dependency_blocks(GUIDE);
-    assert_eq!(blocks.len(), 4, "{blocks:?}");
+    assert_eq!(blocks.len(), 5, "{blocks:?}");
     for (i, block) in blocks.iter().enumerate() {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("guide-dependency-{i}"));
         let _ = std::fs::remove_dir_all(&dir);
