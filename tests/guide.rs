@@ -49,7 +49,13 @@ mod redis_cold_cache {
     include!("guide/redis_cold_cache.rs");
 }
 
-/// `## 22. Scenario files` › `### Three ways to run a file`.
+/// `## 22. Scenario files` › `### Three ways to run a file`: the attribute.
+#[cfg(feature = "http")]
+mod file_attribute {
+    include!("guide/file_attribute.rs");
+}
+
+/// `## 22. Scenario files` › `### Three ways to run a file`: `SpikeFile`.
 #[cfg(feature = "http")]
 mod scenario_file {
     include!("guide/scenario_file.rs");
@@ -58,7 +64,7 @@ mod scenario_file {
 const GUIDE: &str = include_str!("../docs/spike_testing_guide.md");
 
 /// The copies, in the guide's order.
-const COPIES: [(&str, &str); 7] = [
+const COPIES: [(&str, &str); 8] = [
     (
         "first_spike_test",
         include_str!("guide/first_spike_test.rs"),
@@ -77,6 +83,7 @@ const COPIES: [(&str, &str); 7] = [
         "redis_cold_cache",
         include_str!("guide/redis_cold_cache.rs"),
     ),
+    ("file_attribute", include_str!("guide/file_attribute.rs")),
     ("scenario_file", include_str!("guide/scenario_file.rs")),
 ];
 

@@ -51,6 +51,7 @@ use crate::error::SpikeError;
 use crate::scenario::Scenario;
 
 mod check;
+mod header_map;
 mod parse;
 mod schema;
 mod source;

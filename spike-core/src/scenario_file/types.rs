@@ -198,11 +198,19 @@ pub struct FileRequest {
     /// Headers; values are templates and may hold `${env:NAME}`, read
     /// from the environment when the file is loaded (such a header is
     /// secret).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "super::header_map::deserialize"
+    )]
     pub headers: BTreeMap<String, String>,
     /// Headers whose values are secret: never in a report, an artifact or
     /// a message.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "super::header_map::deserialize"
+    )]
     pub secret_headers: BTreeMap<String, String>,
     /// The body as text (a template).
     #[serde(default, skip_serializing_if = "Option::is_none")]
