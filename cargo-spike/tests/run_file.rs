@@ -17,9 +17,13 @@ use common::{cargo_spike, run};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A scenario file: 50 requests per second for 1 s to `GET /`, and `slo`.
+/// The lag budget is 250 ms, not the default 25 ms: these tests count
+/// requests and judge one check, and a debug build beside other jobs on a
+/// 2-core machine has been seen 34 ms late at p99 (which made the run
+/// inconclusive and the exit code 1).
 fn file(dir: &Path, name: &str, target: &str, slo: &str) -> std::path::PathBuf {
     let text = format!(
-        "name = \"{name}\"\nwindow = \"100ms\"\n\n[target]\n{target}\n\n\
+        "name = \"{name}\"\nwindow = \"100ms\"\nlag_budget = \"250ms\"\n\n[target]\n{target}\n\n\
          [[phase]]\nkind = \"hold\"\nrps = 50\nduration = \"1s\"\n\n\
          [[request]]\nname = \"home\"\npath = \"/\"\n\n[[slo]]\n{slo}\n"
     );
